@@ -1,0 +1,78 @@
+# Two commands matter to a newcomer: `make run` (the product, locally) and `make test` (every test tier).
+# Both build the virtualenv they need; nothing is installed globally.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 3000
+DDB_PORT ?= 8000
+
+.PHONY: help venv test lint typecheck cfn-lint unit integration local-stack e2e run invoke rescore data \
+	openapi requirements bench fuzz load clean
+
+help:
+	@echo "make run      local DynamoDB + seeded data + scores + API on http://127.0.0.1:$(PORT)"
+	@echo "make test     lint, types, template checks and every pytest tier"
+	@echo "make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json   docker-less 'sam local invoke'"
+	@echo "make rescore  one full rescoring pass against the running local stack"
+	@echo "make data     rebuild data/seed from data/sources;  make openapi  regenerate docs/openapi.json"
+	@echo "make bench    benchmarks -> docs/performance.md"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy shared functions local scripts bench tests
+
+cfn-lint: $(STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+
+test: lint typecheck cfn-lint
+	CI=$${CI:-} $(PY) -m pytest
+
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+integration: $(STAMP)
+	$(PY) -m pytest tests/integration
+
+local-stack: $(STAMP)
+	$(PY) -m pytest tests/local_stack
+
+e2e: $(STAMP)
+	$(PY) -m pytest tests/e2e
+
+run: $(STAMP)
+	$(PY) -m local.run --port $(PORT) --ddb-port $(DDB_PORT)
+
+invoke: $(STAMP)
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || (echo "usage: make invoke FUNCTION=ReadApiFunction EVENT=events/get_score.json"; exit 2)
+	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
+
+rescore: $(STAMP)
+	$(PY) -m local.rescore --ddb-port $(DDB_PORT)
+
+data: $(STAMP)
+	$(PY) scripts/build_seed.py
+
+openapi: $(STAMP)
+	$(PY) scripts/generate_openapi.py
+
+requirements: $(STAMP)
+	$(PY) scripts/generate_requirements.py
+
+bench: $(STAMP)
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,394 @@
+"""DynamoDB adapter: the one-table key design lives here and nowhere else.
+
+Item families (pk / sk):
+  MATERIAL / <material>                 material profile
+  DEPENDENCY#<material> / <importer>    importer dependency (one Query per material for bulk rescoring)
+  GOVERNANCE / <country>                governance
+  SIGNAL / <signal id>                  policy signal
+  SCORE#<importer> / <material>         current score; gsi1 ranks an importer's scores, gsi2 a material's
+  HISTORY#<importer>#<material> / <iso computed_at>   score history, expires via TTL (expires_at)
+
+Reference sets that are small and read whole (materials, governance, signals) share one partition each,
+so each is one Query (never a Scan). Each item keeps its domain model as a compact JSON document (`doc`)
+beside the native attributes that keys, filters and conditions need (score, band, version as numbers).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import random
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from pydantic import BaseModel
+
+from shared.domain.errors import InvalidInputError, StoreUnavailableError
+from shared.domain.models import (
+    Band,
+    CountryGovernance,
+    ImporterDependency,
+    MaterialProfile,
+    PolicySignal,
+    RiskScore,
+)
+from shared.ports import HistoryPoint, Page, RankedBy, RankQuery, ReferenceItem
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
+
+M = TypeVar("M", bound=BaseModel)
+
+BATCH_WRITE_LIMIT = 25  # DynamoDB's per-call item limit
+BATCH_GET_LIMIT = 100
+MAX_BATCH_ATTEMPTS = 8
+
+#: Standard retry mode: exponential backoff with jitter on throttling and 5xx, done by botocore.
+CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=2,
+    read_timeout=5,
+    tcp_keepalive=True,
+)
+
+#: Score bands as sort-key ranges on the ranking indexes ([lower, upper) on the 0..100 scale).
+BAND_RANGES: dict[Band, tuple[float, float]] = {
+    Band.LOW: (0.0, 25.0),
+    Band.MODERATE: (25.0, 50.0),
+    Band.HIGH: (50.0, 75.0),
+    Band.CRITICAL: (75.0, 100.0001),
+}
+
+
+def make_dynamodb_client(endpoint_url: str | None, region: str) -> DynamoDBClient:
+    return boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region, config=CLIENT_CONFIG)
+
+
+def score_sort_key(score: float, suffix: str) -> str:
+    """Zero-padded so lexical order is numeric order: 91.726 -> '091.7260#<suffix>'."""
+    return f"{score:08.4f}#{suffix}"
+
+
+def _s(value: str) -> AttributeValueTypeDef:
+    return {"S": value}
+
+
+def _n(value: float | int) -> AttributeValueTypeDef:
+    # Decimal via str keeps the exact decimal text of the float (boto3 rejects floats).
+    return {"N": str(Decimal(str(value)))}
+
+
+def _doc(model: BaseModel) -> AttributeValueTypeDef:
+    return {"S": model.model_dump_json()}
+
+
+class DynamoRiskRepository:
+    """Implements shared.ports.RiskStore on one DynamoDB table."""
+
+    def __init__(self, table_name: str, client: DynamoDBClient) -> None:
+        self.table_name = table_name
+        self.client = client
+
+    # ------------------------------------------------------------------ keys and items
+
+    @staticmethod
+    def _material_key(material_id: str) -> dict[str, AttributeValueTypeDef]:
+        return {"pk": _s("MATERIAL"), "sk": _s(material_id)}
+
+    @staticmethod
+    def _dependency_key(importer: str, material_id: str) -> dict[str, AttributeValueTypeDef]:
+        return {"pk": _s(f"DEPENDENCY#{material_id}"), "sk": _s(importer)}
+
+    @staticmethod
+    def _governance_key(country: str) -> dict[str, AttributeValueTypeDef]:
+        return {"pk": _s("GOVERNANCE"), "sk": _s(country)}
+
+    @staticmethod
+    def _signal_key(signal_id: str) -> dict[str, AttributeValueTypeDef]:
+        return {"pk": _s("SIGNAL"), "sk": _s(signal_id)}
+
+    @staticmethod
+    def _score_key(importer: str, material_id: str) -> dict[str, AttributeValueTypeDef]:
+        return {"pk": _s(f"SCORE#{importer}"), "sk": _s(material_id)}
+
+    def _reference_item(self, item: ReferenceItem) -> dict[str, AttributeValueTypeDef]:
+        match item:
+            case MaterialProfile():
+                key = self._material_key(item.id)
+            case ImporterDependency():
+                key = self._dependency_key(item.importer, item.material)
+            case CountryGovernance():
+                key = self._governance_key(item.country)
+            case PolicySignal():
+                key = self._signal_key(item.id)
+        return {**key, "version": _n(item.version), "doc": _doc(item)}
+
+    @staticmethod
+    def _score_item(score: RiskScore) -> dict[str, AttributeValueTypeDef]:
+        item: dict[str, AttributeValueTypeDef] = {
+            "pk": _s(f"SCORE#{score.importer}"),
+            "sk": _s(score.material),
+            "gsi1pk": _s(f"RANK#IMPORTER#{score.importer}"),
+            "gsi1sk": _s(score_sort_key(score.score, score.material)),
+            "gsi2pk": _s(f"RANK#MATERIAL#{score.material}"),
+            "gsi2sk": _s(score_sort_key(score.score, score.importer)),
+            "score": _n(score.score),
+            "band": _s(score.band.value),
+            "computed_at": _s(score.computed_at.isoformat()),
+            "doc": _doc(score),
+        }
+        if score.groups:
+            item["groups"] = {"SS": sorted(set(score.groups))}
+        return item
+
+    @staticmethod
+    def _history_item(score: RiskScore, expires_at: int) -> dict[str, AttributeValueTypeDef]:
+        point = {
+            "score": score.score,
+            "band": score.band.value,
+            "model_version": score.model_version,
+            "inputs_hash": score.inputs_hash,
+            "signal_ids": list(score.signal_ids),
+        }
+        return {
+            "pk": _s(f"HISTORY#{score.importer}#{score.material}"),
+            "sk": _s(score.computed_at.isoformat()),
+            "score": _n(score.score),
+            "expires_at": _n(expires_at),
+            "doc": {"S": json.dumps(point, separators=(",", ":"))},
+        }
+
+    @staticmethod
+    def _parse(model: type[M], item: Mapping[str, Any]) -> M:
+        return model.model_validate_json(item["doc"]["S"])
+
+    # ------------------------------------------------------------------ low-level calls
+
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        """One client call; connection failures and exhausted throttling retries become StoreUnavailableError."""
+        try:
+            return getattr(self.client, operation)(**kwargs)
+        except (EndpointConnectionError, BotoCoreError) as exc:
+            raise StoreUnavailableError(f"DynamoDB {operation} failed: {exc.__class__.__name__}") from exc
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in {
+                "ProvisionedThroughputExceededException",
+                "ThrottlingException",
+                "RequestLimitExceeded",
+                "InternalServerError",
+                "ServiceUnavailable",
+            }:
+                raise StoreUnavailableError(f"DynamoDB {operation} throttled or unavailable: {code}") from exc
+            raise
+
+    def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        while True:
+            page = self._call("query", TableName=self.table_name, **kwargs)
+            yield from page.get("Items", [])
+            last = page.get("LastEvaluatedKey")
+            if not last:
+                return
+            kwargs["ExclusiveStartKey"] = last
+
+    def _get(self, key: dict[str, AttributeValueTypeDef]) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._call("get_item", TableName=self.table_name, Key=key).get("Item")
+        return item
+
+    def batch_write(self, requests: Sequence[WriteRequestTypeDef]) -> int:
+        """BatchWriteItem in 25-item calls; UnprocessedItems are retried with exponential backoff + jitter.
+
+        Returns the number of BatchWriteItem calls made (the benchmarks report it).
+        """
+        calls = 0
+        for start in range(0, len(requests), BATCH_WRITE_LIMIT):
+            pending: list[WriteRequestTypeDef] = list(requests[start : start + BATCH_WRITE_LIMIT])
+            attempt = 0
+            while pending:
+                response = self._call("batch_write_item", RequestItems={self.table_name: pending})
+                calls += 1
+                pending = list(response.get("UnprocessedItems", {}).get(self.table_name, []))
+                if pending:
+                    attempt += 1
+                    if attempt >= MAX_BATCH_ATTEMPTS:
+                        raise StoreUnavailableError(
+                            f"BatchWriteItem left {len(pending)} items unprocessed after {attempt} attempts"
+                        )
+                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
+        return calls
+
+    def batch_get(self, keys: Sequence[dict[str, AttributeValueTypeDef]]) -> list[dict[str, Any]]:
+        """BatchGetItem in 100-key calls, UnprocessedKeys retried with backoff."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            pending: list[dict[str, AttributeValueTypeDef]] = list(keys[start : start + BATCH_GET_LIMIT])
+            attempt = 0
+            while pending:
+                response = self._call("batch_get_item", RequestItems={self.table_name: {"Keys": pending}})
+                found.extend(response.get("Responses", {}).get(self.table_name, []))
+                pending = list(response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", []))
+                if pending:
+                    attempt += 1
+                    if attempt >= MAX_BATCH_ATTEMPTS:
+                        raise StoreUnavailableError(f"BatchGetItem left {len(pending)} keys unprocessed")
+                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
+        return found
+
+    # ------------------------------------------------------------------ reference data
+
+    def get_material(self, material_id: str) -> MaterialProfile | None:
+        item = self._get(self._material_key(material_id))
+        return self._parse(MaterialProfile, item) if item else None
+
+    def list_materials(self) -> list[MaterialProfile]:
+        items = self._query_all(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s("MATERIAL")})
+        return [self._parse(MaterialProfile, item) for item in items]
+
+    def get_dependency(self, importer: str, material_id: str) -> ImporterDependency | None:
+        item = self._get(self._dependency_key(importer, material_id))
+        return self._parse(ImporterDependency, item) if item else None
+
+    def list_dependencies(self, material_id: str) -> list[ImporterDependency]:
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s(f"DEPENDENCY#{material_id}")}
+        )
+        return [self._parse(ImporterDependency, item) for item in items]
+
+    def list_governance(self) -> dict[str, CountryGovernance]:
+        items = self._query_all(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s("GOVERNANCE")})
+        parsed = (self._parse(CountryGovernance, item) for item in items)
+        return {g.country: g for g in parsed}
+
+    def list_signals(self) -> list[PolicySignal]:
+        items = self._query_all(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s("SIGNAL")})
+        return [self._parse(PolicySignal, item) for item in items]
+
+    def save_reference_items(self, items: Sequence[ReferenceItem]) -> None:
+        self.batch_write([{"PutRequest": {"Item": self._reference_item(item)}} for item in items])
+
+    # ------------------------------------------------------------------ scores
+
+    def get_score(self, importer: str, material_id: str) -> RiskScore | None:
+        item = self._get(self._score_key(importer, material_id))
+        return self._parse(RiskScore, item) if item else None
+
+    def save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> None:
+        requests: list[WriteRequestTypeDef] = []
+        for score in scores:
+            requests.append({"PutRequest": {"Item": self._score_item(score)}})
+            requests.append({"PutRequest": {"Item": self._history_item(score, history_expires_at)}})
+        self.batch_write(requests)
+
+    def rank_scores(self, query: RankQuery) -> Page[RiskScore]:
+        index, partition = (
+            ("gsi1", f"RANK#IMPORTER#{query.key}")
+            if query.by is RankedBy.IMPORTER
+            else ("gsi2", f"RANK#MATERIAL#{query.key}")
+        )
+        pk_name, sk_name = f"{index}pk", f"{index}sk"
+        lower, upper = BAND_RANGES[query.band] if query.band else (0.0, 100.0001)
+        if query.min_score is not None:
+            lower = max(lower, query.min_score)
+        values: dict[str, AttributeValueTypeDef] = {
+            ":pk": _s(partition),
+            ":lo": _s(f"{lower:08.4f}"),
+            # "~" sorts after "#<id>", so every score strictly below `upper` is in range
+            ":hi": _s(f"{upper - 0.00005:08.4f}~"),
+        }
+        kwargs: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": f"{pk_name} = :pk AND {sk_name} BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+        }
+        if query.group:
+            kwargs["FilterExpression"] = "contains(#groups, :group)"
+            kwargs["ExpressionAttributeNames"] = {"#groups": "groups"}
+            values[":group"] = _s(query.group)
+        start_key = decode_cursor(query.cursor, partition) if query.cursor else None
+        items: list[RiskScore] = []
+        last_key: dict[str, Any] | None = None
+        # With a filter, a page may come back short: keep reading until `limit` items or the end.
+        while len(items) < query.limit:
+            if start_key:
+                kwargs["ExclusiveStartKey"] = start_key
+            page = self._call("query", TableName=self.table_name, Limit=query.limit - len(items), **kwargs)
+            items.extend(self._parse(RiskScore, item) for item in page.get("Items", []))
+            last_key = page.get("LastEvaluatedKey")
+            if not last_key:
+                break
+            start_key = last_key
+        next_cursor = encode_cursor(last_key, partition) if last_key and len(items) >= query.limit else None
+        return Page(items=items, next_cursor=next_cursor)
+
+    def score_history(
+        self,
+        importer: str,
+        material_id: str,
+        start: datetime | None,
+        end: datetime | None,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[HistoryPoint]:
+        partition = f"HISTORY#{importer}#{material_id}"
+        values: dict[str, AttributeValueTypeDef] = {
+            ":pk": _s(partition),
+            ":from": _s(start.isoformat() if start else "0"),
+            ":to": _s((end.isoformat() if end else "9") + "~"),
+        }
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": True,
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition)
+        page = self._call("query", TableName=self.table_name, **kwargs)
+        points = []
+        for item in page.get("Items", []):
+            doc = json.loads(item["doc"]["S"])
+            points.append(
+                HistoryPoint(
+                    importer=importer,
+                    material=material_id,
+                    at=datetime.fromisoformat(item["sk"]["S"]),
+                    score=float(doc["score"]),
+                    band=Band(doc["band"]),
+                    model_version=doc["model_version"],
+                    inputs_hash=doc["inputs_hash"],
+                    signal_ids=tuple(doc["signal_ids"]),
+                )
+            )
+        last = page.get("LastEvaluatedKey")
+        return Page(items=points, next_cursor=encode_cursor(last, partition) if last else None)
+
+
+# ---------------------------------------------------------------------- cursors
+
+
+def encode_cursor(last_evaluated_key: Mapping[str, Any], partition: str) -> str:
+    """Opaque to clients; bound to the partition it came from so it cannot be replayed on another query."""
+    payload = {"p": partition, "k": {name: value["S"] for name, value in last_evaluated_key.items()}}
+    return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, partition: str) -> dict[str, AttributeValueTypeDef]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if payload["p"] != partition or not isinstance(payload["k"], dict):
+            raise ValueError("cursor belongs to another query")
+        return {str(name): _s(str(value)) for name, value in payload["k"].items()}
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInputError(
+            "cursor is not valid for this query (use next_cursor from the previous page)", field="cursor"
+        ) from exc

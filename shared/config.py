@@ -1,0 +1,36 @@
+"""Settings read from the environment, lazily: importing this module reads nothing."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Importers scored by every full rescoring: the EU plus the G20 economies and Taiwan (a large magnet and
+#: chip maker). Any other ISO code can be added with SCORED_IMPORTERS; each pair costs one score item.
+DEFAULT_SCORED_IMPORTERS = (
+    "EU AR AU BR CA CN DE FR GB ID IN IT JP KR MX RU SA TR TW US ZA"
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    table_name: str = Field(default="RiskTable-local", validation_alias="TABLE_NAME")
+    #: Set for DynamoDB Local (make run, local_stack tests); unset in AWS.
+    dynamodb_endpoint_url: str | None = Field(default=None, validation_alias="DYNAMODB_ENDPOINT_URL")
+    aws_region: str = Field(
+        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
+    )
+    history_retention_days: int = Field(default=400, ge=1, validation_alias="HISTORY_RETENTION_DAYS")
+    scored_importers: str = Field(default=DEFAULT_SCORED_IMPORTERS, validation_alias="SCORED_IMPORTERS")
+
+    @property
+    def scored_importer_codes(self) -> tuple[str, ...]:
+        return tuple(sorted({code.strip().upper() for code in self.scored_importers.split() if code.strip()}))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,265 @@
+"""Domain models: the inputs of the scoring model and the score it produces.
+
+Shares are fractions (0..1) as floats here; the DynamoDB adapter converts them to Decimal.
+Every model is immutable so a score computed from it can be recomputed from the same values.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from shared.domain.countries import is_country_code, is_importer_code
+from shared.domain.errors import InvalidInputError
+
+#: Shares of one stage may add up to a little above 1 because the published tables are rounded.
+SHARE_SUM_TOLERANCE = 0.02
+
+#: signal target meaning "every importer".
+ALL_TARGETS = "ALL"
+
+MATERIAL_ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+def _country_code(value: str) -> str:
+    code = value.strip().upper()
+    if not is_country_code(code):
+        raise ValueError(f"unknown country code {value!r} (expected ISO 3166-1 alpha-2, e.g. CN)")
+    return code
+
+
+def _importer_code(value: str) -> str:
+    code = value.strip().upper()
+    if not is_importer_code(code):
+        raise ValueError(f"unknown importer code {value!r} (expected ISO 3166-1 alpha-2 or EU)")
+    return code
+
+
+def _material_id(value: str) -> str:
+    return value.strip().lower()
+
+
+CountryCode = Annotated[str, AfterValidator(_country_code)]
+ImporterCode = Annotated[str, AfterValidator(_importer_code)]
+MaterialId = Annotated[str, AfterValidator(_material_id), Field(pattern=r"(?i)^\s*[a-z][a-z0-9_]{0,63}\s*$")]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class Stage(StrEnum):
+    EXTRACTION = "extraction"
+    PROCESSING = "processing"
+
+
+class SignalStatus(StrEnum):
+    IN_FORCE = "in_force"
+    REPORTED = "reported"
+    SUSPENDED = "suspended"
+    LIFTED = "lifted"
+
+
+class Measure(StrEnum):
+    LICENSING = "licensing"
+    LICENCE_SLOWDOWN = "licence_slowdown"
+    QUOTA = "quota"
+    EXPORT_BAN = "export_ban"
+    END_USER_BAN = "end_user_ban"
+    INFORMAL_EMBARGO = "informal_embargo"
+    TECHNOLOGY_BAN = "technology_ban"
+    EXPORT_TAX = "export_tax"
+    OTHER = "other"
+
+
+class Band(StrEnum):
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class DomainModel(BaseModel):
+    """Frozen, strict-about-extras base. `parse` turns pydantic errors into an InvalidInputError."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @classmethod
+    def parse(cls, data: Any) -> Self:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            details: list[dict[str, object]] = [
+                {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()
+            ]
+            first = details[0]
+            raise InvalidInputError(
+                f"invalid {cls.__name__}: {first['field']}: {first['message']}",
+                field=str(first["field"]),
+                details=details,
+            ) from None
+
+
+class ProducerShare(DomainModel):
+    """One country's share of a stage (of world supply, or of an importer's sourcing)."""
+
+    country: CountryCode
+    share: Fraction
+    #: EU CRM trade-restriction parameter t (0.8 with trade agreements, 1.0 none, up to 1.5 for quotas/bans/taxes).
+    trade_restriction: float = Field(default=1.0, ge=0.5, le=1.5, allow_inf_nan=False)
+
+
+def _check_stage_shares(stages: dict[Stage, tuple[ProducerShare, ...]], field: str) -> None:
+    for stage, shares in stages.items():
+        seen: set[str] = set()
+        for share in shares:
+            if share.country in seen:
+                raise ValueError(f"{field}.{stage.value}: country {share.country} listed twice")
+            seen.add(share.country)
+        total = sum(s.share for s in shares)
+        if total > 1.0 + SHARE_SUM_TOLERANCE:
+            raise ValueError(
+                f"{field}.{stage.value}: shares add up to {total:.4f}, above 1 "
+                f"(tolerance {SHARE_SUM_TOLERANCE} for rounding)"
+            )
+
+
+class Site(DomainModel):
+    """A single mine or plant with a known share of world supply at one stage."""
+
+    name: str = Field(min_length=1, max_length=200)
+    country: CountryCode
+    stage: Stage
+    share: Fraction
+    source: str = Field(min_length=1, max_length=500)
+
+
+class MaterialProfile(DomainModel):
+    id: MaterialId
+    name: str = Field(min_length=1, max_length=200)
+    groups: tuple[str, ...] = ()
+    stages: dict[Stage, tuple[ProducerShare, ...]]
+    sites: tuple[Site, ...] = ()
+    recycling_input_rate: Fraction | None = None
+    substitution_index: Fraction | None = None
+    source: str = Field(min_length=1, max_length=500)
+    version: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _shares_are_consistent(self) -> Self:
+        if not self.stages:
+            raise ValueError("stages: at least one stage (extraction or processing) is required")
+        _check_stage_shares(self.stages, "stages")
+        return self
+
+
+class ImporterDependency(DomainModel):
+    """How one importing economy sources one material."""
+
+    importer: ImporterCode
+    material: MaterialId
+    #: net imports / (domestic production + net imports); None = unknown (the model's default applies).
+    import_reliance: Fraction | None = None
+    #: shares of the importer's own supply by partner country (domestic production included), per stage.
+    sourcing: dict[Stage, tuple[ProducerShare, ...]] = Field(default_factory=dict)
+    source: str = Field(min_length=1, max_length=500)
+    version: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _shares_are_consistent(self) -> Self:
+        _check_stage_shares(self.sourcing, "sourcing")
+        return self
+
+
+class CountryGovernance(DomainModel):
+    country: CountryCode
+    #: 0..10, 10 = worst governance: 10 * (1 - normalised WGI), as in the EU CRM method.
+    governance_risk: float = Field(ge=0.0, le=10.0, allow_inf_nan=False)
+    year: int = Field(ge=1990, le=2100)
+    source: str = Field(min_length=1, max_length=500)
+    version: int = Field(default=1, ge=1)
+
+
+class PolicySignal(DomainModel):
+    """An export control, licence slow-down, quota, ban or embargo announced by an issuing country."""
+
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    issuer: CountryCode
+    measure: Measure
+    #: material ids or group ids (e.g. rare_earths, hree)
+    materials: tuple[MaterialId, ...] = Field(min_length=1, max_length=200)
+    #: importer codes, or ("ALL",)
+    targets: tuple[str, ...] = Field(min_length=1, max_length=300)
+    severity: Fraction
+    announced: date
+    effective: date | None = None
+    status: SignalStatus
+    suspended_until: date | None = None
+    lifted_at: date | None = None
+    source: str = Field(min_length=1, max_length=1000)
+    confidence: Fraction = 1.0
+    title: str = Field(default="", max_length=500)
+    version: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        targets = tuple(t.strip().upper() for t in self.targets)
+        for target in targets:
+            if target != ALL_TARGETS and not is_importer_code(target):
+                raise ValueError(f"targets: unknown importer code {target!r} (ISO alpha-2, EU or ALL)")
+        object.__setattr__(self, "targets", targets)
+        if self.effective is not None and self.effective < self.announced:
+            raise ValueError("effective: must not be before announced")
+        if self.status is SignalStatus.LIFTED and self.lifted_at is None:
+            raise ValueError("lifted_at: required when status is lifted")
+        if self.lifted_at is not None and self.lifted_at < self.announced:
+            raise ValueError("lifted_at: must not be before announced")
+        return self
+
+    def targets_importer(self, importer: str) -> bool:
+        return ALL_TARGETS in self.targets or importer in self.targets
+
+    def touches_material(self, material_id: str, groups: tuple[str, ...] = ()) -> bool:
+        return material_id in self.materials or any(g in self.materials for g in groups)
+
+
+class ScoreComponents(DomainModel):
+    #: EU-form structural supply risk on its native scale (0..10 for t = 1; up to 15 with t = 1.5)
+    supply_risk: float
+    #: governance-weighted HHI of world supply at the bottleneck stage (0..10 for t = 1)
+    concentration: float
+    import_reliance: float
+    site_concentration: float
+    policy_pressure: float
+
+
+class Driver(DomainModel):
+    """One human-readable reason behind a score, with the data it rests on."""
+
+    component: str
+    text: str
+    source: str
+    #: composite points this reason stands for (drivers are sorted by it, largest first)
+    points: float
+
+
+class RiskScore(DomainModel):
+    importer: ImporterCode
+    material: MaterialId
+    #: the material's groups (rare_earths, hree, ...), for filtering ranked lists
+    groups: tuple[str, ...] = ()
+    score: float = Field(ge=0.0, le=100.0)
+    band: Band
+    components: ScoreComponents
+    #: composite points per component; they add up to `score`
+    contributions: dict[str, float]
+    drivers: tuple[Driver, ...]
+    confidence: Fraction
+    #: fallbacks used because an input was missing (each lowers the confidence)
+    fallbacks: tuple[str, ...]
+    bottleneck_stage: Stage
+    signal_ids: tuple[str, ...]
+    model_version: str
+    inputs_hash: str
+    as_of: date
+    computed_at: datetime

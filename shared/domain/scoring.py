@@ -1,0 +1,461 @@
+"""Scoring model v1: pure functions from (material, importer dependency, governance, signals) to a RiskScore.
+
+docs/scoring-model.md explains every formula, default and weight here; keep the two in step and bump
+MODEL_VERSION whenever a number or formula changes (stored scores name the version that made them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.domain.countries import country_name
+from shared.domain.errors import InvalidInputError
+from shared.domain.models import (
+    Band,
+    CountryGovernance,
+    Driver,
+    ImporterDependency,
+    MaterialProfile,
+    PolicySignal,
+    ProducerShare,
+    RiskScore,
+    ScoreComponents,
+    SignalStatus,
+    Stage,
+)
+
+MODEL_VERSION = "1.0.0"
+
+#: A signal whose pressure on a pair is below this is not named as a driver (e.g. an embargo lifted years ago).
+NEGLIGIBLE_PRESSURE = 1e-3
+#: A signal whose status factor is below this is no longer listed as active on a material.
+ACTIVE_STATUS_FACTOR = 0.01
+
+COMPONENT_SUPPLY_RISK = "supply_risk"
+COMPONENT_IMPORT_RELIANCE = "import_reliance"
+COMPONENT_SITE = "site_concentration"
+COMPONENT_POLICY = "policy_pressure"
+
+
+class ScoringParameters(BaseModel):
+    """Every tunable number of the model, in one place (documented in docs/scoring-model.md)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Structural weights. weight_import_reliance >= 0.78 * weight_supply_risk keeps the composite monotone in
+    # import reliance although the EU SR form itself is not (see docs/scoring-model.md, "Monotonicity").
+    weight_supply_risk: float = 0.44
+    weight_import_reliance: float = 0.36
+    weight_site: float = 0.20
+    #: SR at which the structural supply-risk term saturates (the EU scale's top for t = 1).
+    supply_risk_saturation: float = 10.0
+
+    # Band thresholds on the 0..100 composite: [0, 25) low, [25, 50) moderate, [50, 75) high, [75, 100] critical.
+    moderate_from: float = 25.0
+    high_from: float = 50.0
+    critical_from: float = 75.0
+
+    # Signal status factors.
+    status_in_force: float = 1.0
+    status_announced: float = 0.5  # in force but its effective date is still ahead
+    status_reported: float = 0.6  # reported practice, no formal instrument
+    status_suspended: float = 0.1  # latent: the instrument exists and can be switched back on
+    status_lapsed_suspension: float = 0.6  # suspended_until has passed with no update: unconfirmed
+    lifted_half_life_days: float = 90.0
+
+    # Defaults for inputs the data does not have, each named in the explanation.
+    default_recycling_input_rate: float = 0.0  # conservative: no credit for recycling
+    default_substitution_index: float = 1.0  # conservative: no substitute
+    #: Median of 10 * (1 - WGI 2022) over the 213 economies of the WGI file.
+    default_governance_risk: float = Field(default=5.09, ge=0.0, le=10.0)
+
+    # Confidence penalties per fallback used.
+    penalty_no_sourcing: float = 0.2
+    penalty_partial_sourcing: float = 0.1
+    penalty_default_import_reliance: float = 0.2
+    penalty_default_recycling: float = 0.05
+    penalty_default_substitution: float = 0.05
+    penalty_default_governance: float = 0.05
+    min_confidence: float = 0.1
+
+
+DEFAULT_PARAMETERS = ScoringParameters()
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringInputs:
+    """Everything one (importer, material) score depends on."""
+
+    importer: str
+    material: MaterialProfile
+    dependency: ImporterDependency | None
+    governance: Mapping[str, CountryGovernance]
+    signals: Sequence[PolicySignal]
+    as_of: date
+
+
+# --- building blocks --------------------------------------------------------------------------------------
+
+
+def herfindahl_index(shares: Iterable[float]) -> float:
+    """Plain HHI on fractions: sum of squared shares (0..1)."""
+    return sum(s * s for s in shares)
+
+
+def governance_risk_of(country: str, governance: Mapping[str, CountryGovernance], default: float) -> float:
+    entry = governance.get(country)
+    return entry.governance_risk if entry is not None else default
+
+
+def governance_weighted_hhi(
+    shares: Iterable[ProducerShare], governance: Mapping[str, CountryGovernance], default_governance: float
+) -> float:
+    """EU CRM HHI_WGI,t = sum_k share_k^2 * g_k * t_k (0..10 for t = 1)."""
+    return sum(
+        s.share * s.share * governance_risk_of(s.country, governance, default_governance) * s.trade_restriction
+        for s in shares
+    )
+
+
+def signal_status_factor(signal: PolicySignal, as_of: date, params: ScoringParameters) -> float:
+    """How binding a signal is on `as_of` (0..1)."""
+    if as_of < signal.announced:
+        return 0.0
+    match signal.status:
+        case SignalStatus.IN_FORCE:
+            if signal.effective is not None and as_of < signal.effective:
+                return params.status_announced
+            return params.status_in_force
+        case SignalStatus.REPORTED:
+            return params.status_reported
+        case SignalStatus.SUSPENDED:
+            if signal.suspended_until is not None and as_of > signal.suspended_until:
+                return params.status_lapsed_suspension
+            return params.status_suspended
+        case SignalStatus.LIFTED:
+            assert signal.lifted_at is not None  # guaranteed by PolicySignal's validator
+            if as_of < signal.lifted_at:
+                return params.status_in_force
+            days = (as_of - signal.lifted_at).days
+            return params.status_in_force * math.pow(0.5, days / params.lifted_half_life_days)
+
+
+def combine_pressures(pressures: Iterable[float]) -> float:
+    """1 - prod(1 - x): several signals add up but never exceed 1."""
+    remaining = 1.0
+    for x in pressures:
+        remaining *= 1.0 - x
+    return 1.0 - remaining
+
+
+def band_for(score: float, params: ScoringParameters = DEFAULT_PARAMETERS) -> Band:
+    if score >= params.critical_from:
+        return Band.CRITICAL
+    if score >= params.high_from:
+        return Band.HIGH
+    if score >= params.moderate_from:
+        return Band.MODERATE
+    return Band.LOW
+
+
+def signal_applies(signal: PolicySignal, importer: str, material: MaterialProfile) -> bool:
+    """A signal touches a pair when it names the material (or one of its groups) and targets the importer.
+
+    An issuer's own controls never count against itself.
+    """
+    return (
+        signal.issuer != importer
+        and signal.targets_importer(importer)
+        and signal.touches_material(material.id, material.groups)
+    )
+
+
+# --- the model ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _StageRisk:
+    stage: Stage
+    global_hhi: float
+    importer_hhi: float
+    supply_risk: float
+
+
+@dataclass(frozen=True, slots=True)
+class _SignalPressure:
+    signal: PolicySignal
+    exposure: float
+    status_factor: float
+    pressure: float
+
+
+def _validate_pair(inputs: ScoringInputs) -> None:
+    dependency = inputs.dependency
+    if dependency is None:
+        return
+    if dependency.material != inputs.material.id:
+        raise InvalidInputError(
+            f"dependency is for material {dependency.material!r}, not {inputs.material.id!r}", field="material"
+        )
+    if dependency.importer != inputs.importer:
+        raise InvalidInputError(
+            f"dependency is for importer {dependency.importer!r}, not {inputs.importer!r}", field="importer"
+        )
+
+
+def _share_of(shares: Sequence[ProducerShare], country: str) -> float:
+    return next((s.share for s in shares if s.country == country), 0.0)
+
+
+def compute_score(
+    inputs: ScoringInputs,
+    computed_at: datetime,
+    params: ScoringParameters = DEFAULT_PARAMETERS,
+) -> RiskScore:
+    """Score one (importer, material) pair. Deterministic for the same inputs and parameters."""
+    _validate_pair(inputs)
+    material = inputs.material
+    dependency = inputs.dependency
+    sourcing = dependency.sourcing if dependency is not None else {}
+    fallbacks: list[str] = []
+    penalty = 0.0
+
+    # Import reliance: the importer's own figure, else 1 - its share of world supply at the tightest stage
+    # (a large producer is assumed mostly self-supplied; a non-producer fully import-reliant).
+    if dependency is not None and dependency.import_reliance is not None:
+        import_reliance = dependency.import_reliance
+    else:
+        own_share = max(_share_of(shares, inputs.importer) for shares in material.stages.values())
+        import_reliance = 1.0 - min(own_share, 1.0)
+        fallbacks.append(
+            f"no import reliance for {inputs.importer}: assumed 1 - its world share ({import_reliance:.0%})"
+        )
+        penalty += params.penalty_default_import_reliance
+
+    missing_stages = [stage for stage in material.stages if not sourcing.get(stage)]
+    if missing_stages and len(missing_stages) == len(material.stages):
+        fallbacks.append(f"no sourcing data for {inputs.importer}: world supply shares used instead")
+        penalty += params.penalty_no_sourcing
+    elif missing_stages:
+        names = ", ".join(s.value for s in missing_stages)
+        fallbacks.append(f"no {names} sourcing data for {inputs.importer}: world supply shares used there")
+        penalty += params.penalty_partial_sourcing
+
+    recycling = material.recycling_input_rate
+    if recycling is None:
+        recycling = params.default_recycling_input_rate
+        fallbacks.append(f"no end-of-life recycling input rate: assumed {recycling:.0%}")
+        penalty += params.penalty_default_recycling
+    substitution = material.substitution_index
+    if substitution is None:
+        substitution = params.default_substitution_index
+        fallbacks.append(f"no substitution index: assumed {substitution:g} (no substitute)")
+        penalty += params.penalty_default_substitution
+
+    governance = inputs.governance
+    ungoverned = sorted(
+        {
+            s.country
+            for shares in (*material.stages.values(), *sourcing.values())
+            for s in shares
+            if s.share >= 0.01 and s.country not in governance
+        }
+    )
+    if ungoverned:
+        fallbacks.append(
+            f"no governance data for {', '.join(ungoverned)}: WGI median {params.default_governance_risk} used"
+        )
+        penalty += params.penalty_default_governance
+
+    # Structural supply risk per stage (EU form); the bottleneck stage is the one with the higher SR.
+    stage_risks: list[_StageRisk] = []
+    for stage, world_shares in sorted(material.stages.items()):
+        importer_shares = sourcing.get(stage) or world_shares
+        global_hhi = governance_weighted_hhi(world_shares, governance, params.default_governance_risk)
+        importer_hhi = governance_weighted_hhi(importer_shares, governance, params.default_governance_risk)
+        supply_risk = (
+            (global_hhi * import_reliance / 2 + importer_hhi * (1 - import_reliance / 2))
+            * (1 - recycling)
+            * substitution
+        )
+        stage_risks.append(_StageRisk(stage, global_hhi, importer_hhi, supply_risk))
+    bottleneck = max(stage_risks, key=lambda r: (r.supply_risk, r.stage == Stage.PROCESSING))
+
+    # Site concentration: the largest single site at any stage (a dominant site at either stage is a single
+    # point of failure; taking the max keeps the score monotone when the bottleneck stage switches).
+    top_site = max(material.sites, key=lambda s: s.share, default=None)
+    site_concentration = top_site.share if top_site is not None else 0.0
+
+    # Policy pressure from the signals that touch this pair.
+    pressures: list[_SignalPressure] = []
+    for signal in sorted(inputs.signals, key=lambda s: s.id):
+        if not signal_applies(signal, inputs.importer, material):
+            continue
+        exposure = max(
+            _share_of(sourcing.get(stage) or world_shares, signal.issuer)
+            for stage, world_shares in material.stages.items()
+        )
+        status_factor = signal_status_factor(signal, inputs.as_of, params)
+        pressure = signal.severity * exposure * status_factor * signal.confidence
+        pressures.append(_SignalPressure(signal, exposure, status_factor, pressure))
+    policy_pressure = combine_pressures(p.pressure for p in pressures)
+
+    # Composite: a structural base S in 0..1, and policy pressure filling the headroom above it:
+    # score = 100 * (S + (1 - S) * P). Both terms are non-negative, so they are the contributions.
+    supply_term = params.weight_supply_risk * min(bottleneck.supply_risk / params.supply_risk_saturation, 1.0)
+    reliance_term = params.weight_import_reliance * import_reliance
+    site_term = params.weight_site * site_concentration
+    structural = supply_term + reliance_term + site_term
+    policy_term = (1.0 - structural) * policy_pressure
+    contributions = {
+        COMPONENT_SUPPLY_RISK: round(100 * supply_term, 4),
+        COMPONENT_IMPORT_RELIANCE: round(100 * reliance_term, 4),
+        COMPONENT_SITE: round(100 * site_term, 4),
+        COMPONENT_POLICY: round(100 * policy_term, 4),
+    }
+    # The score is the sum of the rounded contributions, so they add up to it exactly.
+    score = round(min(sum(contributions.values()), 100.0), 4)
+
+    components = ScoreComponents(
+        supply_risk=round(bottleneck.supply_risk, 6),
+        concentration=round(bottleneck.global_hhi, 6),
+        import_reliance=round(import_reliance, 6),
+        site_concentration=round(site_concentration, 6),
+        policy_pressure=round(policy_pressure, 6),
+    )
+    drivers = _drivers(inputs, bottleneck, import_reliance, top_site, pressures, contributions)
+    confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
+    return RiskScore(
+        importer=inputs.importer,
+        material=material.id,
+        groups=material.groups,
+        score=score,
+        band=band_for(score, params),
+        components=components,
+        contributions=contributions,
+        drivers=drivers,
+        confidence=confidence,
+        fallbacks=tuple(fallbacks),
+        bottleneck_stage=bottleneck.stage,
+        signal_ids=tuple(p.signal.id for p in pressures if p.pressure >= NEGLIGIBLE_PRESSURE),
+        model_version=MODEL_VERSION,
+        inputs_hash=inputs_hash(inputs, params),
+        as_of=inputs.as_of,
+        computed_at=computed_at,
+    )
+
+
+def _drivers(
+    inputs: ScoringInputs,
+    bottleneck: _StageRisk,
+    import_reliance: float,
+    top_site: Any,
+    pressures: Sequence[_SignalPressure],
+    contributions: Mapping[str, float],
+) -> tuple[Driver, ...]:
+    material = inputs.material
+    importer = inputs.importer
+    drivers: list[Driver] = []
+    world = material.stages[bottleneck.stage]
+    if world:
+        leader = max(world, key=lambda s: (s.share, s.country))
+        drivers.append(
+            Driver(
+                component=COMPONENT_SUPPLY_RISK,
+                text=(
+                    f"{country_name(leader.country)} holds {leader.share:.0%} of {material.name.lower()} "
+                    f"{bottleneck.stage.value} (bottleneck stage; governance-weighted concentration "
+                    f"{bottleneck.global_hhi:.2f}/10)"
+                ),
+                source=material.source,
+                points=contributions[COMPONENT_SUPPLY_RISK],
+            )
+        )
+    dependency = inputs.dependency
+    sourcing_source = dependency.source if dependency is not None else material.source
+    importer_name = country_name(importer)
+    drivers.append(
+        Driver(
+            component=COMPONENT_IMPORT_RELIANCE,
+            text=f"{importer_name} relies on imports for {import_reliance:.0%} of its {material.name.lower()} supply",
+            source=sourcing_source
+            if dependency is not None and dependency.import_reliance is not None
+            else "model default (see fallbacks)",
+            points=contributions[COMPONENT_IMPORT_RELIANCE],
+        )
+    )
+    if top_site is not None:
+        drivers.append(
+            Driver(
+                component=COMPONENT_SITE,
+                text=(
+                    f"{top_site.name} ({country_name(top_site.country)}) is about {top_site.share:.0%} of world "
+                    f"{material.name.lower()} {top_site.stage.value}"
+                ),
+                source=top_site.source,
+                points=contributions[COMPONENT_SITE],
+            )
+        )
+    total_pressure = sum(p.pressure for p in pressures)
+    for p in pressures:
+        if p.pressure < NEGLIGIBLE_PRESSURE:
+            continue
+        signal = p.signal
+        share = p.pressure / total_pressure if total_pressure > 0 else 0.0
+        since = signal.effective or signal.announced
+        drivers.append(
+            Driver(
+                component=COMPONENT_POLICY,
+                text=(
+                    f"{country_name(signal.issuer)} {signal.measure.value.replace('_', ' ')} "
+                    f"({signal.status.value.replace('_', ' ')}) since {since.isoformat()} [{signal.id}]: "
+                    f"severity {signal.severity:g} x exposure of {importer_name} to {country_name(signal.issuer)} "
+                    f"{p.exposure:.0%} x status {p.status_factor:.2f} x confidence {signal.confidence:g}"
+                ),
+                source=signal.source,
+                points=round(contributions[COMPONENT_POLICY] * share, 4),
+            )
+        )
+    drivers.sort(key=lambda d: (-d.points, d.component, d.text))
+    return tuple(drivers)
+
+
+def _canonical(value: Any) -> Any:
+    """Model dumps without bookkeeping fields, so the hash covers values only."""
+    if isinstance(value, BaseModel):
+        data = value.model_dump(mode="json")
+        data.pop("version", None)
+        return data
+    return value
+
+
+def inputs_hash(inputs: ScoringInputs, params: ScoringParameters = DEFAULT_PARAMETERS) -> str:
+    """sha256 over exactly what the score depends on: a stored score can be recomputed and checked."""
+    material = inputs.material
+    countries = sorted(
+        {s.country for shares in material.stages.values() for s in shares}
+        | {s.country for shares in (inputs.dependency.sourcing.values() if inputs.dependency else ()) for s in shares}
+    )
+    relevant_signals = sorted(
+        (s for s in inputs.signals if signal_applies(s, inputs.importer, material)), key=lambda s: s.id
+    )
+    payload = {
+        "model_version": MODEL_VERSION,
+        "parameters": params.model_dump(mode="json"),
+        "importer": inputs.importer,
+        "as_of": inputs.as_of.isoformat(),
+        "material": _canonical(material),
+        "dependency": _canonical(inputs.dependency) if inputs.dependency else None,
+        "governance": {c: _canonical(inputs.governance[c]) for c in countries if c in inputs.governance},
+        "signals": [_canonical(s) for s in relevant_signals],
+    }
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()

@@ -1,0 +1,1 @@
+"""Use cases. They take ports as arguments and never read the environment or build clients."""

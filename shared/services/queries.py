@@ -1,0 +1,119 @@
+"""Read use cases behind the read API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from shared.domain.countries import is_importer_code
+from shared.domain.errors import NotFoundError
+from shared.domain.models import MaterialProfile, PolicySignal, RiskScore, SignalStatus
+from shared.domain.scoring import ACTIVE_STATUS_FACTOR, DEFAULT_PARAMETERS, signal_status_factor
+from shared.ports import HistoryPoint, Page, RankedBy, RankQuery, ReferenceDataStore, RiskStore
+
+
+@dataclass(frozen=True)
+class MaterialDetail:
+    profile: MaterialProfile
+    active_signals: list[PolicySignal]
+
+
+@dataclass(frozen=True)
+class SignalFilter:
+    material: str | None = None
+    issuer: str | None = None
+    target: str | None = None
+    status: SignalStatus | None = None
+
+
+def canonical_importer(code: str) -> str:
+    """Importer codes are case-insensitive on input; unknown codes are a 404 (nothing can be stored for them)."""
+    canonical = code.strip().upper()
+    if not is_importer_code(canonical):
+        raise NotFoundError(f"unknown importer {code!r}: use an ISO 3166-1 alpha-2 code or EU", field="importer")
+    return canonical
+
+
+def canonical_material(code: str) -> str:
+    return code.strip().lower()
+
+
+def require_material(store: ReferenceDataStore, material_id: str) -> MaterialProfile:
+    material = store.get_material(canonical_material(material_id))
+    if material is None:
+        raise NotFoundError(f"unknown material {material_id!r}: see GET /v1/materials", field="material")
+    return material
+
+
+def get_score(store: RiskStore, importer: str, material_id: str) -> RiskScore:
+    importer = canonical_importer(importer)
+    material_id = canonical_material(material_id)
+    score = store.get_score(importer, material_id)
+    if score is not None:
+        return score
+    require_material(store, material_id)  # names the unknown material if that is the cause
+    raise NotFoundError(f"no score for importer {importer} and material {material_id}: the importer is not scored")
+
+
+def list_materials(store: ReferenceDataStore) -> list[MaterialProfile]:
+    return sorted(store.list_materials(), key=lambda m: m.id)
+
+
+def get_material(store: ReferenceDataStore, material_id: str, today: date) -> MaterialDetail:
+    material = require_material(store, material_id)
+    active = [
+        s
+        for s in store.list_signals()
+        if s.touches_material(material.id, material.groups)
+        and signal_status_factor(s, today, DEFAULT_PARAMETERS) >= ACTIVE_STATUS_FACTOR
+    ]
+    return MaterialDetail(profile=material, active_signals=sorted(active, key=lambda s: (s.announced, s.id)))
+
+
+def rank_scores(store: RiskStore, query: RankQuery) -> Page[RiskScore]:
+    if query.by is RankedBy.IMPORTER:
+        key = canonical_importer(query.key)
+    else:
+        key = require_material(store, query.key).id
+    group = query.group.strip().lower() if query.group else None
+    return store.rank_scores(
+        RankQuery(
+            by=query.by,
+            key=key,
+            band=query.band,
+            min_score=query.min_score,
+            group=group,
+            limit=query.limit,
+            cursor=query.cursor,
+        )
+    )
+
+
+def score_history(
+    store: RiskStore,
+    importer: str,
+    material_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[HistoryPoint]:
+    importer = canonical_importer(importer)
+    material = require_material(store, material_id)
+    return store.score_history(importer, material.id, start, end, limit, cursor)
+
+
+def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[PolicySignal]:
+    signals = store.list_signals()
+    if filters.material:
+        material = require_material(store, filters.material)
+        signals = [s for s in signals if s.touches_material(material.id, material.groups)]
+    if filters.issuer:
+        issuer = filters.issuer.strip().upper()
+        signals = [s for s in signals if s.issuer == issuer]
+    if filters.target:
+        target = canonical_importer(filters.target)
+        signals = [s for s in signals if s.targets_importer(target)]
+    if filters.status:
+        signals = [s for s in signals if s.status is filters.status]
+    return sorted(signals, key=lambda s: (s.announced, s.id), reverse=True)
