@@ -9,9 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Importers scored by every full rescoring: the EU plus the G20 economies and Taiwan (a large magnet and
 #: chip maker). Any other ISO code can be added with SCORED_IMPORTERS; each pair costs one score item.
-DEFAULT_SCORED_IMPORTERS = (
-    "EU AR AU BR CA CN DE FR GB ID IN IT JP KR MX RU SA TR TW US ZA"
-)
+DEFAULT_SCORED_IMPORTERS = "EU AR AU BR CA CN DE FR GB ID IN IT JP KR MX RU SA TR TW US ZA"
 
 
 class Settings(BaseSettings):
@@ -20,11 +18,17 @@ class Settings(BaseSettings):
     table_name: str = Field(default="RiskTable-local", validation_alias="TABLE_NAME")
     #: Set for DynamoDB Local (make run, local_stack tests); unset in AWS.
     dynamodb_endpoint_url: str | None = Field(default=None, validation_alias="DYNAMODB_ENDPOINT_URL")
-    aws_region: str = Field(
-        default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION")
-    )
+    aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
     history_retention_days: int = Field(default=400, ge=1, validation_alias="HISTORY_RETENTION_DAYS")
     scored_importers: str = Field(default=DEFAULT_SCORED_IMPORTERS, validation_alias="SCORED_IMPORTERS")
+    rescore_queue_url: str | None = Field(default=None, validation_alias="RESCORE_QUEUE_URL")
+    event_bus_name: str = Field(default="default", validation_alias="EVENT_BUS_NAME")
+    #: score points (0..100) a score must move, or a band change, before a ScoreChanged alert is published
+    score_change_threshold: float = Field(default=5.0, ge=0, le=100, validation_alias="SCORE_CHANGE_THRESHOLD")
+    #: about this many (importer, material) pairs per nightly chunk message
+    chunk_pairs: int = Field(default=1000, ge=1, validation_alias="CHUNK_PAIRS")
+    #: must equal the queue's maxReceiveCount: the last delivery of a failing chunk records it as failed
+    max_receive_count: int = Field(default=3, ge=1, validation_alias="MAX_RECEIVE_COUNT")
 
     @property
     def scored_importer_codes(self) -> tuple[str, ...]:

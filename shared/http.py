@@ -65,19 +65,25 @@ def caller_of(app: APIGatewayRestResolver) -> Caller:
 def build_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, strip_prefixes=[])
 
-    @app.exception_handler(RequestValidationError)
+    # Powertools' exception_handler decorator is untyped; the handlers themselves are typed.
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
-        details = [ErrorDetail(field=_location(tuple(e.get("loc", ()))), message=str(e.get("msg"))) for e in exc.errors()]
+        details = [
+            ErrorDetail(field=_location(tuple(e.get("loc", ()))), message=str(e.get("msg"))) for e in exc.errors()
+        ]
         first = details[0] if details else ErrorDetail(message="invalid request")
         message = f"{first.field}: {first.message}" if first.field else first.message
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", message, details)
 
-    @app.exception_handler(DomainError)
+    @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
     def _domain_error(exc: DomainError) -> Response[str]:
         status = next(
             (s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), HTTPStatus.UNPROCESSABLE_ENTITY
         )
-        details = [ErrorDetail(field=str(d.get("field")) if d.get("field") else None, message=str(d.get("message"))) for d in exc.details]
+        details = [
+            ErrorDetail(field=str(d.get("field")) if d.get("field") else None, message=str(d.get("message")))
+            for d in exc.details
+        ]
         if status is HTTPStatus.SERVICE_UNAVAILABLE:
             logger.warning("store unavailable", error=exc.message)
             return error_response(status, exc.code, exc.message, details, **{"Retry-After": str(RETRY_AFTER_SECONDS)})
@@ -87,7 +93,7 @@ def build_resolver() -> APIGatewayRestResolver:
     def _no_route(_: Exception) -> Response[str]:
         return error_response(HTTPStatus.NOT_FOUND, "not_found", f"no route for {app.current_event.path}")
 
-    @app.exception_handler(Exception)
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
     def _unexpected(exc: Exception) -> Response[str]:
         # A bug, never the caller's fault: log it with the traceback, answer without one.
         logger.exception("unhandled error")

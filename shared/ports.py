@@ -58,6 +58,61 @@ class HistoryPoint:
     signal_ids: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Pair:
+    importer: str
+    material: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreChanged:
+    """Published when a score moves past the alert threshold or changes band."""
+
+    importer: str
+    material: str
+    old_score: float | None
+    new_score: float
+    old_band: Band | None
+    new_band: Band
+    cause_type: str
+    cause_id: str
+    computed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RescoreChunk:
+    """One unit of nightly work: some materials for the given importers, scored at the run's logical time."""
+
+    run_id: str
+    index: int
+    as_of: datetime
+    materials: tuple[str, ...]
+    importers: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RescoreRun:
+    run_id: str
+    as_of: datetime
+    status: str
+    chunks_total: int
+    chunks_done: int
+    chunks_failed: int
+    pairs_scored: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceChange:
+    """A stream record about one reference item: its kind, id, and the item before and after."""
+
+    kind: str  # "signal" | "material" | "dependency" | "governance"
+    item_id: str
+    old: ReferenceItem | None
+    new: ReferenceItem | None
+    at: datetime
+
+
 class ReferenceDataStore(Protocol):
     """Materials, importer dependencies, governance and policy signals."""
 
@@ -73,8 +128,21 @@ class ReferenceDataStore(Protocol):
 
     def list_signals(self) -> list[PolicySignal]: ...
 
+    def get_materials(self, material_ids: Sequence[str]) -> list[MaterialProfile]:
+        """Bulk read (BatchGetItem); unknown ids are left out."""
+        ...
+
+    def get_governance(self, country: str) -> CountryGovernance | None: ...
+
+    def get_signal(self, signal_id: str) -> PolicySignal | None: ...
+
     def save_reference_items(self, items: Sequence[ReferenceItem]) -> None:
         """Bulk load (seeding): writes every item as given, replacing what is stored."""
+        ...
+
+    def put_reference_item(self, item: ReferenceItem, expected_version: int | None) -> None:
+        """Writes `item` (whose version is already the new one) only if the stored version is `expected_version`
+        (None: only if nothing is stored). Raises VersionConflictError otherwise; nothing is written then."""
         ...
 
 
@@ -85,6 +153,16 @@ class ScoreStore(Protocol):
 
     def save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> None:
         """Current score + one history row per score (keyed by the score's computed_at: a rerun overwrites)."""
+        ...
+
+    def get_scores(self, pairs: Sequence[Pair]) -> dict[Pair, RiskScore]:
+        """Bulk read (BatchGetItem); pairs without a score are left out."""
+        ...
+
+    def save_scores_if_newer(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
+        """Conditional writes: a score computed for an earlier time never replaces a later one.
+
+        Returns the scores that were written."""
         ...
 
     def rank_scores(self, query: RankQuery) -> Page[RiskScore]: ...
@@ -100,5 +178,29 @@ class ScoreStore(Protocol):
     ) -> Page[HistoryPoint]: ...
 
 
-class RiskStore(ReferenceDataStore, ScoreStore, Protocol):
-    """The one table holds both; services ask for the narrower port they need."""
+class RunStore(Protocol):
+    """Progress of rescoring runs; chunk completions count once however often a chunk is delivered."""
+
+    def create_run(self, run: RescoreRun) -> tuple[RescoreRun, bool]:
+        """Creates the run; if one with this id exists (a re-planned night), returns it and False."""
+        ...
+
+    def get_run(self, run_id: str) -> RescoreRun | None: ...
+
+    def record_chunk_done(self, run_id: str, chunk_index: int, pairs_scored: int) -> bool:
+        """True the first time a chunk is recorded; False for a repeat (nothing counted twice)."""
+        ...
+
+    def record_chunk_failed(self, run_id: str, chunk_index: int, reason: str) -> bool: ...
+
+
+class RiskStore(ReferenceDataStore, ScoreStore, RunStore, Protocol):
+    """The one table holds all of it; services ask for the narrower port they need."""
+
+
+class ChunkQueue(Protocol):
+    def send_chunks(self, chunks: Sequence[RescoreChunk]) -> None: ...
+
+
+class EventPublisher(Protocol):
+    def publish_score_changes(self, events: Sequence[ScoreChanged]) -> None: ...

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.domain.models import Band, MaterialProfile, PolicySignal, RiskScore, Stage
-from shared.ports import HistoryPoint
+from shared.domain.models import (
+    Band,
+    CountryGovernance,
+    ImporterDependency,
+    MaterialProfile,
+    Measure,
+    PolicySignal,
+    ProducerShare,
+    RiskScore,
+    SignalStatus,
+    Site,
+    Stage,
+)
+from shared.ports import HistoryPoint, RescoreRun
 
 
 class ApiModel(BaseModel):
@@ -181,3 +193,110 @@ class HistoryResponse(ApiModel):
     material: str
     items: list[HistoryPointResponse]
     next_cursor: str | None
+
+
+# ---------------------------------------------------------------------------- admin requests and responses
+
+IdList = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(max_length=300)]
+
+
+class VersionedRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: int | None = Field(
+        default=None, ge=0, description="The version you last read (optimistic locking); omit to create"
+    )
+
+
+class MaterialUpsertRequest(VersionedRequest):
+    name: str = Field(min_length=1, max_length=200)
+    groups: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]] = Field(default_factory=list, max_length=20)
+    stages: dict[Stage, Annotated[list[ProducerShare], Field(max_length=300)]]
+    sites: list[Site] = Field(default_factory=list, max_length=100)
+    recycling_input_rate: float | None = Field(default=None, ge=0, le=1)
+    substitution_index: float | None = Field(default=None, ge=0, le=1)
+    source: str = Field(min_length=1, max_length=500)
+
+
+class DependencyUpsertRequest(VersionedRequest):
+    import_reliance: float | None = Field(default=None, ge=0, le=1)
+    sourcing: dict[Stage, Annotated[list[ProducerShare], Field(max_length=300)]] = Field(default_factory=dict)
+    source: str = Field(min_length=1, max_length=500)
+
+
+class GovernanceUpsertRequest(VersionedRequest):
+    governance_risk: float = Field(ge=0, le=10, description="0..10, 10 = worst (10 x (1 - normalised WGI))")
+    year: int = Field(ge=1990, le=2100)
+    source: str = Field(min_length=1, max_length=500)
+
+
+class SignalUpsertRequest(VersionedRequest):
+    issuer: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 code of the issuing country")
+    measure: Measure
+    materials: IdList = Field(min_length=1, description="Material ids or groups (rare_earths, hree, lree, pgm)")
+    targets: IdList = Field(min_length=1, description='Importer codes, or ["ALL"]')
+    severity: float = Field(ge=0, le=1)
+    announced: date
+    effective: date | None = None
+    status: SignalStatus
+    suspended_until: date | None = None
+    lifted_at: date | None = None
+    source: str = Field(min_length=1, max_length=1000, description="URL or citation")
+    confidence: float = Field(default=1.0, ge=0, le=1)
+    title: str = Field(default="", max_length=500)
+
+
+class DependencyResponse(ApiModel):
+    importer: str
+    material: str
+    import_reliance: float | None
+    sourcing: dict[Stage, list[ProducerShareResponse]]
+    source: str
+    version: int
+
+    @classmethod
+    def of(cls, dependency: ImporterDependency) -> DependencyResponse:
+        return cls.model_validate(dependency.model_dump(mode="json"))
+
+
+class GovernanceResponse(ApiModel):
+    country: str
+    governance_risk: float
+    year: int
+    source: str
+    version: int
+
+    @classmethod
+    def of(cls, governance: CountryGovernance) -> GovernanceResponse:
+        return cls.model_validate(governance.model_dump(mode="json"))
+
+
+class RescoreRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    materials: IdList | None = Field(default=None, description="Only these materials (default: all)")
+    importers: IdList | None = Field(default=None, description="Only these importers (default: the scored set)")
+
+
+class RescoreRunResponse(ApiModel):
+    run_id: str
+    as_of: datetime
+    status: str
+    chunks_total: int
+    chunks_done: int
+    chunks_failed: int
+    pairs_scored: int
+    created_at: datetime
+
+    @classmethod
+    def of(cls, run: RescoreRun) -> RescoreRunResponse:
+        return cls(
+            run_id=run.run_id,
+            as_of=run.as_of,
+            status=run.status,
+            chunks_total=run.chunks_total,
+            chunks_done=run.chunks_done,
+            chunks_failed=run.chunks_failed,
+            pairs_scored=run.pairs_scored,
+            created_at=run.created_at,
+        )

@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
-from shared.adapters.factory import get_repository
+from shared.adapters.factory import clear_adapter_caches
 from shared.adapters.seed_files import read_seed
-from shared.config import get_settings
 from shared.services.rescoring import rescore_all
 from shared.services.seeding import SeedData, seed_reference_data
 from tests.support import SEED_AS_OF, create_table
@@ -23,8 +22,7 @@ def point_handlers_at(monkeypatch: pytest.MonkeyPatch, table_name: str, endpoint
         monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", endpoint_url)
     else:
         monkeypatch.delenv("DYNAMODB_ENDPOINT_URL", raising=False)
-    get_settings.cache_clear()
-    get_repository.cache_clear()
+    clear_adapter_caches()
 
 
 @pytest.fixture(scope="session")

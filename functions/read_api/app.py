@@ -104,9 +104,7 @@ def rank_material_scores(
     return ScorePageResponse(items=[ScoreResponse.of(s) for s in page.items], next_cursor=page.next_cursor)
 
 
-@app.get(
-    "/v1/scores/<importer>/<material>/history", summary="A score's history, oldest first", tags=["scores"]
-)
+@app.get("/v1/scores/<importer>/<material>/history", summary="A score's history, oldest first", tags=["scores"])
 def get_score_history(
     importer: ImporterPath,
     material: MaterialPath,

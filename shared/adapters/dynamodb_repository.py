@@ -30,7 +30,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from pydantic import BaseModel
 
-from shared.domain.errors import InvalidInputError, StoreUnavailableError
+from shared.domain.errors import InvalidInputError, StoreUnavailableError, VersionConflictError
 from shared.domain.models import (
     Band,
     CountryGovernance,
@@ -39,7 +39,16 @@ from shared.domain.models import (
     PolicySignal,
     RiskScore,
 )
-from shared.ports import HistoryPoint, Page, RankedBy, RankQuery, ReferenceItem
+from shared.ports import (
+    HistoryPoint,
+    Page,
+    Pair,
+    RankedBy,
+    RankQuery,
+    ReferenceChange,
+    ReferenceItem,
+    RescoreRun,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -271,8 +280,47 @@ class DynamoRiskRepository:
         items = self._query_all(KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": _s("SIGNAL")})
         return [self._parse(PolicySignal, item) for item in items]
 
+    def get_materials(self, material_ids: Sequence[str]) -> list[MaterialProfile]:
+        items = self.batch_get([self._material_key(m) for m in dict.fromkeys(material_ids)])
+        return sorted((self._parse(MaterialProfile, item) for item in items), key=lambda m: m.id)
+
+    def get_governance(self, country: str) -> CountryGovernance | None:
+        item = self._get(self._governance_key(country))
+        return self._parse(CountryGovernance, item) if item else None
+
+    def get_signal(self, signal_id: str) -> PolicySignal | None:
+        item = self._get(self._signal_key(signal_id))
+        return self._parse(PolicySignal, item) if item else None
+
     def save_reference_items(self, items: Sequence[ReferenceItem]) -> None:
         self.batch_write([{"PutRequest": {"Item": self._reference_item(item)}} for item in items])
+
+    def put_reference_item(self, item: ReferenceItem, expected_version: int | None) -> None:
+        if expected_version is None:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            condition = {
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": _n(expected_version)},
+            }
+        try:
+            self._call(
+                "put_item",
+                TableName=self.table_name,
+                Item=self._reference_item(item),
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **condition,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            old_item: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
+            stored = old_item.get("version", {}).get("N")
+            raise VersionConflictError(
+                f"stale version: expected {expected_version if expected_version is not None else 'a new item'}, "
+                f"stored version is {stored if stored is not None else 'none (the item does not exist)'}",
+                field="version",
+            ) from None
 
     # ------------------------------------------------------------------ scores
 
@@ -286,6 +334,115 @@ class DynamoRiskRepository:
             requests.append({"PutRequest": {"Item": self._score_item(score)}})
             requests.append({"PutRequest": {"Item": self._history_item(score, history_expires_at)}})
         self.batch_write(requests)
+
+    def get_scores(self, pairs: Sequence[Pair]) -> dict[Pair, RiskScore]:
+        items = self.batch_get([self._score_key(p.importer, p.material) for p in dict.fromkeys(pairs)])
+        scores = (self._parse(RiskScore, item) for item in items)
+        return {Pair(s.importer, s.material): s for s in scores}
+
+    def save_scores_if_newer(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
+        written: list[RiskScore] = []
+        for score in scores:
+            try:
+                self._call(
+                    "put_item",
+                    TableName=self.table_name,
+                    Item=self._score_item(score),
+                    ConditionExpression="attribute_not_exists(pk) OR computed_at <= :at",
+                    ExpressionAttributeValues={":at": _s(score.computed_at.isoformat())},
+                )
+                written.append(score)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+        # History rows are keyed by their own time, so writing them again is harmless.
+        self.batch_write([{"PutRequest": {"Item": self._history_item(s, history_expires_at)}} for s in scores])
+        return written
+
+    # ------------------------------------------------------------------ rescoring runs
+
+    @staticmethod
+    def _run_key(run_id: str) -> dict[str, AttributeValueTypeDef]:
+        return {"pk": _s(f"RUN#{run_id}"), "sk": _s("RUN")}
+
+    def create_run(self, run: RescoreRun) -> tuple[RescoreRun, bool]:
+        item: dict[str, AttributeValueTypeDef] = {
+            **self._run_key(run.run_id),
+            "as_of": _s(run.as_of.isoformat()),
+            "chunks_total": _n(run.chunks_total),
+            "chunks_done": _n(0),
+            "chunks_failed": _n(0),
+            "pairs_scored": _n(0),
+            "created_at": _s(run.created_at.isoformat()),
+        }
+        created = True
+        try:
+            self._call("put_item", TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            created = False
+        stored = self.get_run(run.run_id)
+        assert stored is not None  # just written or already there
+        return stored, created
+
+    def get_run(self, run_id: str) -> RescoreRun | None:
+        item = self._call("get_item", TableName=self.table_name, Key=self._run_key(run_id), ConsistentRead=True).get(
+            "Item"
+        )
+        if not item:
+            return None
+        total, done, failed = (int(item[k]["N"]) for k in ("chunks_total", "chunks_done", "chunks_failed"))
+        status = "running" if done + failed < total else ("completed" if failed == 0 else "completed_with_failures")
+        return RescoreRun(
+            run_id=run_id,
+            as_of=datetime.fromisoformat(item["as_of"]["S"]),
+            status=status,
+            chunks_total=total,
+            chunks_done=done,
+            chunks_failed=failed,
+            pairs_scored=int(item["pairs_scored"]["N"]),
+            created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        )
+
+    def _count_chunk_once(self, run_id: str, marker: str, counters: dict[str, int], detail: str) -> bool:
+        """A marker item per chunk, written with the counters in one transaction: a repeat changes nothing."""
+        updates = ", ".join(f"{name} :{name}" for name in counters)
+        try:
+            self._call(
+                "transact_write_items",
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {"pk": _s(f"RUN#{run_id}"), "sk": _s(marker), "detail": _s(detail[:1000])},
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": self._run_key(run_id),
+                            "UpdateExpression": f"ADD {updates}",
+                            "ConditionExpression": "attribute_exists(pk)",
+                            "ExpressionAttributeValues": {f":{name}": _n(v) for name, v in counters.items()},
+                        }
+                    },
+                ],
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def record_chunk_done(self, run_id: str, chunk_index: int, pairs_scored: int) -> bool:
+        return self._count_chunk_once(
+            run_id, f"CHUNK#{chunk_index:06d}#DONE", {"chunks_done": 1, "pairs_scored": pairs_scored}, "done"
+        )
+
+    def record_chunk_failed(self, run_id: str, chunk_index: int, reason: str) -> bool:
+        return self._count_chunk_once(run_id, f"CHUNK#{chunk_index:06d}#FAILED", {"chunks_failed": 1}, reason)
 
     def rank_scores(self, query: RankQuery) -> Page[RiskScore]:
         index, partition = (
@@ -392,3 +549,30 @@ def decode_cursor(cursor: str, partition: str) -> dict[str, AttributeValueTypeDe
         raise InvalidInputError(
             "cursor is not valid for this query (use next_cursor from the previous page)", field="cursor"
         ) from exc
+
+
+# ---------------------------------------------------------------------- stream records
+
+_REFERENCE_KINDS: dict[str, tuple[str, type[BaseModel]]] = {
+    "MATERIAL": ("material", MaterialProfile),
+    "DEPENDENCY": ("dependency", ImporterDependency),
+    "GOVERNANCE": ("governance", CountryGovernance),
+    "SIGNAL": ("signal", PolicySignal),
+}
+
+
+def reference_change_from_stream(
+    keys: Mapping[str, Any], old_image: Mapping[str, Any] | None, new_image: Mapping[str, Any] | None, at: datetime
+) -> ReferenceChange | None:
+    """Turns a stream record (deserialised images) into a ReferenceChange; None for non-reference items."""
+    pk, sk = str(keys.get("pk", "")), str(keys.get("sk", ""))
+    family = pk.split("#", 1)[0]
+    if family not in _REFERENCE_KINDS:
+        return None
+    kind, model = _REFERENCE_KINDS[family]
+
+    def parse(image: Mapping[str, Any] | None) -> Any:
+        return model.model_validate_json(image["doc"]) if image and "doc" in image else None
+
+    item_id = f"{sk}/{pk.split('#', 1)[1]}" if family == "DEPENDENCY" else sk
+    return ReferenceChange(kind=kind, item_id=item_id, old=parse(old_image), new=parse(new_image), at=at)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 from shared.adapters.dynamodb_repository import DynamoRiskRepository, make_dynamodb_client
+from shared.adapters.messaging import EventBridgePublisher, SqsChunkQueue
 from shared.config import get_settings
+from shared.domain.errors import StoreUnavailableError
 
 
 @lru_cache(maxsize=1)
@@ -13,3 +15,25 @@ def get_repository() -> DynamoRiskRepository:
     settings = get_settings()
     client = make_dynamodb_client(settings.dynamodb_endpoint_url, settings.aws_region)
     return DynamoRiskRepository(settings.table_name, client)
+
+
+@lru_cache(maxsize=1)
+def get_chunk_queue() -> SqsChunkQueue:
+    settings = get_settings()
+    if not settings.rescore_queue_url:
+        raise StoreUnavailableError("RESCORE_QUEUE_URL is not configured: rescoring runs cannot be queued")
+    return SqsChunkQueue(settings.rescore_queue_url, region=settings.aws_region)
+
+
+@lru_cache(maxsize=1)
+def get_publisher() -> EventBridgePublisher:
+    settings = get_settings()
+    return EventBridgePublisher(settings.event_bus_name, region=settings.aws_region)
+
+
+def clear_adapter_caches() -> None:
+    """Tests and the local stack re-point the adapters by changing env and calling this."""
+    get_settings.cache_clear()
+    get_repository.cache_clear()
+    get_chunk_queue.cache_clear()
+    get_publisher.cache_clear()

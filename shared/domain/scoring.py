@@ -211,6 +211,22 @@ def _validate_pair(inputs: ScoringInputs) -> None:
         )
 
 
+_POINT_STEPS = 10_000  # the score and its contributions are kept to 4 decimals
+
+
+def _apportion(raw: Mapping[str, float], total: float) -> dict[str, float]:
+    """Largest-remainder rounding: non-negative parts in 1e-4 steps that add up exactly to `total`."""
+    scaled = {k: max(v, 0.0) * _POINT_STEPS for k, v in raw.items()}
+    units = {k: math.floor(v) for k, v in scaled.items()}
+    left = round(total * _POINT_STEPS) - sum(units.values())
+    by_remainder = sorted(scaled, key=lambda k: (units[k] - scaled[k], k))  # largest remainder first
+    for key in by_remainder[: max(left, 0)]:
+        units[key] += 1
+    for key in sorted(units, key=lambda k: (-units[k], k))[: max(-left, 0)]:  # float noise only
+        units[key] -= 1
+    return {k: units[k] / _POINT_STEPS for k in raw}
+
+
 def _share_of(shares: Sequence[ProducerShare], country: str) -> float:
     return next((s.share for s in shares if s.country == country), 0.0)
 
@@ -315,14 +331,17 @@ def compute_score(
     site_term = params.weight_site * site_concentration
     structural = supply_term + reliance_term + site_term
     policy_term = (1.0 - structural) * policy_pressure
-    contributions = {
-        COMPONENT_SUPPLY_RISK: round(100 * supply_term, 4),
-        COMPONENT_IMPORT_RELIANCE: round(100 * reliance_term, 4),
-        COMPONENT_SITE: round(100 * site_term, 4),
-        COMPONENT_POLICY: round(100 * policy_term, 4),
+    raw_contributions = {
+        COMPONENT_SUPPLY_RISK: 100 * supply_term,
+        COMPONENT_IMPORT_RELIANCE: 100 * reliance_term,
+        COMPONENT_SITE: 100 * site_term,
+        COMPONENT_POLICY: 100 * policy_term,
     }
-    # The score is the sum of the rounded contributions, so they add up to it exactly.
-    score = round(min(sum(contributions.values()), 100.0), 4)
+    # Round the total once (rounding is monotone, so the score keeps the model's monotonicity; rounding each
+    # contribution first could lower the sum by 1e-4 when one term rises and another falls), then apportion
+    # it in 1e-4 steps so the contributions add up to the score exactly.
+    score = round(min(max(sum(raw_contributions.values()), 0.0), 100.0), 4)
+    contributions = _apportion(raw_contributions, score)
 
     components = ScoreComponents(
         supply_risk=round(bottleneck.supply_risk, 6),

@@ -71,10 +71,7 @@ def get_material(store: ReferenceDataStore, material_id: str, today: date) -> Ma
 
 
 def rank_scores(store: RiskStore, query: RankQuery) -> Page[RiskScore]:
-    if query.by is RankedBy.IMPORTER:
-        key = canonical_importer(query.key)
-    else:
-        key = require_material(store, query.key).id
+    key = canonical_importer(query.key) if query.by is RankedBy.IMPORTER else require_material(store, query.key).id
     group = query.group.strip().lower() if query.group else None
     return store.rank_scores(
         RankQuery(

@@ -7,9 +7,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.config import DEFAULT_SCORED_IMPORTERS
-from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal, RiskScore
+from shared.domain.models import (
+    ALL_TARGETS,
+    CountryGovernance,
+    ImporterDependency,
+    MaterialProfile,
+    PolicySignal,
+    RiskScore,
+)
 from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringInputs, ScoringParameters, compute_score
-from shared.ports import ReferenceDataStore, RiskStore
+from shared.ports import (
+    ChunkQueue,
+    EventPublisher,
+    Pair,
+    ReferenceChange,
+    ReferenceDataStore,
+    RescoreChunk,
+    RescoreRun,
+    RiskStore,
+    ScoreChanged,
+)
 
 DEFAULT_IMPORTERS: tuple[str, ...] = tuple(sorted(DEFAULT_SCORED_IMPORTERS.split()))
 DEFAULT_HISTORY_RETENTION_DAYS = 400
@@ -87,3 +104,163 @@ def rescore_all(
         store.save_scores(scores, expires_at)
         scored += len(scores)
     return RescoreSummary(pairs_scored=scored, materials=len(materials), importers=len(importers), as_of=as_of)
+
+
+# --- nightly and on-demand runs: plan chunks, process each chunk ------------------------------------------
+
+
+def plan_chunks(
+    run_id: str, as_of: datetime, materials: Sequence[str], importers: Sequence[str], chunk_pairs: int
+) -> list[RescoreChunk]:
+    """Whole materials per chunk (their dependencies are one Query), about `chunk_pairs` pairs each."""
+    per_chunk = max(1, chunk_pairs // max(1, len(importers)))
+    ordered = sorted(materials)
+    return [
+        RescoreChunk(
+            run_id=run_id,
+            index=i // per_chunk,
+            as_of=as_of,
+            materials=tuple(ordered[i : i + per_chunk]),
+            importers=tuple(importers),
+        )
+        for i in range(0, len(ordered), per_chunk)
+    ]
+
+
+def plan_run(
+    store: RiskStore,
+    queue: ChunkQueue,
+    run_id: str,
+    as_of: datetime,
+    now: datetime,
+    importers: Sequence[str] = DEFAULT_IMPORTERS,
+    materials: Sequence[str] | None = None,
+    chunk_pairs: int = 1000,
+) -> RescoreRun:
+    """Creates the run record and queues its chunks.
+
+    Planning the same run again (a retried schedule, a repeated POST with the same idempotency key) queues the
+    chunks again unless the run already completed: chunk results are keyed by the run's as_of, so a repeat
+    writes the same items, and chunk completions count once.
+    """
+    material_ids = list(materials) if materials is not None else [m.id for m in store.list_materials()]
+    chunk_count = len(plan_chunks(run_id, as_of, material_ids, importers, chunk_pairs))
+    run, created = store.create_run(
+        RescoreRun(
+            run_id=run_id,
+            as_of=as_of,
+            status="running",
+            chunks_total=chunk_count,
+            chunks_done=0,
+            chunks_failed=0,
+            pairs_scored=0,
+            created_at=now,
+        )
+    )
+    if created or run.status == "running":
+        # a re-planned run keeps its first as_of, so its chunks write the same items again
+        queue.send_chunks(plan_chunks(run_id, run.as_of, material_ids, importers, chunk_pairs))
+    return run
+
+
+def process_chunk(store: RiskStore, chunk: RescoreChunk, retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS) -> int:
+    """Scores one chunk with bulk reads (one BatchGetItem for the profiles, one Query per material for the
+    dependencies, one Query each for governance and signals) and batched writes; returns pairs scored."""
+    context = ScoringContext.load(store)
+    expires_at = history_expiry(chunk.as_of, retention_days)
+    scores: list[RiskScore] = []
+    for material in store.get_materials(chunk.materials):
+        dependencies = store.list_dependencies(material.id)
+        scores.extend(score_material(context, material, dependencies, chunk.importers, chunk.as_of))
+    store.save_scores(scores, expires_at)
+    store.record_chunk_done(chunk.run_id, chunk.index, len(scores))
+    return len(scores)
+
+
+# --- event-driven: a changed signal or reference item rescoring exactly the pairs it touches ---------------
+
+
+def _signal_pairs(signal: PolicySignal, materials: Sequence[MaterialProfile], importers: Sequence[str]) -> set[Pair]:
+    touched = [m.id for m in materials if signal.touches_material(m.id, m.groups)]
+    targets = importers if ALL_TARGETS in signal.targets else signal.targets
+    return {Pair(i, m) for i in targets if i != signal.issuer for m in touched}
+
+
+def affected_pairs(store: ReferenceDataStore, change: ReferenceChange, importers: Sequence[str]) -> set[Pair]:
+    versions = [item for item in (change.old, change.new) if item is not None]
+    pairs: set[Pair] = set()
+    for item in versions:
+        match item:
+            case PolicySignal():
+                pairs |= _signal_pairs(item, store.list_materials(), importers)
+            case MaterialProfile():
+                pairs |= {Pair(i, item.id) for i in importers}
+            case ImporterDependency():
+                pairs.add(Pair(item.importer, item.material))
+            case CountryGovernance():
+                for material in store.list_materials():
+                    in_supply = any(s.country == item.country for shares in material.stages.values() for s in shares)
+                    sourced = [
+                        d.importer
+                        for d in store.list_dependencies(material.id)
+                        if any(s.country == item.country for shares in d.sourcing.values() for s in shares)
+                    ]
+                    if in_supply:
+                        pairs |= {Pair(i, material.id) for i in importers}
+                    pairs |= {Pair(i, material.id) for i in sourced}
+    return pairs
+
+
+def is_alert(old: RiskScore | None, new: RiskScore, threshold: float) -> bool:
+    if old is None:
+        return False  # a first score is not a change
+    return abs(new.score - old.score) >= threshold or new.band is not old.band
+
+
+def rescore_pairs_for_change(
+    store: RiskStore,
+    publisher: EventPublisher,
+    change: ReferenceChange,
+    importers: Sequence[str] = DEFAULT_IMPORTERS,
+    alert_threshold: float = 5.0,
+    retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
+) -> list[ScoreChanged]:
+    """Rescores the pairs a change touches at the change's own time (so a redelivered record recomputes the
+    same items), publishes ScoreChanged for moves past the threshold, then writes the scores.
+
+    Publishing before writing makes alerts at-least-once: a crash between the two republishes on retry, and
+    consumers de-duplicate on (importer, material, computed_at). Writing first could lose an alert.
+    """
+    pairs = affected_pairs(store, change, importers)
+    if not pairs:
+        return []
+    context = ScoringContext.load(store)
+    by_material: dict[str, list[str]] = {}
+    for pair in sorted(pairs, key=lambda p: (p.material, p.importer)):
+        by_material.setdefault(pair.material, []).append(pair.importer)
+    new_scores: list[RiskScore] = []
+    for material in store.get_materials(list(by_material)):
+        dependencies = store.list_dependencies(material.id)
+        new_scores.extend(score_material(context, material, dependencies, by_material[material.id], change.at))
+    old_scores = store.get_scores([Pair(s.importer, s.material) for s in new_scores])
+    events = [
+        ScoreChanged(
+            importer=new.importer,
+            material=new.material,
+            old_score=old.score if old else None,
+            new_score=new.score,
+            old_band=old.band if old else None,
+            new_band=new.band,
+            cause_type=change.kind,
+            cause_id=change.item_id,
+            computed_at=new.computed_at,
+        )
+        for new in new_scores
+        if (old := old_scores.get(Pair(new.importer, new.material))) is not None
+        and old.computed_at <= new.computed_at
+        and is_alert(old, new, alert_threshold)
+    ]
+    if events:
+        publisher.publish_score_changes(events)
+    store.save_scores_if_newer(new_scores, history_expiry(change.at, retention_days))
+    return events

@@ -17,7 +17,7 @@ from shared.adapters.dynamodb_repository import CLIENT_CONFIG
 def dynamodb_client() -> Iterator[Any]:
     fake_env = {
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 (moto's fake credentials)
+        "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     }

@@ -26,12 +26,25 @@ def test_score_has_the_documented_fields(read_api):
     assert result.status == 200
     body = result.body
     for field in (
-        "importer", "material", "score", "band", "components", "contributions", "drivers",
-        "confidence", "model_version", "inputs_hash", "computed_at",
+        "importer",
+        "material",
+        "score",
+        "band",
+        "components",
+        "contributions",
+        "drivers",
+        "confidence",
+        "model_version",
+        "inputs_hash",
+        "computed_at",
     ):
         assert field in body, field
     assert set(body["components"]) >= {
-        "supply_risk", "concentration", "import_reliance", "site_concentration", "policy_pressure",
+        "supply_risk",
+        "concentration",
+        "import_reliance",
+        "site_concentration",
+        "policy_pressure",
     }
     assert sum(body["contributions"].values()) == pytest.approx(body["score"], abs=1e-6)
     assert body["computed_at"].startswith(SEED_AS_OF.strftime("%Y-%m-%dT%H:%M:%S"))

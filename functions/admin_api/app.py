@@ -1,0 +1,163 @@
+"""Admin API (scope risk/admin): reference data and signals with optimistic locking, rescoring runs."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from http import HTTPStatus
+from typing import Annotated, Any, TypeVar
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
+
+from shared.adapters.factory import get_chunk_queue, get_repository
+from shared.config import get_settings
+from shared.domain.errors import InvalidInputError, NotFoundError
+from shared.http import build_resolver, caller_of
+from shared.observability import logger, metrics
+from shared.schemas import (
+    DependencyResponse,
+    DependencyUpsertRequest,
+    GovernanceResponse,
+    GovernanceUpsertRequest,
+    MaterialResponse,
+    MaterialUpsertRequest,
+    RescoreRequest,
+    RescoreRunResponse,
+    SignalResponse,
+    SignalUpsertRequest,
+)
+from shared.services import admin, queries
+from shared.services.rescoring import plan_run
+
+app = build_resolver()
+
+R = TypeVar("R", bound=BaseModel)
+
+IfMatch = Annotated[str | None, Header(description="The version you last read, as an alternative to body version")]
+IdempotencyKey = Annotated[
+    str | None, Header(max_length=200, description="Repeat a POST with the same key to get the same run")
+]
+MaterialPath = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
+CountryPath = Annotated[str, Path(min_length=2, max_length=2)]
+SignalIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")]
+
+
+def expected_version(body_version: int | None, if_match: str | None) -> int | None:
+    """The body's version wins; If-Match accepts 3, "3" or W/"3"."""
+    if body_version is not None:
+        return body_version
+    if if_match is None:
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise InvalidInputError(f"If-Match must be a version number, got {if_match!r}", field="If-Match")
+    return int(text)
+
+
+def stored(model: R, *, created: bool, version: int) -> Response[R]:
+    return Response(
+        status_code=HTTPStatus.CREATED if created else HTTPStatus.OK,
+        content_type=content_types.APPLICATION_JSON,
+        body=model,
+        headers={"ETag": f'"{version}"'},
+    )
+
+
+@app.put("/v1/signals/<signal_id>", summary="Create or replace a policy signal", tags=["admin"])
+def put_signal(
+    signal_id: SignalIdPath, request: Annotated[SignalUpsertRequest, Body()], if_match: IfMatch = None
+) -> Response[SignalResponse]:
+    logger.append_keys(signal_id=signal_id)
+    fields = request.model_dump(exclude={"version"})
+    result = admin.upsert_signal(get_repository(), signal_id, fields, expected_version(request.version, if_match))
+    metrics.add_metric(name="SignalUpserted" if result.changed else "SignalUnchanged", unit=MetricUnit.Count, value=1)
+    return stored(SignalResponse.of(result.item), created=result.created, version=result.item.version)
+
+
+@app.put("/v1/materials/<material>", summary="Create or update a material profile", tags=["admin"])
+def put_material(
+    material: MaterialPath, request: Annotated[MaterialUpsertRequest, Body()], if_match: IfMatch = None
+) -> Response[MaterialResponse]:
+    logger.append_keys(material=material)
+    fields = request.model_dump(exclude={"version"})
+    result = admin.upsert_material(get_repository(), material, fields, expected_version(request.version, if_match))
+    metrics.add_metric(name="MaterialUpserted", unit=MetricUnit.Count, value=1)
+    return stored(MaterialResponse.of(result.item, []), created=result.created, version=result.item.version)
+
+
+@app.put(
+    "/v1/importers/<importer>/dependencies/<material>",
+    summary="Create or update an importer's dependency on a material",
+    tags=["admin"],
+)
+def put_dependency(
+    importer: CountryPath,
+    material: MaterialPath,
+    request: Annotated[DependencyUpsertRequest, Body()],
+    if_match: IfMatch = None,
+) -> Response[DependencyResponse]:
+    logger.append_keys(importer=importer, material=material)
+    fields = request.model_dump(exclude={"version"})
+    version = expected_version(request.version, if_match)
+    result = admin.upsert_dependency(get_repository(), importer, material, fields, version)
+    metrics.add_metric(name="DependencyUpserted", unit=MetricUnit.Count, value=1)
+    return stored(DependencyResponse.of(result.item), created=result.created, version=result.item.version)
+
+
+@app.put("/v1/countries/<country>/governance", summary="Create or update a country's governance", tags=["admin"])
+def put_governance(
+    country: CountryPath, request: Annotated[GovernanceUpsertRequest, Body()], if_match: IfMatch = None
+) -> Response[GovernanceResponse]:
+    logger.append_keys(country=country)
+    fields = request.model_dump(exclude={"version"})
+    result = admin.upsert_governance(get_repository(), country, fields, expected_version(request.version, if_match))
+    metrics.add_metric(name="GovernanceUpserted", unit=MetricUnit.Count, value=1)
+    return stored(GovernanceResponse.of(result.item), created=result.created, version=result.item.version)
+
+
+@app.post("/v1/rescore", summary="Start a rescoring run", tags=["admin"])
+def start_rescore(
+    request: Annotated[RescoreRequest, Body()], idempotency_key: IdempotencyKey = None
+) -> Response[RescoreRunResponse]:
+    settings = get_settings()
+    repo = get_repository()
+    materials = [queries.require_material(repo, m).id for m in request.materials] if request.materials else None
+    importers = (
+        [queries.canonical_importer(i) for i in request.importers]
+        if request.importers
+        else list(settings.scored_importer_codes)
+    )
+    now = datetime.now(UTC).replace(microsecond=0)
+    run_id = (
+        "manual-" + hashlib.sha256(f"{caller_of(app).client_id}|{idempotency_key}".encode()).hexdigest()[:20]
+        if idempotency_key
+        else f"manual-{uuid.uuid4().hex[:20]}"
+    )
+    logger.append_keys(run_id=run_id)
+    run = plan_run(repo, get_chunk_queue(), run_id, now, now, importers, materials, settings.chunk_pairs)
+    metrics.add_metric(name="RescoreRunStarted", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=HTTPStatus.ACCEPTED,
+        content_type=content_types.APPLICATION_JSON,
+        body=RescoreRunResponse.of(run),
+        headers={"Location": f"/v1/rescore/{run.run_id}"},
+    )
+
+
+@app.get("/v1/rescore/<run_id>", summary="Progress of a rescoring run", tags=["admin"])
+def get_rescore(run_id: Annotated[str, Path(pattern=r"^[a-z]+-[A-Za-z0-9]{1,40}$")]) -> RescoreRunResponse:
+    run = get_repository().get_run(run_id)
+    if run is None:
+        raise NotFoundError(f"unknown rescoring run {run_id!r}", field="run_id")
+    return RescoreRunResponse.of(run)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,51 @@
+"""Nightly planner: EventBridge Scheduler -> one run record + chunk messages on SQS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ConfigDict
+
+from shared.adapters.factory import get_chunk_queue, get_repository
+from shared.config import get_settings
+from shared.observability import logger, metrics
+from shared.services.rescoring import plan_run
+
+
+class ScheduleEvent(BaseModel):
+    """The schedule's Input: {"scheduled_time": "<aws.scheduler.scheduled-time>"}."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    scheduled_time: datetime | None = None
+
+
+def nightly_run_id(as_of: datetime) -> str:
+    return f"nightly-{as_of:%Y%m%dT%H%M}"
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    schedule = ScheduleEvent.model_validate(event or {})
+    # The scheduled time (not the invocation time) is the run's logical time: a retried or re-run
+    # night has the same as_of, so it writes the same score and history items.
+    as_of = (schedule.scheduled_time or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
+    settings = get_settings()
+    run_id = nightly_run_id(as_of)
+    logger.append_keys(run_id=run_id)
+    run = plan_run(
+        get_repository(),
+        get_chunk_queue(),
+        run_id,
+        as_of,
+        datetime.now(UTC).replace(microsecond=0),
+        settings.scored_importer_codes,
+        None,
+        settings.chunk_pairs,
+    )
+    metrics.add_metric(name="NightlyChunksPlanned", unit=MetricUnit.Count, value=run.chunks_total)
+    return {"run_id": run.run_id, "as_of": run.as_of.isoformat(), "chunks_total": run.chunks_total}

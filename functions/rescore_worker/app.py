@@ -1,0 +1,47 @@
+"""Nightly worker: scores the chunks the planner queued (SQS, partial batch failures, DLQ after retries)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.parser.types import Json
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.adapters.factory import get_repository
+from shared.adapters.messaging import ChunkMessage
+from shared.config import get_settings
+from shared.observability import logger, metrics
+from shared.services.rescoring import process_chunk
+
+
+class ChunkRecord(SqsRecordModel):
+    body: Json[ChunkMessage]
+
+
+processor = BatchProcessor(event_type=EventType.SQS, model=ChunkRecord)
+
+
+def record_handler(record: ChunkRecord) -> None:
+    chunk = record.body.to_chunk()
+    logger.append_keys(run_id=chunk.run_id, chunk=chunk.index)
+    settings = get_settings()
+    try:
+        pairs = process_chunk(get_repository(), chunk, settings.history_retention_days)
+    except Exception as exc:
+        # On the last delivery the chunk goes to the DLQ: count it as failed on the run (once).
+        if int(record.attributes.ApproximateReceiveCount) >= settings.max_receive_count:
+            get_repository().record_chunk_failed(chunk.run_id, chunk.index, f"{exc.__class__.__name__}: {exc}")
+        logger.exception("chunk failed", receive_count=record.attributes.ApproximateReceiveCount)
+        raise
+    logger.info("chunk scored", pairs=pairs)
+    metrics.add_metric(name="PairsScored", unit=MetricUnit.Count, value=pairs)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

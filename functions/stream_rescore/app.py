@@ -1,0 +1,49 @@
+"""Table stream -> rescores the pairs a changed signal or reference item touches; alerts on big moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared.adapters.dynamodb_repository import reference_change_from_stream
+from shared.adapters.factory import get_publisher, get_repository
+from shared.config import get_settings
+from shared.observability import logger, metrics
+from shared.services.rescoring import rescore_pairs_for_change
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def record_handler(record: DynamoDBRecord) -> None:
+    stream = record.dynamodb
+    if stream is None:
+        return
+    created = stream.approximate_creation_date_time
+    at = datetime.fromtimestamp(created, UTC) if created is not None else datetime.now(UTC).replace(microsecond=0)
+    change = reference_change_from_stream(stream.keys, stream.old_image, stream.new_image, at)
+    if change is None:
+        return  # scores, history, runs: not inputs of a score
+    logger.append_keys(change=change.kind, item_id=change.item_id)
+    settings = get_settings()
+    events = rescore_pairs_for_change(
+        get_repository(),
+        get_publisher(),
+        change,
+        settings.scored_importer_codes,
+        settings.score_change_threshold,
+        settings.history_retention_days,
+    )
+    logger.info("rescored after change", alerts=len(events))
+    metrics.add_metric(name="ScoreChangedPublished", unit=MetricUnit.Count, value=len(events))
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

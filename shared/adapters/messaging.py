@@ -1,0 +1,134 @@
+"""SQS chunk queue and EventBridge publisher (boto3), plus in-process stand-ins for the local stack."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from pydantic import BaseModel, ConfigDict
+
+from shared.adapters.dynamodb_repository import CLIENT_CONFIG
+from shared.domain.errors import StoreUnavailableError
+from shared.ports import RescoreChunk, ScoreChanged
+
+if TYPE_CHECKING:
+    from mypy_boto3_events.client import EventBridgeClient
+    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
+    from mypy_boto3_sqs.client import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
+
+SQS_BATCH_LIMIT = 10
+EVENTS_BATCH_LIMIT = 10
+EVENT_SOURCE = "materials-risk"
+SCORE_CHANGED = "ScoreChanged"
+
+
+class ChunkMessage(BaseModel):
+    """The SQS message body of one rescoring chunk (parsed by the worker with Powertools Parser)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    run_id: str
+    index: int
+    as_of: datetime
+    materials: tuple[str, ...]
+    importers: tuple[str, ...]
+
+    @classmethod
+    def of(cls, chunk: RescoreChunk) -> ChunkMessage:
+        return cls(
+            run_id=chunk.run_id,
+            index=chunk.index,
+            as_of=chunk.as_of,
+            materials=chunk.materials,
+            importers=chunk.importers,
+        )
+
+    def to_chunk(self) -> RescoreChunk:
+        return RescoreChunk(self.run_id, self.index, self.as_of, self.materials, self.importers)
+
+
+def score_changed_detail(event: ScoreChanged) -> dict[str, Any]:
+    return {
+        "importer": event.importer,
+        "material": event.material,
+        "old_score": event.old_score,
+        "new_score": event.new_score,
+        "old_band": event.old_band.value if event.old_band else None,
+        "new_band": event.new_band.value,
+        "cause": {"type": event.cause_type, "id": event.cause_id},
+        "computed_at": event.computed_at.isoformat(),
+        # consumers de-duplicate on this (delivery is at-least-once)
+        "dedup_key": f"{event.importer}#{event.material}#{event.computed_at.isoformat()}",
+    }
+
+
+class SqsChunkQueue:
+    def __init__(self, queue_url: str, client: SQSClient | None = None, region: str | None = None) -> None:
+        self.queue_url = queue_url
+        self.client = client or boto3.client("sqs", region_name=region, config=CLIENT_CONFIG)
+
+    def send_chunks(self, chunks: Sequence[RescoreChunk]) -> None:
+        for start in range(0, len(chunks), SQS_BATCH_LIMIT):
+            entries: list[SendMessageBatchRequestEntryTypeDef] = [
+                {"Id": str(c.index), "MessageBody": ChunkMessage.of(c).model_dump_json()}
+                for c in chunks[start : start + SQS_BATCH_LIMIT]
+            ]
+            response = self.client.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            failed = response.get("Failed", [])
+            if failed:
+                # Re-sending the whole plan is safe (chunks are idempotent); failing loudly lets the caller retry.
+                raise StoreUnavailableError(f"SQS refused {len(failed)} chunk messages: {failed[0].get('Code')}")
+
+
+class EventBridgePublisher:
+    def __init__(self, bus_name: str, client: EventBridgeClient | None = None, region: str | None = None) -> None:
+        self.bus_name = bus_name
+        self.client = client or boto3.client("events", region_name=region, config=CLIENT_CONFIG)
+
+    def publish_score_changes(self, events: Sequence[ScoreChanged]) -> None:
+        for start in range(0, len(events), EVENTS_BATCH_LIMIT):
+            entries: list[PutEventsRequestEntryTypeDef] = [
+                {
+                    "Source": EVENT_SOURCE,
+                    "DetailType": SCORE_CHANGED,
+                    "Detail": json.dumps(score_changed_detail(e)),
+                    "EventBusName": self.bus_name,
+                }
+                for e in events[start : start + EVENTS_BATCH_LIMIT]
+            ]
+            response = self.client.put_events(Entries=entries)
+            if response.get("FailedEntryCount", 0):
+                raise StoreUnavailableError(f"EventBridge refused {response['FailedEntryCount']} ScoreChanged events")
+
+
+class InProcessChunkQueue:
+    """Local stand-in for SQS: hands each chunk message body to a consumer (the worker's handler)."""
+
+    def __init__(self, consumer: Callable[[str], None] | None = None) -> None:
+        self.consumer = consumer
+        self.sent: list[str] = []
+
+    def send_chunks(self, chunks: Sequence[RescoreChunk]) -> None:
+        for chunk in chunks:
+            body = ChunkMessage.of(chunk).model_dump_json()
+            self.sent.append(body)
+            if self.consumer is not None:
+                self.consumer(body)
+
+
+class RecordingPublisher:
+    """Local stand-in for EventBridge: keeps the events (and can echo them, e.g. to the local console)."""
+
+    def __init__(self, echo: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.events: list[ScoreChanged] = []
+        self.echo = echo
+
+    def publish_score_changes(self, events: Sequence[ScoreChanged]) -> None:
+        self.events.extend(events)
+        if self.echo is not None:
+            for event in events:
+                self.echo(score_changed_detail(event))
