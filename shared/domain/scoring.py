@@ -244,7 +244,7 @@ def compute_score(
     fallbacks: list[str] = []
     penalty = 0.0
 
-    # Import reliance: the importer's own figure, else 1 - its share of world supply at the tightest stage
+    # Import reliance: the importer's own figure, else 1 - its largest share of world supply at any stage
     # (a large producer is assumed mostly self-supplied; a non-producer fully import-reliant).
     if dependency is not None and dependency.import_reliance is not None:
         import_reliance = dependency.import_reliance
