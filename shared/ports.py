@@ -16,6 +16,7 @@ from shared.domain.models import (
     PolicySignal,
     RiskScore,
 )
+from shared.domain.portfolio import Portfolio
 
 T = TypeVar("T")
 
@@ -194,7 +195,33 @@ class RunStore(Protocol):
     def record_chunk_failed(self, run_id: str, chunk_index: int, reason: str) -> bool: ...
 
 
-class RiskStore(ReferenceDataStore, ScoreStore, RunStore, Protocol):
+@dataclass(frozen=True, slots=True)
+class PortfolioSummary:
+    id: str
+    name: str
+    currency: str
+    item_count: int
+    version: int
+    updated_at: datetime
+
+
+class PortfolioStore(Protocol):
+    """A tenant's portfolios; the tenant is part of every key, so one tenant can never address another's."""
+
+    def get_portfolio(self, tenant: str, portfolio_id: str) -> Portfolio | None: ...
+
+    def list_portfolios(self, tenant: str, limit: int, cursor: str | None) -> Page[PortfolioSummary]: ...
+
+    def put_portfolio(self, portfolio: Portfolio, expected_version: int | None) -> None:
+        """Conditional like put_reference_item: VersionConflictError when the stored version differs."""
+        ...
+
+    def delete_portfolio(self, tenant: str, portfolio_id: str, expected_version: int | None) -> bool:
+        """False when there was nothing to delete; VersionConflictError when the version is stale."""
+        ...
+
+
+class RiskStore(ReferenceDataStore, ScoreStore, RunStore, PortfolioStore, Protocol):
     """The one table holds all of it; services ask for the narrower port they need."""
 
 

@@ -39,10 +39,12 @@ from shared.domain.models import (
     PolicySignal,
     RiskScore,
 )
+from shared.domain.portfolio import Portfolio
 from shared.ports import (
     HistoryPoint,
     Page,
     Pair,
+    PortfolioSummary,
     RankedBy,
     RankQuery,
     ReferenceChange,
@@ -296,31 +298,7 @@ class DynamoRiskRepository:
         self.batch_write([{"PutRequest": {"Item": self._reference_item(item)}} for item in items])
 
     def put_reference_item(self, item: ReferenceItem, expected_version: int | None) -> None:
-        if expected_version is None:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
-        else:
-            condition = {
-                "ConditionExpression": "version = :expected",
-                "ExpressionAttributeValues": {":expected": _n(expected_version)},
-            }
-        try:
-            self._call(
-                "put_item",
-                TableName=self.table_name,
-                Item=self._reference_item(item),
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                **condition,
-            )
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
-            old_item: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
-            stored = old_item.get("version", {}).get("N")
-            raise VersionConflictError(
-                f"stale version: expected {expected_version if expected_version is not None else 'a new item'}, "
-                f"stored version is {stored if stored is not None else 'none (the item does not exist)'}",
-                field="version",
-            ) from None
+        self._conditional("put_item", expected_version, Item=self._reference_item(item))
 
     # ------------------------------------------------------------------ scores
 
@@ -404,6 +382,91 @@ class DynamoRiskRepository:
             pairs_scored=int(item["pairs_scored"]["N"]),
             created_at=datetime.fromisoformat(item["created_at"]["S"]),
         )
+
+    # ------------------------------------------------------------------ portfolios
+
+    @staticmethod
+    def _portfolio_key(tenant: str, portfolio_id: str) -> dict[str, AttributeValueTypeDef]:
+        return {"pk": _s(f"TENANT#{tenant}"), "sk": _s(f"PORTFOLIO#{portfolio_id}")}
+
+    def _version_condition(self, expected_version: int | None) -> dict[str, Any]:
+        if expected_version is None:
+            return {"ConditionExpression": "attribute_not_exists(pk)"}
+        return {
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": _n(expected_version)},
+        }
+
+    def get_portfolio(self, tenant: str, portfolio_id: str) -> Portfolio | None:
+        item = self._get(self._portfolio_key(tenant, portfolio_id))
+        return self._parse(Portfolio, item) if item else None
+
+    def list_portfolios(self, tenant: str, limit: int, cursor: str | None) -> Page[PortfolioSummary]:
+        partition = f"TENANT#{tenant}"
+        kwargs: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": _s(partition), ":prefix": _s("PORTFOLIO#")},
+            "ProjectionExpression": "pk, sk, #name, currency, item_count, version, updated_at",
+            "ExpressionAttributeNames": {"#name": "name"},
+            "Limit": limit,
+        }
+        if cursor:
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition)
+        page = self._call("query", TableName=self.table_name, **kwargs)
+        summaries = [
+            PortfolioSummary(
+                id=item["sk"]["S"].removeprefix("PORTFOLIO#"),
+                name=item["name"]["S"],
+                currency=item["currency"]["S"],
+                item_count=int(item["item_count"]["N"]),
+                version=int(item["version"]["N"]),
+                updated_at=datetime.fromisoformat(item["updated_at"]["S"]),
+            )
+            for item in page.get("Items", [])
+        ]
+        last = page.get("LastEvaluatedKey")
+        return Page(items=summaries, next_cursor=encode_cursor(last, partition) if last else None)
+
+    def put_portfolio(self, portfolio: Portfolio, expected_version: int | None) -> None:
+        item: dict[str, AttributeValueTypeDef] = {
+            **self._portfolio_key(portfolio.tenant, portfolio.id),
+            "name": _s(portfolio.name),
+            "currency": _s(portfolio.currency),
+            "item_count": _n(len(portfolio.items)),
+            "version": _n(portfolio.version),
+            "updated_at": _s(portfolio.updated_at.isoformat()),
+            "doc": _doc(portfolio),
+        }
+        self._conditional("put_item", expected_version, Item=item)
+
+    def delete_portfolio(self, tenant: str, portfolio_id: str, expected_version: int | None) -> bool:
+        key = self._portfolio_key(tenant, portfolio_id)
+        if expected_version is None:
+            response = self._call("delete_item", TableName=self.table_name, Key=key, ReturnValues="ALL_OLD")
+            return bool(response.get("Attributes"))
+        self._conditional("delete_item", expected_version, Key=key)
+        return True
+
+    def _conditional(self, operation: str, expected_version: int | None, **kwargs: Any) -> None:
+        """A put/delete guarded by the stored version; a mismatch is a VersionConflictError naming both."""
+        try:
+            self._call(
+                operation,
+                TableName=self.table_name,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **self._version_condition(expected_version),
+                **kwargs,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            old_item: dict[str, Any] = dict(exc.response.get("Item") or {})  # type: ignore[call-overload]
+            stored = old_item.get("version", {}).get("N")
+            raise VersionConflictError(
+                f"stale version: expected {expected_version if expected_version is not None else 'a new item'}, "
+                f"stored version is {stored if stored is not None else 'none (the item does not exist)'}",
+                field="version",
+            ) from None
 
     def _count_chunk_once(self, run_id: str, marker: str, counters: dict[str, int], detail: str) -> bool:
         """A marker item per chunk, written with the counters in one transaction: a repeat changes nothing."""

@@ -15,6 +15,7 @@ from shared.domain.models import (
     PolicySignal,
     RiskScore,
 )
+from shared.domain.scenarios import ScenarioChange, apply_to_material, apply_to_signals
 from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringInputs, ScoringParameters, compute_score
 from shared.ports import (
     ChunkQueue,
@@ -264,3 +265,29 @@ def rescore_pairs_for_change(
         publisher.publish_score_changes(events)
     store.save_scores_if_newer(new_scores, history_expiry(change.at, retention_days))
     return events
+
+
+# --- live scoring: pairs that have no stored score, and what-if scenarios -----------------------------------
+
+
+def score_pairs_live(
+    store: ReferenceDataStore,
+    pairs: Iterable[Pair],
+    as_of: datetime,
+    changes: Sequence[ScenarioChange] = (),
+) -> dict[Pair, RiskScore]:
+    """Scores pairs from the stored inputs now (nothing is written), optionally with what-if changes applied."""
+    by_material: dict[str, list[str]] = {}
+    for pair in pairs:
+        by_material.setdefault(pair.material, []).append(pair.importer)
+    if not by_material:
+        return {}
+    stored = ScoringContext.load(store)
+    context = ScoringContext(stored.governance, apply_to_signals(stored.signals, changes, as_of.date()))
+    scores: dict[Pair, RiskScore] = {}
+    for material in store.get_materials(list(by_material)):
+        changed = apply_to_material(material, changes)
+        dependencies = store.list_dependencies(material.id)
+        for score in score_material(context, changed, dependencies, sorted(set(by_material[material.id])), as_of):
+            scores[Pair(score.importer, score.material)] = score
+    return scores

