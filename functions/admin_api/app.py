@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
@@ -37,6 +38,12 @@ from shared.services.rescoring import plan_run
 app = build_resolver()
 
 R = TypeVar("R", bound=BaseModel)
+
+#: what `stored` answers: documented so the OpenAPI lists 201 beside 200 (errors are added by the generator)
+UPSERT_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {"description": "Replaced (version + 1), or unchanged when the body equals what is stored"},
+    201: {"description": "Created (version 1)"},
+}
 
 IfMatch = Annotated[str | None, Header(description="The version you last read, as an alternative to body version")]
 IdempotencyKey = Annotated[
@@ -68,7 +75,9 @@ def stored(model: R, *, created: bool, version: int) -> Response[R]:
     )
 
 
-@app.put("/v1/signals/<signal_id>", summary="Create or replace a policy signal", tags=["admin"])
+@app.put(
+    "/v1/signals/<signal_id>", summary="Create or replace a policy signal", tags=["admin"], responses=UPSERT_RESPONSES
+)
 def put_signal(
     signal_id: SignalIdPath, request: Annotated[SignalUpsertRequest, Body()], if_match: IfMatch = None
 ) -> Response[SignalResponse]:
@@ -79,7 +88,12 @@ def put_signal(
     return stored(SignalResponse.of(result.item), created=result.created, version=result.item.version)
 
 
-@app.put("/v1/materials/<material>", summary="Create or update a material profile", tags=["admin"])
+@app.put(
+    "/v1/materials/<material>",
+    summary="Create or update a material profile",
+    tags=["admin"],
+    responses=UPSERT_RESPONSES,
+)
 def put_material(
     material: MaterialPath, request: Annotated[MaterialUpsertRequest, Body()], if_match: IfMatch = None
 ) -> Response[MaterialResponse]:
@@ -94,6 +108,7 @@ def put_material(
     "/v1/importers/<importer>/dependencies/<material>",
     summary="Create or update an importer's dependency on a material",
     tags=["admin"],
+    responses=UPSERT_RESPONSES,
 )
 def put_dependency(
     importer: CountryPath,
@@ -109,7 +124,12 @@ def put_dependency(
     return stored(DependencyResponse.of(result.item), created=result.created, version=result.item.version)
 
 
-@app.put("/v1/countries/<country>/governance", summary="Create or update a country's governance", tags=["admin"])
+@app.put(
+    "/v1/countries/<country>/governance",
+    summary="Create or update a country's governance",
+    tags=["admin"],
+    responses=UPSERT_RESPONSES,
+)
 def put_governance(
     country: CountryPath, request: Annotated[GovernanceUpsertRequest, Body()], if_match: IfMatch = None
 ) -> Response[GovernanceResponse]:
@@ -120,7 +140,7 @@ def put_governance(
     return stored(GovernanceResponse.of(result.item), created=result.created, version=result.item.version)
 
 
-@app.post("/v1/rescore", summary="Start a rescoring run", tags=["admin"])
+@app.post("/v1/rescore", summary="Start a rescoring run", tags=["admin"], status_code=HTTPStatus.ACCEPTED)
 def start_rescore(
     request: Annotated[RescoreRequest, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[RescoreRunResponse]:
