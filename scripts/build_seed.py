@@ -497,9 +497,7 @@ def _by_material_stage(rows: list[ShareRow], table: str) -> dict[str, StageShare
     for row in rows:
         stage = out[row.material][row.stage]
         if row.country in stage:
-            raise SeedDataError(
-                f"{table}: {row.material}/{row.stage.value}: country {row.country} listed twice"
-            )
+            raise SeedDataError(f"{table}: {row.material}/{row.stage.value}: country {row.country} listed twice")
         stage[row.country] = (row.share, row.trade_restriction)
     return out
 
@@ -541,9 +539,7 @@ def fit_stage_sums(rows: list[ShareRow], table: str) -> tuple[list[ShareRow], di
     adjusted: list[dict[str, object]] = []
     for key in sorted(k for k, v in total.items() if round(v, DECIMALS) > limit):
         if round(exact[key], DECIMALS) > limit or not bounded[key]:
-            raise SeedDataError(
-                f"{table}: {key[0]}/{key[1].value}: published shares add up to {exact[key]:.4f}"
-            )
+            raise SeedDataError(f"{table}: {key[0]}/{key[1].value}: published shares add up to {exact[key]:.4f}")
         used[key] = round(max(0.0, 1.0 - exact[key]) / bounded[key], DECIMALS)
         adjusted.append(
             {
@@ -556,9 +552,7 @@ def fit_stage_sums(rows: list[ShareRow], table: str) -> tuple[list[ShareRow], di
             }
         )
     out = [
-        replace(r, share=used[(r.material, r.stage)])
-        if r.below_bound and (r.material, r.stage) in used
-        else r
+        replace(r, share=used[(r.material, r.stage)]) if r.below_bound and (r.material, r.stage) in used else r
         for r in rows
     ]
     above_one = [v for v in total.values() if round(v, DECIMALS) > 1.0]
@@ -634,9 +628,7 @@ def build_materials(sources: Path) -> Materials:
             "id": mid,
             "name": material_name(mid),
             "groups": list(groups[mid]),
-            "stages": {
-                stage.value: _shares_json(by_material[mid][stage]) for stage in sorted(by_material[mid])
-            },
+            "stages": {stage.value: _shares_json(by_material[mid][stage]) for stage in sorted(by_material[mid])},
             "sites": [dict(BAYAN_OBO_SITE)] if "lree" in groups[mid] else [],
             "recycling_input_rate": None,
             "substitution_index": None,
@@ -735,9 +727,7 @@ def _eu_dependencies(sources: Path, materials: Materials) -> EuDependencies:
     for mid in sorted(by_material):
         stages = by_material[mid]
         # IR = max over stages of the non-EU part of EU sourcing: the bottleneck stage decides, as in EU CRM.
-        reliance = max(
-            1.0 - sum(s for c, (s, _) in stages[st].items() if c in EU_MEMBER_STATES) for st in stages
-        )
+        reliance = max(1.0 - sum(s for c, (s, _) in stages[st].items() if c in EU_MEMBER_STATES) for st in stages)
         source = "EU CRM study 2023, EU sourcing shares (domestic EU production and imports) by stage"
         if from_group[mid]:
             filled = ", ".join(sorted(s.value for s in from_group[mid]))
@@ -840,8 +830,7 @@ def build_dependencies(sources: Path, materials: Materials) -> tuple[dict[str, o
     ree_items, ree_notes = _ree_dependencies(materials)
     items = sorted(eu.items + ree_items, key=lambda i: (i["importer"], i["material"]))
     document: dict[str, object] = {
-        "source": EU_CRM_SOURCE
-        + " (EU); USGS MCS 2025, JOGMEC via data/sources/rare_earths_facts.md (JP, US)",
+        "source": EU_CRM_SOURCE + " (EU); USGS MCS 2025, JOGMEC via data/sources/rare_earths_facts.md (JP, US)",
         "licence": f"{EU_CRM_LICENCE}; {USGS_LICENCE}; JOGMEC figures cited as facts with attribution",
         "year": 2025,
         "notes": eu.notes + ree_notes,
@@ -882,8 +871,7 @@ def build_governance(sources: Path, countries: set[str]) -> dict[str, object]:
         "notes": [
             "One item per country producing anything in either EU CRM 2023 table, plus every importer and "
             "sourcing partner used in dependencies.json.",
-            "governance_risk = 10 * (1 - normalised WGI 2022), 0..10 with 10 = worst, as in the EU CRM "
-            "method.",
+            "governance_risk = 10 * (1 - normalised WGI 2022), 0..10 with 10 = worst, as in the EU CRM method.",
             f"median_governance_risk is the median over all {len(wgi)} WGI rows; the scoring model uses it "
             "for countries listed in missing (no value is invented for them).",
             "missing: " + (", ".join(missing) if missing else "none") + ".",
@@ -921,11 +909,7 @@ def build_signals(sources: Path, materials: Materials) -> dict[str, object]:
                     and other["measure"] in DUAL_USE_SOURCE_MEASURES
                     and other["announced"] <= row["announced"]
                 ):
-                    named += [
-                        m.strip()
-                        for m in other["materials"].split(";")
-                        if m.strip() not in ("", ALL_DUAL_USE)
-                    ]
+                    named += [m.strip() for m in other["materials"].split(";") if m.strip() not in ("", ALL_DUAL_USE)]
         ids = {material_id(m) for m in named}
         modelled = sorted(ids & known)
         others = sorted(ids - known)

@@ -225,6 +225,11 @@ def _is_powertools_default_422(response: Any) -> bool:
     return bool(schema.get("$ref") == f"{COMPONENT_PREFIX}HTTPValidationError")
 
 
+def _is_powertools_response_validation_500(response: Any) -> bool:
+    schema = (((response or {}).get("content") or {}).get("application/json") or {}).get("schema") or {}
+    return bool(schema.get("$ref") == f"{COMPONENT_PREFIX}ResponseValidationError")
+
+
 def _error_schemas() -> dict[str, Any]:
     """ErrorResponse and the models it uses, as OpenAPI component schemas."""
     schema = ErrorResponse.model_json_schema(ref_template=COMPONENT_PREFIX + "{model}", mode="serialization")
@@ -347,6 +352,8 @@ def build_openapi(template: Template | None = None) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             if _is_powertools_default_422(responses.get("422")):
                 del responses["422"]  # Powertools' shape, not ours (and no input to reject on some routes)
+            if _is_powertools_response_validation_500(responses.get("500")):
+                del responses["500"]  # shared/http.py answers a failed response validation with ErrorResponse
             traits = OperationTraits.of(path, operation, schemas)
             for status, response in error_responses(route, traits).items():
                 responses.setdefault(status, response)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.models import (
     Band,
@@ -20,6 +20,8 @@ from shared.domain.models import (
     Site,
     Stage,
 )
+from shared.domain.portfolio import Portfolio
+from shared.domain.scenarios import AddSignalChange, LiftSignalChange, ScenarioChange, SetSupplyShareChange
 from shared.ports import HistoryPoint, RescoreRun
 
 
@@ -300,3 +302,219 @@ class RescoreRunResponse(ApiModel):
             pairs_scored=run.pairs_scored,
             created_at=run.created_at,
         )
+
+
+# ---------------------------------------------------------------------------- procurement: batch, portfolios, scenarios
+
+MAX_BATCH_PAIRS = 100
+
+
+class PairRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    importer: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 or EU (any case)")
+    material: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+
+
+class BatchScoresRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pairs: list[PairRequest] = Field(min_length=1, max_length=MAX_BATCH_PAIRS)
+
+
+class MissingPair(ApiModel):
+    importer: str
+    material: str
+    reason: str
+
+
+class BatchScoresResponse(ApiModel):
+    items: list[ScoreResponse]
+    missing: list[MissingPair]
+
+
+class PortfolioItemRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    material: str = Field(
+        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$", description="Material id or group (rare_earths expands)"
+    )
+    importer: str = Field(min_length=2, max_length=2, description="The plant's economy: ISO alpha-2 or EU")
+    annual_spend: float = Field(ge=0, le=1e13)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    part: str | None = Field(default=None, max_length=200)
+    supplier: str | None = Field(default=None, max_length=200)
+
+
+class PortfolioUpsertRequest(VersionedRequest):
+    name: str = Field(min_length=1, max_length=200)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217; every item's spend is in it")
+    items: list[PortfolioItemRequest] = Field(max_length=1000)
+
+
+class PortfolioResponse(ApiModel):
+    id: str
+    name: str
+    currency: str
+    items: list[PortfolioItemRequest]
+    version: int
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, portfolio: Portfolio) -> PortfolioResponse:
+        return cls.model_validate(portfolio.model_dump(mode="json", exclude={"tenant"}))
+
+
+class PortfolioSummaryResponse(ApiModel):
+    id: str
+    name: str
+    currency: str
+    item_count: int
+    version: int
+    updated_at: datetime
+
+
+class PortfolioListResponse(ApiModel):
+    items: list[PortfolioSummaryResponse]
+    next_cursor: str | None
+
+
+class PortfolioRiskLineResponse(ApiModel):
+    material: str
+    importer: str
+    via_group: str | None = Field(description="The group the portfolio item named, when it was expanded")
+    part: str | None
+    supplier: str | None
+    annual_spend: float
+    score: float
+    band: Band
+    risk_spend: float = Field(description="annual_spend x score / 100: what the list is ranked by")
+    confidence: float
+    top_driver: str | None
+
+
+class PortfolioDriverResponse(ApiModel):
+    text: str
+    at_risk_spend_share: float
+
+
+class PortfolioRiskResponse(ApiModel):
+    portfolio_id: str
+    name: str
+    currency: str
+    total_spend: float
+    spend_weighted_score: float
+    max_score: float
+    band: Band = Field(description="Band of the spend-weighted score")
+    at_risk_spend: float = Field(description="Spend on lines in the high or critical band")
+    live_scored_lines: int = Field(description="Lines scored live because no stored score exists for the pair")
+    items: list[PortfolioRiskLineResponse]
+    drivers: list[PortfolioDriverResponse]
+
+
+class ScenarioSignalRequest(ApiModel):
+    """A hypothetical signal; defaults make the short form work: {"issuer": "CN", "measure": "export_ban", ...}."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    issuer: str = Field(min_length=2, max_length=2)
+    measure: Measure
+    materials: IdList = Field(min_length=1)
+    targets: IdList = Field(min_length=1)
+    severity: float = Field(ge=0, le=1)
+    announced: date | None = Field(default=None, description="Default: today")
+    effective: date | None = None
+    status: SignalStatus = SignalStatus.IN_FORCE
+    suspended_until: date | None = None
+    lifted_at: date | None = None
+    source: str = Field(default="what-if scenario", max_length=1000)
+    confidence: float = Field(default=1.0, ge=0, le=1)
+
+
+class AddSignalRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["add_signal"]
+    signal: ScenarioSignalRequest
+
+    def to_change(self, index: int, today: date) -> ScenarioChange:
+        data = self.signal.model_dump()
+        data["id"] = data["id"] or f"what-if-{index}"
+        data["announced"] = data["announced"] or today
+        return AddSignalChange(type="add_signal", signal=PolicySignal.parse(data))
+
+
+class LiftSignalRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["lift_signal"]
+    signal_id: str = Field(min_length=1, max_length=100)
+    days_since_lifted: int | None = Field(
+        default=None, ge=0, le=36500, description="Omit for the long-run effect (signal gone)"
+    )
+
+    def to_change(self, index: int, today: date) -> ScenarioChange:
+        return LiftSignalChange.parse(self.model_dump())
+
+
+class SetSupplyShareRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["set_supply_share"]
+    material: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+    stage: Stage
+    country: str = Field(min_length=2, max_length=2)
+    share: float = Field(ge=0, le=1, description="The country's new share; the others are rescaled")
+
+    def to_change(self, index: int, today: date) -> ScenarioChange:
+        return SetSupplyShareChange.parse(self.model_dump())
+
+
+ScenarioChangeRequest = Annotated[
+    AddSignalRequest | LiftSignalRequest | SetSupplyShareRequest, Field(discriminator="type")
+]
+
+
+class ScenarioRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    changes: list[ScenarioChangeRequest] = Field(max_length=50)
+    pairs: list[PairRequest] | None = Field(default=None, min_length=1, max_length=MAX_BATCH_PAIRS)
+    portfolio_id: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ScenarioRequest:
+        if (self.pairs is None) == (self.portfolio_id is None):
+            raise ValueError("give exactly one of pairs or portfolio_id")
+        return self
+
+
+class ScenarioSide(ApiModel):
+    score: float
+    band: Band
+    policy_pressure: float
+    signal_ids: list[str]
+
+    @classmethod
+    def of(cls, score: RiskScore) -> ScenarioSide:
+        return cls(
+            score=score.score,
+            band=score.band,
+            policy_pressure=score.components.policy_pressure,
+            signal_ids=list(score.signal_ids),
+        )
+
+
+class ScenarioLineResponse(ApiModel):
+    importer: str
+    material: str
+    baseline: ScenarioSide
+    scenario: ScenarioSide
+    delta: float
+    drivers: list[DriverResponse] = Field(description="The scenario score's drivers, largest first")
+
+
+class ScenarioResponse(ApiModel):
+    items: list[ScenarioLineResponse]
+    as_of: date

@@ -17,8 +17,8 @@ from pydantic import BaseModel
 
 from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import get_settings
-from shared.domain.errors import InvalidInputError, NotFoundError
-from shared.http import build_resolver, caller_of
+from shared.domain.errors import NotFoundError
+from shared.http import build_resolver, caller_of, expected_version, resolve
 from shared.observability import logger, metrics
 from shared.schemas import (
     DependencyResponse,
@@ -52,18 +52,6 @@ IdempotencyKey = Annotated[
 MaterialPath = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
 CountryPath = Annotated[str, Path(min_length=2, max_length=2)]
 SignalIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")]
-
-
-def expected_version(body_version: int | None, if_match: str | None) -> int | None:
-    """The body's version wins; If-Match accepts 3, "3" or W/"3"."""
-    if body_version is not None:
-        return body_version
-    if if_match is None:
-        return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise InvalidInputError(f"If-Match must be a version number, got {if_match!r}", field="If-Match")
-    return int(text)
 
 
 def stored(model: R, *, created: bool, version: int) -> Response[R]:
@@ -180,4 +168,4 @@ def get_rescore(run_id: Annotated[str, Path(pattern=r"^[a-z]+-[A-Za-z0-9]{1,40}$
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

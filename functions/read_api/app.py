@@ -5,29 +5,39 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_repository
 from shared.domain.models import Band, SignalStatus
 from shared.domain.scoring import MODEL_VERSION
-from shared.http import build_resolver
+from shared.http import build_resolver, caller_of, csv_response, resolve, wants_csv
 from shared.observability import logger, metrics
-from shared.ports import RankedBy, RankQuery
+from shared.ports import Pair, RankedBy, RankQuery
 from shared.schemas import (
+    BatchScoresRequest,
+    BatchScoresResponse,
+    DriverResponse,
     HealthResponse,
     HistoryPointResponse,
     HistoryResponse,
     MaterialListResponse,
     MaterialResponse,
     MaterialSummary,
+    MissingPair,
+    ScenarioLineResponse,
+    ScenarioRequest,
+    ScenarioResponse,
+    ScenarioSide,
     ScorePageResponse,
     ScoreResponse,
     SignalListResponse,
     SignalResponse,
 )
-from shared.services import queries
+from shared.services import queries, scenarios
 
 app = build_resolver()
 
@@ -72,7 +82,45 @@ def get_score(importer: ImporterPath, material: MaterialPath) -> ScoreResponse:
     return ScoreResponse.of(score)
 
 
-@app.get("/v1/importers/<importer>/scores", summary="An importer's scores, highest first", tags=["scores"])
+SCORE_CSV_COLUMNS = (
+    "importer", "material", "score", "band", "confidence", "supply_risk", "import_reliance",
+    "site_concentration", "policy_pressure", "top_driver", "model_version", "computed_at",
+)  # fmt: skip
+RANKING_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {
+        "description": "Scores, highest first. Send Accept: text/csv for a spreadsheet (one row per score).",
+        "content": {"application/json": {"model": ScorePageResponse}, "text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def ranking_response(page_items: list[ScoreResponse], next_cursor: str | None, name: str) -> Response[Any]:
+    if wants_csv(app):
+        rows = [
+            {
+                **item.model_dump(mode="json", include=set(SCORE_CSV_COLUMNS)),
+                **item.components.model_dump(exclude={"concentration"}),
+                "top_driver": item.drivers[0].text if item.drivers else "",
+            }
+            for item in page_items
+        ]
+        response = csv_response(rows, SCORE_CSV_COLUMNS, f"{name}.csv")
+        if next_cursor:
+            response.headers["X-Next-Cursor"] = next_cursor
+        return response
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=ScorePageResponse(items=page_items, next_cursor=next_cursor),
+    )
+
+
+@app.get(
+    "/v1/importers/<importer>/scores",
+    summary="An importer's scores, highest first",
+    tags=["scores"],
+    responses=RANKING_RESPONSES,
+)
 def rank_importer_scores(
     importer: ImporterPath,
     band: BandFilter = None,
@@ -80,15 +128,20 @@ def rank_importer_scores(
     group: GroupFilter = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> ScorePageResponse:
+) -> Response[Any]:
     logger.append_keys(importer=importer)
     query = RankQuery(RankedBy.IMPORTER, importer, band, min_score, group, limit, cursor)
     page = queries.rank_scores(get_repository(), query)
     metrics.add_metric(name="RankingRead", unit=MetricUnit.Count, value=1)
-    return ScorePageResponse(items=[ScoreResponse.of(s) for s in page.items], next_cursor=page.next_cursor)
+    return ranking_response([ScoreResponse.of(s) for s in page.items], page.next_cursor, f"{importer.upper()}-scores")
 
 
-@app.get("/v1/materials/<material>/scores", summary="A material's scores across importers", tags=["scores"])
+@app.get(
+    "/v1/materials/<material>/scores",
+    summary="A material's scores across importers",
+    tags=["scores"],
+    responses=RANKING_RESPONSES,
+)
 def rank_material_scores(
     material: MaterialPath,
     band: BandFilter = None,
@@ -96,12 +149,12 @@ def rank_material_scores(
     group: GroupFilter = None,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> ScorePageResponse:
+) -> Response[Any]:
     logger.append_keys(material=material)
     query = RankQuery(RankedBy.MATERIAL, material, band, min_score, group, limit, cursor)
     page = queries.rank_scores(get_repository(), query)
     metrics.add_metric(name="RankingRead", unit=MetricUnit.Count, value=1)
-    return ScorePageResponse(items=[ScoreResponse.of(s) for s in page.items], next_cursor=page.next_cursor)
+    return ranking_response([ScoreResponse.of(s) for s in page.items], page.next_cursor, f"{material.lower()}-scores")
 
 
 @app.get("/v1/scores/<importer>/<material>/history", summary="A score's history, oldest first", tags=["scores"])
@@ -137,7 +190,45 @@ def list_signals(
     return SignalListResponse(items=[SignalResponse.of(s) for s in signals])
 
 
+@app.post("/v1/scores/batch", summary="Up to 100 scores in one call; missing pairs are listed", tags=["scores"])
+def batch_scores(request: Annotated[BatchScoresRequest, Body()]) -> BatchScoresResponse:
+    pairs = [Pair(p.importer, p.material) for p in request.pairs]
+    found, missing = queries.batch_scores(get_repository(), pairs)
+    metrics.add_metric(name="BatchScoresRead", unit=MetricUnit.Count, value=len(found))
+    return BatchScoresResponse(
+        items=[ScoreResponse.of(s) for s in found],
+        missing=[MissingPair(importer=m.pair.importer, material=m.pair.material, reason=m.reason) for m in missing],
+    )
+
+
+@app.post(
+    "/v1/scenarios", summary="What-if: baseline and scenario scores side by side (not stored)", tags=["scenarios"]
+)
+def run_scenario(request: Annotated[ScenarioRequest, Body()]) -> ScenarioResponse:
+    now = datetime.now(UTC).replace(microsecond=0)
+    changes = [change.to_change(i, now.date()) for i, change in enumerate(request.changes)]
+    pairs = [Pair(p.importer, p.material) for p in request.pairs] if request.pairs else None
+    result = scenarios.run_scenario(
+        get_repository(), caller_of(app).client_id, changes, pairs, request.portfolio_id, now
+    )
+    metrics.add_metric(name="ScenarioRun", unit=MetricUnit.Count, value=1)
+    return ScenarioResponse(
+        items=[
+            ScenarioLineResponse(
+                importer=base.importer,
+                material=base.material,
+                baseline=ScenarioSide.of(base),
+                scenario=ScenarioSide.of(what_if),
+                delta=round(what_if.score - base.score, 4),
+                drivers=[DriverResponse.model_validate(d.model_dump()) for d in what_if.drivers],
+            )
+            for base, what_if in result.pairs
+        ],
+        as_of=now.date(),
+    )
+
+
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return resolve(app, event, context)

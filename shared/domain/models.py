@@ -6,6 +6,7 @@ Every model is immutable so a score computed from it can be recomputed from the 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
@@ -89,15 +90,25 @@ class DomainModel(BaseModel):
         try:
             return cls.model_validate(data)
         except ValidationError as exc:
-            details: list[dict[str, object]] = [
-                {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()
-            ]
+            details: list[dict[str, object]] = [_error_detail(err["loc"], err["msg"]) for err in exc.errors()]
             first = details[0]
             raise InvalidInputError(
                 f"invalid {cls.__name__}: {first['field']}: {first['message']}",
                 field=str(first["field"]),
                 details=details,
             ) from None
+
+
+#: "Value error, lifted_at: required when ..." -> the field a model-level rule names at the start of its message
+_NAMED_FIELD = re.compile(r"^(?:Value error, )?([A-Za-z_]\w*(?:\.\w+)*): (.+)$", re.DOTALL)
+
+
+def _error_detail(loc: tuple[int | str, ...], message: str) -> dict[str, object]:
+    """A model-level rule (a model_validator) has no location: take the field its message starts with."""
+    field = ".".join(str(p) for p in loc)
+    if not field and (named := _NAMED_FIELD.match(message)):
+        field, message = named.group(1), named.group(2)
+    return {"field": field, "message": message}
 
 
 class ProducerShare(DomainModel):

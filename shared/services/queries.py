@@ -9,7 +9,7 @@ from shared.domain.countries import is_importer_code
 from shared.domain.errors import NotFoundError
 from shared.domain.models import MaterialProfile, PolicySignal, RiskScore, SignalStatus
 from shared.domain.scoring import ACTIVE_STATUS_FACTOR, DEFAULT_PARAMETERS, signal_status_factor
-from shared.ports import HistoryPoint, Page, RankedBy, RankQuery, ReferenceDataStore, RiskStore
+from shared.ports import HistoryPoint, Page, Pair, RankedBy, RankQuery, ReferenceDataStore, RiskStore
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,31 @@ def get_score(store: RiskStore, importer: str, material_id: str) -> RiskScore:
         return score
     require_material(store, material_id)  # names the unknown material if that is the cause
     raise NotFoundError(f"no score for importer {importer} and material {material_id}: the importer is not scored")
+
+
+@dataclass(frozen=True)
+class MissingScore:
+    pair: Pair
+    reason: str
+
+
+def batch_scores(store: RiskStore, pairs: list[Pair]) -> tuple[list[RiskScore], list[MissingScore]]:
+    """Stored scores for the pairs (one BatchGetItem per 100 keys); a bad or unscored pair is listed, not fatal."""
+    catalogue = {m.id for m in store.list_materials()}
+    valid: list[Pair] = []
+    missing: list[MissingScore] = []
+    for pair in pairs:
+        importer, material = pair.importer.strip().upper(), canonical_material(pair.material)
+        if not is_importer_code(importer):
+            missing.append(MissingScore(Pair(importer, material), "unknown importer"))
+        elif material not in catalogue:
+            missing.append(MissingScore(Pair(importer, material), "unknown material"))
+        else:
+            valid.append(Pair(importer, material))
+    found = store.get_scores(valid)
+    ordered = list(dict.fromkeys(valid))
+    missing.extend(MissingScore(p, "importer not scored") for p in ordered if p not in found)
+    return [found[p] for p in ordered if p in found], missing
 
 
 def list_materials(store: ReferenceDataStore) -> list[MaterialProfile]:

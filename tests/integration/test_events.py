@@ -32,6 +32,7 @@ from local.template import ApiRoute, api_routes, function_handlers, load_templat
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
 from shared.adapters.factory import clear_adapter_caches
 from shared.adapters.messaging import InProcessChunkQueue
+from shared.services.portfolios import upsert_portfolio
 from shared.services.rescoring import plan_run
 from shared.services.seeding import SeedData, seed_reference_data
 from tests.conftest import point_handlers_at
@@ -45,6 +46,8 @@ TEMPLATE = load_template()
 #: Event file -> the status its function answers with when that is not 200 (a create, an accepted run, or an
 #: event that shows an error).
 EXPECTED_STATUS: dict[str, int] = {
+    "put_portfolio.json": 201,
+    "delete_portfolio.json": 204,
     "put_signal.json": 201,  # a new signal
     "start_rescore.json": 202,  # a run is queued
 }
@@ -95,11 +98,9 @@ def function_events(logical_id: str) -> list[dict[str, Any]]:
 
 
 def is_read_only(logical_id: str) -> bool:
-    """Serves only GET routes and has no other trigger: safe to run against the shared seeded table."""
-    events = function_events(logical_id)
-    return bool(events) and all(
-        e.get("Type") == "Api" and str((e.get("Properties") or {}).get("Method")).upper() == "GET" for e in events
-    )
+    """Its only permission is DynamoDBReadPolicy: safe to run against the shared seeded table."""
+    policies = TEMPLATE["Resources"][logical_id]["Properties"].get("Policies") or []
+    return bool(policies) and all(isinstance(p, dict) and set(p) == {"DynamoDBReadPolicy"} for p in policies)
 
 
 # ----------------------------------------------------------------------------------------- fixtures
@@ -112,6 +113,11 @@ def scratch_table(dynamodb_client: Any, seed_data: SeedData) -> Iterator[str]:
     repo = DynamoRiskRepository(name, dynamodb_client)
     seed_reference_data(repo, seed_data)
     plan_run(repo, InProcessChunkQueue(), SAMPLE_RUN_ID, SEED_AS_OF, SEED_AS_OF, ["EU", "JP", "US"], None)
+    # the portfolios the sample portfolio events read and delete, owned by the events' client id
+    sample = load_event("put_portfolio.json")
+    tenant = sample["requestContext"]["authorizer"]["claims"]["client_id"]
+    for portfolio_id in ("sample-bom", "retired-bom"):
+        upsert_portfolio(repo, tenant, portfolio_id, json.loads(sample["body"]), None, SEED_AS_OF)
     yield name
     dynamodb_client.delete_table(TableName=name)
 
@@ -235,6 +241,9 @@ def test_event_succeeds_through_the_real_handler(name: str, handler_for: Any) ->
     if is_api_event(event):
         result = call(handler, event)
         assert result.status == EXPECTED_STATUS.get(name, 200), result.body
+        if result.status == 204:
+            assert not result.body
+            return
         assert isinstance(result.body, dict)
         if result.status == 200 and "items" in result.body:
             assert result.body["items"], f"{name}: a sample event should show data, not an empty page"

@@ -1,0 +1,107 @@
+"""Portfolios: a tenant's bill of materials, and its aggregated risk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from shared.domain.errors import InvalidInputError, NotFoundError
+from shared.domain.models import MaterialProfile, RiskScore
+from shared.domain.portfolio import (
+    Portfolio,
+    PortfolioRisk,
+    RiskLine,
+    aggregate_portfolio_risk,
+    expand_items,
+    unknown_material_rows,
+)
+from shared.ports import Page, Pair, PortfolioSummary, RiskStore
+from shared.services.rescoring import score_pairs_live
+from shared.services.versioning import UpsertResult, upsert_versioned
+
+
+def _catalogue(store: RiskStore) -> dict[str, MaterialProfile]:
+    return {m.id: m for m in store.list_materials()}
+
+
+def _not_found(portfolio_id: str) -> NotFoundError:
+    # The same answer whether it does not exist or belongs to another tenant: existence is not leaked.
+    return NotFoundError(f"unknown portfolio {portfolio_id!r}", field="portfolio_id")
+
+
+def upsert_portfolio(
+    store: RiskStore,
+    tenant: str,
+    portfolio_id: str,
+    fields: dict[str, Any],
+    expected_version: int | None,
+    now: datetime,
+) -> UpsertResult[Portfolio]:
+    """Create or replace a portfolio; unknown materials are rejected with every offending row named."""
+    proposed = Portfolio.parse({**fields, "tenant": tenant, "id": portfolio_id, "updated_at": now})
+    bad_rows = unknown_material_rows(proposed.items, _catalogue(store))
+    if bad_rows:
+        raise InvalidInputError(
+            f"{len(bad_rows)} item(s) name an unknown material or group (see GET /v1/materials); nothing was stored",
+            details=[
+                {"field": f"items.{i}.material", "message": f"unknown material or group {proposed.items[i].material!r}"}
+                for i in bad_rows
+            ],
+        )
+    current = store.get_portfolio(tenant, portfolio_id)
+    return upsert_versioned(
+        proposed,
+        current,
+        expected_version,
+        store.put_portfolio,
+        version_required=True,
+        bookkeeping=frozenset({"version", "updated_at"}),
+    )
+
+
+def get_portfolio(store: RiskStore, tenant: str, portfolio_id: str) -> Portfolio:
+    portfolio = store.get_portfolio(tenant, portfolio_id)
+    if portfolio is None:
+        raise _not_found(portfolio_id)
+    return portfolio
+
+
+def delete_portfolio(store: RiskStore, tenant: str, portfolio_id: str, expected_version: int | None) -> None:
+    if store.get_portfolio(tenant, portfolio_id) is None:
+        raise _not_found(portfolio_id)
+    if not store.delete_portfolio(tenant, portfolio_id, expected_version):
+        raise _not_found(portfolio_id)
+
+
+def list_portfolios(store: RiskStore, tenant: str, limit: int, cursor: str | None) -> Page[PortfolioSummary]:
+    return store.list_portfolios(tenant, limit, cursor)
+
+
+@dataclass(frozen=True)
+class PortfolioRiskReport:
+    portfolio: Portfolio
+    risk: PortfolioRisk
+    #: pairs without a stored score (importer not in the nightly set) were scored live from the stored inputs
+    live_scored: int
+
+
+def line_scores(store: RiskStore, pairs: list[Pair], now: datetime) -> tuple[dict[Pair, RiskScore], int]:
+    """Stored scores where they exist (what GET /v1/scores returns), live scores for the rest."""
+    scores = store.get_scores(pairs)
+    missing = [p for p in dict.fromkeys(pairs) if p not in scores]
+    scores.update(score_pairs_live(store, missing, now))
+    return scores, len(missing)
+
+
+def portfolio_risk(store: RiskStore, tenant: str, portfolio_id: str, now: datetime) -> PortfolioRiskReport:
+    portfolio = get_portfolio(store, tenant, portfolio_id)
+    catalogue = _catalogue(store)
+    lines = expand_items(portfolio.items, catalogue)
+    scores, live = line_scores(store, [Pair(line.importer, line.material) for line in lines], now)
+    risk_lines = [
+        RiskLine(line, scores[Pair(line.importer, line.material)])
+        for line in lines
+        if Pair(line.importer, line.material) in scores
+    ]
+    return PortfolioRiskReport(portfolio, aggregate_portfolio_risk(risk_lines, catalogue), live)
