@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 3000
 DDB_PORT ?= 8000
 
-.PHONY: help venv test lint typecheck cfn-lint unit integration local-stack e2e run invoke rescore data \
+.PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration local-stack e2e run invoke rescore data \
 	openapi requirements bench fuzz load clean
 
 help:
@@ -37,7 +37,20 @@ typecheck: $(STAMP)
 cfn-lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
 
-test: lint typecheck cfn-lint
+# checkov pins libraries (boto3, packaging) that clash with ours, so it lives in its own virtualenv.
+CHECKOV_VENV := .venv-checkov
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet checkov==3.3.30
+	touch $@
+
+iac-scan: $(CHECKOV_VENV)/.installed
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+
+bandit: $(STAMP)
+	$(VENV)/bin/bandit -q -r shared functions local scripts
+
+test: lint typecheck cfn-lint iac-scan bandit
 	CI=$${CI:-} $(PY) -m pytest
 
 unit: $(STAMP)
@@ -75,4 +88,4 @@ bench: $(STAMP)
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) $(CHECKOV_VENV) .local .mypy_cache .ruff_cache .pytest_cache .hypothesis

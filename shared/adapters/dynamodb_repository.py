@@ -233,7 +233,7 @@ class DynamoRiskRepository:
                         raise StoreUnavailableError(
                             f"BatchWriteItem left {len(pending)} items unprocessed after {attempt} attempts"
                         )
-                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
+                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311  # nosec B311: backoff jitter, not security
         return calls
 
     def batch_get(self, keys: Sequence[dict[str, AttributeValueTypeDef]]) -> list[dict[str, Any]]:
@@ -250,7 +250,7 @@ class DynamoRiskRepository:
                     attempt += 1
                     if attempt >= MAX_BATCH_ATTEMPTS:
                         raise StoreUnavailableError(f"BatchGetItem left {len(pending)} keys unprocessed")
-                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
+                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311  # nosec B311: backoff jitter, not security
         return found
 
     # ------------------------------------------------------------------ reference data
@@ -361,7 +361,8 @@ class DynamoRiskRepository:
                 raise
             created = False
         stored = self.get_run(run.run_id)
-        assert stored is not None  # just written or already there
+        if stored is None:  # just written or already there; only a concurrent delete could get here
+            raise StoreUnavailableError(f"rescoring run {run.run_id} vanished right after it was written")
         return stored, created
 
     def get_run(self, run_id: str) -> RescoreRun | None:

@@ -141,7 +141,8 @@ def signal_status_factor(signal: PolicySignal, as_of: date, params: ScoringParam
                 return params.status_lapsed_suspension
             return params.status_suspended
         case SignalStatus.LIFTED:
-            assert signal.lifted_at is not None  # guaranteed by PolicySignal's validator
+            if signal.lifted_at is None:  # PolicySignal's validator forbids this; never guess a date
+                raise InvalidInputError("lifted_at: required when status is lifted", field="lifted_at")
             if as_of < signal.lifted_at:
                 return params.status_in_force
             days = (as_of - signal.lifted_at).days
