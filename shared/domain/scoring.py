@@ -69,6 +69,9 @@ class ScoringParameters(BaseModel):
     status_reported: float = 0.6  # reported practice, no formal instrument
     status_suspended: float = 0.1  # latent: the instrument exists and can be switched back on
     status_lapsed_suspension: float = 0.6  # suspended_until has passed with no update: unconfirmed
+    #: right after a lift the residual disruption (backlogs, re-qualification) counts as half an in-force
+    #: measure, then halves every half-life: lifting never raises the pressure of an in-force or reported signal
+    status_lifted_residual: float = 0.5
     lifted_half_life_days: float = 90.0
 
     # Defaults for inputs the data does not have, each named in the explanation.
@@ -146,7 +149,7 @@ def signal_status_factor(signal: PolicySignal, as_of: date, params: ScoringParam
             if as_of < signal.lifted_at:
                 return params.status_in_force
             days = (as_of - signal.lifted_at).days
-            return params.status_in_force * math.pow(0.5, days / params.lifted_half_life_days)
+            return params.status_lifted_residual * math.pow(0.5, days / params.lifted_half_life_days)
 
 
 def combine_pressures(pressures: Iterable[float]) -> float:

@@ -188,6 +188,8 @@ def _signal_pairs(signal: PolicySignal, materials: Sequence[MaterialProfile], im
 
 
 def affected_pairs(store: ReferenceDataStore, change: ReferenceChange, importers: Sequence[str]) -> set[Pair]:
+    """The scored pairs a change touches. Importers outside `importers` (the scored set) are left out: nothing
+    else refreshes their scores, so a pair scored only on a change would go stale."""
     versions = [item for item in (change.old, change.new) if item is not None]
     pairs: set[Pair] = set()
     for item in versions:
@@ -209,7 +211,8 @@ def affected_pairs(store: ReferenceDataStore, change: ReferenceChange, importers
                     if in_supply:
                         pairs |= {Pair(i, material.id) for i in importers}
                     pairs |= {Pair(i, material.id) for i in sourced}
-    return pairs
+    scored = set(importers)
+    return {pair for pair in pairs if pair.importer in scored}
 
 
 def is_alert(old: RiskScore | None, new: RiskScore, threshold: float) -> bool:

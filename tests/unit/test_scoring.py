@@ -190,10 +190,18 @@ def test_status_lifted_decays_with_a_half_life():
     lifted = signal(status=SignalStatus.LIFTED, lifted_at=lifted_at)
     assert P.lifted_half_life_days == 90
     assert signal_status_factor(lifted, lifted_at - timedelta(days=1), P) == 1.0
-    assert signal_status_factor(lifted, lifted_at, P) == 1.0
-    assert signal_status_factor(lifted, lifted_at + timedelta(days=90), P) == pytest.approx(0.5)
-    assert signal_status_factor(lifted, lifted_at + timedelta(days=180), P) == pytest.approx(0.25)
-    assert signal_status_factor(lifted, lifted_at + timedelta(days=45), P) == pytest.approx(2**-0.5)
+    assert signal_status_factor(lifted, lifted_at, P) == 0.5  # the residual right after the lift
+    assert signal_status_factor(lifted, lifted_at + timedelta(days=90), P) == pytest.approx(0.25)
+    assert signal_status_factor(lifted, lifted_at + timedelta(days=180), P) == pytest.approx(0.125)
+    assert signal_status_factor(lifted, lifted_at + timedelta(days=45), P) == pytest.approx(0.5 * 2**-0.5)
+
+
+def test_lifting_never_raises_the_pressure_of_an_in_force_or_reported_signal():
+    lifted_at = date(2025, 11, 10)
+    for status in (SignalStatus.IN_FORCE, SignalStatus.REPORTED):
+        before = signal_status_factor(signal(status=status), lifted_at, P)
+        after = signal_status_factor(signal(status=SignalStatus.LIFTED, lifted_at=lifted_at), lifted_at, P)
+        assert after < before
 
 
 @pytest.mark.parametrize(
@@ -309,10 +317,11 @@ def test_lifting_a_signal_brings_the_score_down_over_its_half_life():
         )
         for days in (0, 90, 180, 720)
     ]
-    assert lifted[0].score == in_force.score
+    assert lifted[0].score < in_force.score
     assert [r.score for r in lifted] == sorted((r.score for r in lifted), reverse=True)
-    assert lifted[1].components.policy_pressure == pytest.approx(in_force.components.policy_pressure / 2, abs=1e-6)
-    assert lifted[2].components.policy_pressure == pytest.approx(in_force.components.policy_pressure / 4, abs=1e-6)
+    # one signal: its pressure is severity x exposure x status, and the status halves every half-life
+    assert lifted[1].components.policy_pressure == pytest.approx(lifted[0].components.policy_pressure / 2, abs=1e-6)
+    assert lifted[2].components.policy_pressure == pytest.approx(lifted[0].components.policy_pressure / 4, abs=1e-6)
     no_signal = score_of(dependency=jp_dependency(), as_of=lifted_at)
     assert lifted[3].score == pytest.approx(no_signal.score, abs=0.5)
 
