@@ -17,6 +17,7 @@ from shared.domain.errors import (
     InvalidInputError,
     NotFoundError,
     StoreUnavailableError,
+    TooLargeError,
     VersionConflictError,
 )
 from shared.observability import logger
@@ -25,9 +26,10 @@ from shared.schemas import ErrorDetail, ErrorResponse
 #: seconds a client should wait before retrying after a 503
 RETRY_AFTER_SECONDS = 2
 #: request bodies above this are refused with 413 before any parsing (a 1,000-item portfolio is ~200 KB)
-MAX_BODY_BYTES = 512 * 1024
+MAX_BODY_BYTES = 1024 * 1024
 
 STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
+    TooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,  # before its base class: the first match wins
     InvalidInputError: HTTPStatus.UNPROCESSABLE_ENTITY,
     NotFoundError: HTTPStatus.NOT_FOUND,
     VersionConflictError: HTTPStatus.CONFLICT,
@@ -84,12 +86,23 @@ def wants_csv(app: APIGatewayRestResolver) -> bool:
     return "text/csv" in accept.lower()
 
 
+#: a cell starting with one of these is a formula to Excel/LibreOffice/Sheets (CSV injection)
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(value: object) -> object:
+    """Text that would run as a formula is prefixed with a quote (OWASP CSV injection advice); numbers stay."""
+    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def csv_response(rows: Sequence[Mapping[str, object]], columns: Sequence[str], filename: str) -> Response[str]:
     """Spreadsheet-ready: a header row, one row per item, RFC 4180 quoting."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: _spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return Response(
         status_code=HTTPStatus.OK,
         content_type="text/csv; charset=utf-8",

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
     Band,
     CountryGovernance,
@@ -442,7 +443,10 @@ class AddSignalRequest(ApiModel):
         data = self.signal.model_dump()
         data["id"] = data["id"] or f"what-if-{index}"
         data["announced"] = data["announced"] or today
-        return AddSignalChange(type="add_signal", signal=PolicySignal.parse(data))
+        try:
+            return AddSignalChange(type="add_signal", signal=PolicySignal.parse(data))
+        except InvalidInputError as exc:
+            raise exc.under(f"changes.{index}.signal") from None
 
 
 class LiftSignalRequest(ApiModel):
@@ -455,7 +459,10 @@ class LiftSignalRequest(ApiModel):
     )
 
     def to_change(self, index: int, today: date) -> ScenarioChange:
-        return LiftSignalChange.parse(self.model_dump())
+        try:
+            return LiftSignalChange.parse(self.model_dump())
+        except InvalidInputError as exc:
+            raise exc.under(f"changes.{index}") from None
 
 
 class SetSupplyShareRequest(ApiModel):
@@ -468,7 +475,10 @@ class SetSupplyShareRequest(ApiModel):
     share: float = Field(ge=0, le=1, description="The country's new share; the others are rescaled")
 
     def to_change(self, index: int, today: date) -> ScenarioChange:
-        return SetSupplyShareChange.parse(self.model_dump())
+        try:
+            return SetSupplyShareChange.parse(self.model_dump())
+        except InvalidInputError as exc:
+            raise exc.under(f"changes.{index}") from None
 
 
 ScenarioChangeRequest = Annotated[

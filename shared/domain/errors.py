@@ -14,11 +14,27 @@ class DomainError(Exception):
         self.field = field
         self.details = details or ([{"field": field, "message": message}] if field else [])
 
+    def under(self, prefix: str) -> DomainError:
+        """The same error with every field located under `prefix` (e.g. changes.2.signal)."""
+
+        def located(field: object) -> str:
+            return f"{prefix}.{field}" if field else prefix
+
+        details = [{**d, "field": located(d.get("field"))} for d in self.details]
+        error = type(self)(self.message, field=located(self.field), details=details)
+        return error
+
 
 class InvalidInputError(DomainError):
     """Input that breaks a domain rule (shares above 1, unknown stage or country...)."""
 
     code = "invalid_input"
+
+
+class TooLargeError(InvalidInputError):
+    """Input within every per-field limit whose whole is still too large to process or store."""
+
+    code = "payload_too_large"
 
 
 class NotFoundError(DomainError):

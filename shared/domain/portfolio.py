@@ -142,6 +142,7 @@ def aggregate_portfolio_risk(
     weighted = sum(r.line.annual_spend * r.score.score for r in lines) / total if total > 0 else 0.0
     if total == 0 and lines:  # all spend unknown (0): fall back to the plain mean
         weighted = sum(r.score.score for r in lines) / len(lines)
+    weighted = round(weighted, 4)  # the band is the reported score's (74.99996 shows as 75.0: critical, not high)
     max_score = max((r.score.score for r in lines), default=0.0)
     ranked = sorted(lines, key=lambda r: (-r.risk_spend, -r.score.score, r.line.material, r.line.importer))
     at_risk = [r for r in lines if r.score.band in AT_RISK_BANDS]
@@ -173,7 +174,7 @@ def aggregate_portfolio_risk(
     ]
     return PortfolioRisk(
         total_spend=total,
-        spend_weighted_score=round(weighted, 4),
+        spend_weighted_score=weighted,
         max_score=max_score,
         band=band_for(weighted, params),
         at_risk_spend=at_risk_spend,

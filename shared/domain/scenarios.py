@@ -19,6 +19,7 @@ from shared.domain.models import (
     SignalStatus,
     Stage,
 )
+from shared.domain.scoring import DEFAULT_PARAMETERS, signal_status_factor
 
 MAX_SCENARIO_CHANGES = 50
 
@@ -80,9 +81,16 @@ def apply_to_signals(
             if change.days_since_lifted is None:
                 del by_id[change.signal_id]
             else:
-                lifted = as_of - timedelta(days=change.days_since_lifted)
+                lifted_at = as_of - timedelta(days=change.days_since_lifted)
                 signal = by_id[change.signal_id]
-                by_id[change.signal_id] = signal.model_copy(
-                    update={"status": SignalStatus.LIFTED, "lifted_at": max(lifted, signal.announced)}
+                lifted = signal.model_copy(
+                    update={"status": SignalStatus.LIFTED, "lifted_at": max(lifted_at, signal.announced)}
                 )
+                # A lifted signal decays from a fixed residual, so one that binds less than that now (suspended, or
+                # lifted earlier) would bind harder once "lifted". A lift never adds pressure: such a signal stays as
+                # it is until the decay falls below it.
+                if signal_status_factor(lifted, as_of, DEFAULT_PARAMETERS) <= signal_status_factor(
+                    signal, as_of, DEFAULT_PARAMETERS
+                ):
+                    by_id[change.signal_id] = lifted
     return list(by_id.values())

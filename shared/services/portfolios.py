@@ -82,16 +82,16 @@ def list_portfolios(store: RiskStore, tenant: str, limit: int, cursor: str | Non
 class PortfolioRiskReport:
     portfolio: Portfolio
     risk: PortfolioRisk
-    #: pairs without a stored score (importer not in the nightly set) were scored live from the stored inputs
+    #: lines whose pair has no stored score (importer not in the nightly set), scored live from the stored inputs
     live_scored: int
 
 
-def line_scores(store: RiskStore, pairs: list[Pair], now: datetime) -> tuple[dict[Pair, RiskScore], int]:
-    """Stored scores where they exist (what GET /v1/scores returns), live scores for the rest."""
+def line_scores(store: RiskStore, pairs: list[Pair], now: datetime) -> tuple[dict[Pair, RiskScore], set[Pair]]:
+    """Stored scores where they exist (what GET /v1/scores returns), live scores for the rest (also returned)."""
     scores = store.get_scores(pairs)
     missing = [p for p in dict.fromkeys(pairs) if p not in scores]
     scores.update(score_pairs_live(store, missing, now))
-    return scores, len(missing)
+    return scores, set(missing)
 
 
 def portfolio_risk(store: RiskStore, tenant: str, portfolio_id: str, now: datetime) -> PortfolioRiskReport:
@@ -104,4 +104,6 @@ def portfolio_risk(store: RiskStore, tenant: str, portfolio_id: str, now: dateti
         for line in lines
         if Pair(line.importer, line.material) in scores
     ]
-    return PortfolioRiskReport(portfolio, aggregate_portfolio_risk(risk_lines, catalogue), live)
+    # lines, not pairs: a pair listed twice (directly and via a group) is two live-scored lines
+    live_lines = sum(1 for r in risk_lines if Pair(r.line.importer, r.line.material) in live)
+    return PortfolioRiskReport(portfolio, aggregate_portfolio_risk(risk_lines, catalogue), live_lines)
