@@ -65,9 +65,10 @@ BATCH_WRITE_LIMIT = 25  # DynamoDB's per-call item limit
 BATCH_GET_LIMIT = 100
 MAX_BATCH_ATTEMPTS = 8
 
-#: Standard retry mode: exponential backoff with jitter on throttling and 5xx, done by botocore.
+#: Standard retry mode: exponential backoff with jitter on throttling, 5xx and connection errors, done by botocore.
+#: Three attempts keep an API call inside a few seconds when the store is down (then 503 + Retry-After).
 CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 5},
+    retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=2,
     read_timeout=5,
     tcp_keepalive=True,
