@@ -17,8 +17,8 @@ from tests.conftest import point_handlers_at
 from tests.support import ADMIN, SEED_AS_OF, api_event, call, create_table
 
 
-def seed_small(client: Any, seed_data: SeedData) -> str:
-    table = create_table(client)
+def seed_small(client: Any, seed_data: SeedData, table_name: str | None = None) -> str:
+    table = create_table(client, table_name)
     repo = DynamoRiskRepository(table, client)
     seed_reference_data(repo, seed_data)
     rescore_all(repo, SEED_AS_OF, importers=("JP",))
@@ -45,11 +45,7 @@ def test_store_outage_is_a_503_with_a_retry_hint_and_the_api_recovers(
         assert "Traceback" not in str(down.body)
 
         store = DynamoDBLocal(port, quiet=True).start()  # back (in memory: it comes back empty, so reload)
-        repo = DynamoRiskRepository(
-            create_table(local_client(store.endpoint_url), table), local_client(store.endpoint_url)
-        )
-        seed_reference_data(repo, seed_data)
-        rescore_all(repo, SEED_AS_OF, importers=("JP",))
+        seed_small(local_client(store.endpoint_url), seed_data, table)
         recovered = call(read_api, api_event("GET", "/v1/scores/JP/dysprosium"))
         assert recovered.status == 200, recovered.body
         assert recovered.body["band"] == "critical"
