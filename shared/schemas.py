@@ -27,7 +27,7 @@ from shared.ports import HistoryPoint, RescoreRun
 
 
 class ApiModel(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class ErrorDetail(ApiModel):

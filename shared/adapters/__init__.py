@@ -1,1 +1,1 @@
-"""Adapters: the only code that imports boto3."""
+"""Adapters: the only code that talks to AWS (botocore), behind the ports in shared/ports.py."""

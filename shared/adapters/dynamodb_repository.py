@@ -26,11 +26,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from pydantic import BaseModel
 
+from shared.adapters.aws import CLIENT_CONFIG as CLIENT_CONFIG  # re-exported: tests build clients with it
+from shared.adapters.aws import aws_client
 from shared.domain.errors import InvalidInputError, StoreUnavailableError, TooLargeError, VersionConflictError
 from shared.domain.models import (
     Band,
@@ -65,14 +65,6 @@ BATCH_WRITE_LIMIT = 25  # DynamoDB's per-call item limit
 BATCH_GET_LIMIT = 100
 MAX_BATCH_ATTEMPTS = 8
 
-#: Standard retry mode: exponential backoff with jitter on throttling, 5xx and connection errors, done by botocore.
-#: Three attempts keep an API call inside a few seconds when the store is down (then 503 + Retry-After).
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=5,
-    tcp_keepalive=True,
-)
 
 #: Score bands as sort-key ranges on the ranking indexes ([lower, upper) on the 0..100 scale).
 BAND_RANGES: dict[Band, tuple[float, float]] = {
@@ -84,7 +76,8 @@ BAND_RANGES: dict[Band, tuple[float, float]] = {
 
 
 def make_dynamodb_client(endpoint_url: str | None, region: str) -> DynamoDBClient:
-    return boto3.client("dynamodb", endpoint_url=endpoint_url, region_name=region, config=CLIENT_CONFIG)
+    client: DynamoDBClient = aws_client("dynamodb", region, endpoint_url)
+    return client
 
 
 def score_sort_key(score: float, suffix: str) -> str:

@@ -1,4 +1,4 @@
-"""SQS chunk queue and EventBridge publisher (boto3), plus in-process stand-ins for the local stack."""
+"""SQS chunk queue and EventBridge publisher (botocore), plus in-process stand-ins for the local stack."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from pydantic import BaseModel, ConfigDict
 
-from shared.adapters.dynamodb_repository import CLIENT_CONFIG
+from shared.adapters.aws import aws_client
 from shared.domain.errors import StoreUnavailableError
 from shared.ports import RescoreChunk, ScoreChanged
 
@@ -69,7 +68,7 @@ def score_changed_detail(event: ScoreChanged) -> dict[str, Any]:
 class SqsChunkQueue:
     def __init__(self, queue_url: str, client: SQSClient | None = None, region: str | None = None) -> None:
         self.queue_url = queue_url
-        self.client = client or boto3.client("sqs", region_name=region, config=CLIENT_CONFIG)
+        self.client: SQSClient = client or aws_client("sqs", region)
 
     def send_chunks(self, chunks: Sequence[RescoreChunk]) -> None:
         for start in range(0, len(chunks), SQS_BATCH_LIMIT):
@@ -87,7 +86,7 @@ class SqsChunkQueue:
 class EventBridgePublisher:
     def __init__(self, bus_name: str, client: EventBridgeClient | None = None, region: str | None = None) -> None:
         self.bus_name = bus_name
-        self.client = client or boto3.client("events", region_name=region, config=CLIENT_CONFIG)
+        self.client: EventBridgeClient = client or aws_client("events", region)
 
     def publish_score_changes(self, events: Sequence[ScoreChanged]) -> None:
         for start in range(0, len(events), EVENTS_BATCH_LIMIT):

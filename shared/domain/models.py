@@ -83,7 +83,7 @@ class Band(StrEnum):
 class DomainModel(BaseModel):
     """Frozen, strict-about-extras base. `parse` turns pydantic errors into an InvalidInputError."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     @classmethod
     def parse(cls, data: Any) -> Self:
