@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 3000
 DDB_PORT ?= 8000
+LOAD_CLIENTS ?= 8
+LOAD_SECONDS ?= 15
 
 .PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration local-stack e2e run invoke rescore data \
 	openapi requirements bench fuzz load clean
@@ -73,7 +75,7 @@ invoke: $(STAMP)
 	$(PY) -m local.invoke $(FUNCTION) $(EVENT)
 
 rescore: $(STAMP)
-	$(PY) -m local.rescore --ddb-port $(DDB_PORT)
+	$(PY) -m local.rescore
 
 data: $(STAMP)
 	$(PY) scripts/build_seed.py
@@ -86,6 +88,14 @@ requirements: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+# schemathesis with many more examples per operation than `make test` runs
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/e2e/test_schemathesis.py -p no:randomly
+
+# bounded load test of the local API (loopback only; stops by itself)
+load: $(STAMP)
+	$(PY) -m bench.load --clients $(LOAD_CLIENTS) --seconds $(LOAD_SECONDS)
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .local .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -29,13 +29,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local.auth import DEFAULT_DEV_TOKENS_PATH, DevToken, bearer_token, load_dev_tokens
 from local.dynamodb_local import PortInUseError, ensure_port_free
-from local.lambda_runtime import (
-    LambdaContext,
-    apply_environment,
-    load_handler,
-    restore_environment,
-    stack_environment,
-)
+from local.lambda_runtime import apply_environment, invoke_function, restore_environment, stack_environment
 from local.template import (
     DEFAULT_TEMPLATE_PATH,
     LOCAL_ACCOUNT_ID,
@@ -344,6 +338,19 @@ class _BadRequestError(Exception):
     pass
 
 
+_PROTOCOL_ERRORS = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    408: "request_timeout",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    431: "request_header_fields_too_large",
+    501: "not_implemented",
+    505: "http_version_not_supported",
+}
+
+
 class LocalApiRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "local-api-gateway"
@@ -370,6 +377,21 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
 
     def do_OPTIONS(self) -> None:
         self._dispatch()
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, PROPFIND...) goes through the router too: 405 on a known resource,
+        # 404 elsewhere, in the API's JSON shape, instead of http.server's HTML 501.
+        if name.startswith("do_") and name[3:].isupper():
+            return self._dispatch
+        raise AttributeError(name)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (malformed request line, headers too large...) in the API's JSON shape."""
+        short = self.responses.get(code, ("error", ""))[0]
+        self.log_error("code %d, message %s", code, message or short)
+        self.close_connection = True
+        error = _PROTOCOL_ERRORS.get(code, "bad_request" if 400 <= code < 500 else "internal_error")
+        self._send(error_response(code, error, message or short))
 
     def version_string(self) -> str:
         return self.server_version
@@ -569,12 +591,9 @@ class LocalApiServer(ThreadingHTTPServer):
         spec = self.specs.get(route.function_logical_id) or FunctionSpec(
             route.function_logical_id, route.handler, SAM_DEFAULT_MEMORY_MB, SAM_DEFAULT_TIMEOUT_S
         )
-        context = LambdaContext(spec.logical_id, spec.memory_mb, spec.timeout_s)
-        context.aws_request_id = request_id
         started = time.monotonic()
         try:
-            handler = load_handler(route.handler)
-            result = handler(event, context)
+            result = invoke_function(spec, event, request_id=request_id)
             response = proxy_response(result, request_id)
         except Exception:
             print(f"[local-api] {route.function_logical_id} ({route.handler}) failed:", file=sys.stderr)
@@ -612,19 +631,24 @@ def make_server(
     host: str = "127.0.0.1",
     stage: str = DEFAULT_STAGE,
     quiet: bool = False,
+    environment: Mapping[str, str] | None = None,
 ) -> LocalApiServer:
     """A bound (not yet serving) local API on host:port (port 0: any free port).
 
     Routes default to the template's; the template defaults to template.yaml. Creating the server sets the
     functions' environment (TABLE_NAME, DYNAMODB_ENDPOINT_URL, region, fake credentials, POWERTOOLS_*) in
-    os.environ; server_close() restores the previous values.
+    os.environ; server_close() restores the previous values. `environment` replaces the computed one (the whole
+    local stack passes its own: every function's variables plus the messaging endpoints, see local.stack).
     """
     tmpl = template if template is not None else load_template(template_path)
     chosen = list(routes) if routes is not None else api_routes(tmpl)
     known = function_handlers(tmpl)
     in_template = sorted({r.function_logical_id for r in chosen if r.function_logical_id in known})
     specs = {logical_id: function_spec(tmpl, logical_id) for logical_id in in_template}
-    environment = stack_environment(tmpl, table_name=table_name, endpoint_url=endpoint_url, function_ids=in_template)
+    if environment is None:
+        environment = stack_environment(
+            tmpl, table_name=table_name, endpoint_url=endpoint_url, function_ids=in_template
+        )
     if port:
         ensure_port_free(port, "PORT", host)
     try:

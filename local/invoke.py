@@ -4,7 +4,8 @@
     DYNAMODB_ENDPOINT_URL=http://127.0.0.1:8001 python -m local.invoke ReadApiFunction - < event.json
 
 The handler gets the template's environment (TABLE_NAME -> the local table) plus DYNAMODB_ENDPOINT_URL
-(from the environment, default http://127.0.0.1:8000), region us-east-1 and fake credentials. The result goes
+(from the environment, default http://127.0.0.1:8000), region us-east-1 and fake credentials; when `make run`
+is running there, also its queues, bus and SQS/EventBridge endpoints (from .local/stack.json). The result goes
 to stdout as JSON; the function's own output (logs, metrics) goes to stderr, as with `sam local invoke`.
 Exit status: 0 ok, 1 the handler raised, 2 bad arguments.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from local.lambda_runtime import LambdaContext, apply_environment, function_runtime_environment, load_handler
+from local.stack import default_stack_file, process_alive, read_stack_file
 from local.template import DEFAULT_TEMPLATE_PATH, LOCAL_TABLE_NAME, TemplateError, function_spec, load_template
 
 DEFAULT_ENDPOINT_URL = "http://127.0.0.1:8000"
@@ -53,8 +55,14 @@ def invoke(
     template_path: Path = DEFAULT_TEMPLATE_PATH,
     table_name: str = LOCAL_TABLE_NAME,
     endpoint_url: str | None = None,
+    stack_file: Path | None = None,
 ) -> Any:
-    """Set the function's local environment, import its handler and call it; return what it returns."""
+    """Set the function's local environment, import its handler and call it; return what it returns.
+
+    When `make run` is running on that endpoint and table (its .local/stack.json, or `stack_file`), the
+    function also gets the stack's queues, bus and SQS/EventBridge endpoints (RESCORE_QUEUE_URL, EVENT_BUS_NAME,
+    AWS_ENDPOINT_URL_SQS...), so e.g. POST /v1/rescore or the nightly planner work as in the running stack.
+    """
     if not template_path.is_file():
         raise InvokeError(f"template not found: {template_path}")
     template = load_template(template_path)
@@ -63,8 +71,22 @@ def invoke(
     except TemplateError as exc:
         raise InvokeError(str(exc)) from exc
     endpoint = endpoint_url or os.environ.get("DYNAMODB_ENDPOINT_URL") or DEFAULT_ENDPOINT_URL
+    stack = read_stack_file(stack_file or default_stack_file())
+    running = (
+        stack is not None
+        and stack.dynamodb_endpoint == endpoint
+        and stack.table_name == table_name
+        and process_alive(stack.pid)
+    )
     apply_environment(
-        function_runtime_environment(template, function_logical_id, table_name=table_name, endpoint_url=endpoint)
+        function_runtime_environment(
+            template,
+            function_logical_id,
+            table_name=table_name,
+            endpoint_url=endpoint,
+            resource_values=stack.messaging.resource_values() if running and stack else None,
+            service_endpoints=stack.messaging.environment() if running and stack else None,
+        )
     )
     context = LambdaContext(spec.logical_id, spec.memory_mb, spec.timeout_s)
     # The function's prints and logs (Powertools writes to stdout) go to stderr; stdout carries the result only.

@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, cast
 
 from local.dynamodb_local import local_environment_defaults
-from local.template import LOCAL_ACCOUNT_ID, LOCAL_REGION, function_environment, function_handlers, function_spec
+from local.template import (
+    LOCAL_ACCOUNT_ID,
+    LOCAL_REGION,
+    FunctionSpec,
+    function_environment,
+    function_handlers,
+    function_spec,
+)
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -72,40 +79,86 @@ def clear_handler_cache() -> None:
         _handler_cache.clear()
 
 
-def clear_settings_cache() -> None:
-    """Call shared.config.get_settings.cache_clear() when that exists, so handlers re-read the environment."""
+def _optional_module(name: str) -> Any:
     try:
-        config = importlib.import_module("shared.config")
+        return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name in ("shared", "shared.config"):
-            return
+        if exc.name is not None and name.startswith(exc.name):
+            return None
         raise
-    get_settings = getattr(config, "get_settings", None)
-    cache_clear = getattr(get_settings, "cache_clear", None)
+
+
+def clear_settings_cache() -> None:
+    """Drop the handlers' cached settings and adapters, so they re-read the environment on their next call.
+
+    shared.config.get_settings and shared.adapters.factory's get_repository / get_chunk_queue / get_publisher are
+    cached (a warm Lambda's clients); a client built before the local environment was set would keep pointing at
+    the old table or endpoint.
+    """
+    factory = _optional_module("shared.adapters.factory")
+    clear_adapters = getattr(factory, "clear_adapter_caches", None)
+    if callable(clear_adapters):
+        clear_adapters()
+        return
+    config = _optional_module("shared.config")
+    cache_clear = getattr(getattr(config, "get_settings", None), "cache_clear", None)
     if callable(cache_clear):
         cache_clear()
 
 
-def runtime_defaults(endpoint_url: str) -> dict[str, str]:
-    """Variables every local invocation gets on top of the template's: endpoint, region, fake credentials."""
+#: One invocation at a time in this process. Lambda never runs two invocations in one execution environment, and
+#: the handlers rely on it: Powertools' resolver keeps the current event on the module-level `app`, the
+#: BatchProcessor keeps its records, Logger and Metrics are module-level. The local API's request threads and the
+#: pollers all call handlers in-process, so they take this lock (a slow worker chunk delays an API call a little).
+INVOCATION_LOCK = threading.RLock()
+
+
+def invoke_function(spec: FunctionSpec, event: Any, *, request_id: str | None = None) -> Any:
+    """Call one function's handler in-process as Lambda would: a fresh context, one invocation at a time."""
+    context = LambdaContext(spec.logical_id, spec.memory_mb, spec.timeout_s)
+    if request_id:
+        context.aws_request_id = request_id
+    with INVOCATION_LOCK:
+        handler = load_handler(spec.handler)
+        return handler(event, context)
+
+
+def runtime_defaults(endpoint_url: str, service_endpoints: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Variables every local invocation gets on top of the template's: endpoints, region, fake credentials.
+
+    `service_endpoints` are more of botocore's per-service endpoint variables (AWS_ENDPOINT_URL_SQS,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: see local.messaging), so the production adapters, which build their clients without
+    an endpoint_url, reach the local stand-ins unchanged.
+    """
     return {
         **local_environment_defaults(),
         "DYNAMODB_ENDPOINT_URL": endpoint_url,
         # botocore's own per-service endpoint variable: even a client built without endpoint_url stays local.
         "AWS_ENDPOINT_URL_DYNAMODB": endpoint_url,
+        **(service_endpoints or {}),
         "AWS_SAM_LOCAL": "true",
         "POWERTOOLS_TRACE_DISABLED": "true",
     }
 
 
 def function_runtime_environment(
-    template: Mapping[str, Any], logical_id: str, *, table_name: str, endpoint_url: str
+    template: Mapping[str, Any],
+    logical_id: str,
+    *,
+    table_name: str,
+    endpoint_url: str,
+    resource_values: Mapping[str, str] | None = None,
+    service_endpoints: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """One function's environment as `sam local invoke` would give it, pointed at the local table."""
+    """One function's environment as `sam local invoke` would give it, pointed at the local table.
+
+    `resource_values` resolve `!Ref` / `!GetAtt` of other resources (e.g. RescoreQueue -> its local queue URL);
+    without them such variables get "<LogicalId>-local" placeholders.
+    """
     spec = function_spec(template, logical_id)
     return {
-        **function_environment(template, logical_id, table_name=table_name),
-        **runtime_defaults(endpoint_url),
+        **function_environment(template, logical_id, table_name=table_name, resource_values=resource_values),
+        **runtime_defaults(endpoint_url, service_endpoints),
         "TABLE_NAME": table_name,
         "AWS_LAMBDA_FUNCTION_NAME": logical_id,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
@@ -119,17 +172,21 @@ def stack_environment(
     table_name: str,
     endpoint_url: str,
     function_ids: Iterable[str] | None = None,
+    resource_values: Mapping[str, str] | None = None,
+    service_endpoints: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """The environment of all the given functions at once (the local API runs them in one process).
+    """The environment of all the given functions at once (the local stack runs them in one process).
 
     The template's variables are merged; two functions that set one variable to different values cannot share
-    a process, which raises ValueError.
+    a process, which raises ValueError. `resource_values` and `service_endpoints`: see
+    function_runtime_environment and runtime_defaults.
     """
     merged: dict[str, str] = {}
     owner: dict[str, str] = {}
     ids = list(function_ids) if function_ids is not None else sorted(function_handlers(template))
     for logical_id in ids:
-        for name, value in function_environment(template, logical_id, table_name=table_name).items():
+        env = function_environment(template, logical_id, table_name=table_name, resource_values=resource_values)
+        for name, value in env.items():
             if name in merged and merged[name] != value:
                 raise ValueError(
                     f"{owner[name]} and {logical_id} set {name} to different values "
@@ -137,7 +194,7 @@ def stack_environment(
                 )
             merged[name] = value
             owner.setdefault(name, logical_id)
-    return {**merged, **runtime_defaults(endpoint_url), "TABLE_NAME": table_name}
+    return {**merged, **runtime_defaults(endpoint_url, service_endpoints), "TABLE_NAME": table_name}
 
 
 _env_lock = threading.Lock()

@@ -1,11 +1,15 @@
-"""`make run`: the whole API on this machine without Docker.
+"""`make run`: the whole API on this machine without Docker, asynchronous flows included.
 
-    python -m local.run [--port 3000] [--ddb-port 8000]
+    python -m local.run [--port 3000] [--ddb-port 8000] [--messaging-port 0] [--stack-file .local/stack.json]
 
-Starts Amazon DynamoDB Local (in memory, fresh every run), creates the table from template.yaml, loads the
-seed data, computes every score, then serves the API (routes and auth from template.yaml, development tokens
-from local/dev-tokens.json) until Ctrl-C or SIGTERM, and stops everything it started.
-Ports default to $PORT / $DDB_PORT (the Makefile's variables: `make run PORT=3001 DDB_PORT=8001`), else 3000 / 8000.
+Starts Amazon DynamoDB Local (in memory, fresh every run) and then the local stack (local.stack.LocalStack):
+moto's SQS + EventBridge in-process, the table from template.yaml, the seed data and every score, the pollers
+(table stream -> StreamRescoreFunction, RescoreQueue -> RescoreWorkerFunction, ScoreChanged alerts -> this
+console) and the API (routes and auth from template.yaml, development tokens from local/dev-tokens.json).
+It writes the endpoints to .local/stack.json for `make rescore`, serves until Ctrl-C or SIGTERM, and stops
+everything it started (and removes the file).
+Ports default to $PORT / $DDB_PORT (the Makefile's variables: `make run PORT=3001 DDB_PORT=8001`), else 3000 / 8000;
+the messaging port to $MESSAGING_PORT, else any free port.
 """
 
 from __future__ import annotations
@@ -16,50 +20,31 @@ import os
 import signal
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from local.api_server import LocalApiServer, make_server
 from local.auth import load_dev_tokens
-from local.dynamodb_local import (
-    DynamoDBLocal,
-    DynamoDBLocalError,
-    PortInUseError,
-    create_table_from_template,
-    ensure_port_free,
-    local_client,
+from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, PortInUseError, ensure_port_free
+from local.messaging import LOCAL_VISIBILITY_TIMEOUT_S, MessagingUnavailableError
+from local.stack import (
+    LocalStack,
+    default_stack_file,
+    remove_stack_file,
+    rescore_everything,
+    seed_and_score,
+    write_stack_file,
 )
-from local.lambda_runtime import apply_environment, stack_environment
-from local.template import DEFAULT_TEMPLATE_PATH, LOCAL_TABLE_NAME, REPO_ROOT, api_routes, load_template
+from local.template import DEFAULT_TEMPLATE_PATH, LOCAL_TABLE_NAME, load_template
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+__all__ = ["describe", "example_commands", "main", "rescore_everything", "seed_and_score"]
 
-SEED_DIR = REPO_ROOT / "data" / "seed"
+SAMPLE_SIGNAL = (
+    '{"issuer": "CN", "measure": "export_ban", "materials": ["dysprosium"], "targets": ["US"], "severity": 1, '
+    '"announced": "2026-11-28", "status": "in_force", "source": "https://example.org/test"}'
+)
 DEFAULT_API_PORT = 3000
 DEFAULT_DDB_PORT = 8000
-
-
-def seed_and_score(client: DynamoDBClient, table_name: str, seed_dir: Path = SEED_DIR) -> dict[str, Any]:
-    """Load the seed data into the table and compute every default score (the lead's services do the work)."""
-    from shared.adapters.dynamodb_repository import DynamoRiskRepository
-    from shared.adapters.seed_files import read_seed
-    from shared.services.seeding import seed_reference_data
-
-    repo = DynamoRiskRepository(table_name, client=client)
-    counts = seed_reference_data(repo, read_seed(seed_dir))
-    return {"seeded": counts, "rescored": rescore_everything(client, table_name)}
-
-
-def rescore_everything(client: DynamoDBClient, table_name: str) -> Any:
-    """One full in-process rescoring pass at now (UTC, whole seconds); returns the service's summary."""
-    from shared.adapters.dynamodb_repository import DynamoRiskRepository
-    from shared.services.rescoring import rescore_all
-
-    repo = DynamoRiskRepository(table_name, client=client)
-    return rescore_all(repo, as_of=datetime.now(UTC).replace(microsecond=0))
 
 
 def example_commands(base_url: str) -> list[str]:
@@ -70,6 +55,9 @@ def example_commands(base_url: str) -> list[str]:
         f"curl -s {auth} {base_url}/v1/materials/dysprosium",
         f"curl -s {auth} '{base_url}/v1/signals?target=JP'",
         f"curl -si {base_url}/v1/scores/JP/dysprosium    # no token: 401",
+        f"curl -s -X PUT -H 'Authorization: Bearer dev-admin' -H 'Content-Type: application/json' "
+        f"{base_url}/v1/signals/CN-TEST-BAN -d '{SAMPLE_SIGNAL}'    # rescored from the stream: an alert prints here",
+        "make rescore    # a nightly pass: planner -> SQS -> workers, with progress",
     ]
 
 
@@ -94,15 +82,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ddb-port", type=int, default=_port_default("DDB_PORT", DEFAULT_DDB_PORT), help="DynamoDB Local port"
     )
+    parser.add_argument(
+        "--messaging-port", type=int, default=_port_default("MESSAGING_PORT", 0),
+        help="local SQS + EventBridge (moto) port; 0: any free port",
+    )  # fmt: skip
+    parser.add_argument(
+        "--visibility-timeout", type=int, default=LOCAL_VISIBILITY_TIMEOUT_S,
+        help="seconds before a failed chunk is redelivered (the template's 720 s would be 12 minutes locally)",
+    )  # fmt: skip
+    parser.add_argument("--stack-file", type=Path, default=default_stack_file(), help="where `make rescore` looks")
     parser.add_argument("--table-name", default=LOCAL_TABLE_NAME)
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE_PATH)
     parser.add_argument("--skip-seed", action="store_true", help="start with an empty table")
     args = parser.parse_args(argv)
 
-    # Both ports before anything starts: a clear message, nothing half-started.
+    # Every fixed port before anything starts: a clear message, nothing half-started.
     try:
         ensure_port_free(args.port, "PORT")
         ensure_port_free(args.ddb_port, "DDB_PORT")
+        if args.messaging_port:
+            ensure_port_free(args.messaging_port, "MESSAGING_PORT")
     except PortInUseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -111,36 +110,39 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signum, _raise_stop)
 
     ddb = DynamoDBLocal(args.ddb_port)
-    server: LocalApiServer | None = None
+    stack: LocalStack | None = None
     try:
         started = time.monotonic()
         print(f"starting DynamoDB Local on {ddb.endpoint_url} ...", flush=True)
         ddb.start()
-        template = load_template(args.template)
-        routes = api_routes(template)
-        apply_environment(stack_environment(template, table_name=args.table_name, endpoint_url=ddb.endpoint_url))
-        client = local_client(ddb.endpoint_url)
-        create_table_from_template(client, args.table_name, template=template)
-        print(f"created table {args.table_name} from {args.template.name}", flush=True)
-        if not args.skip_seed:
-            result = seed_and_score(client, args.table_name)
-            print(f"loaded the seed data and scored every pair: {describe(result)}", flush=True)
-
-        server = make_server(args.port, args.table_name, ddb.endpoint_url, template=template, routes=routes)
-        _print_banner(server.base_url, ddb.endpoint_url, args.table_name, time.monotonic() - started)
-        server.serve_forever()
+        stack = LocalStack(
+            dynamodb_endpoint=ddb.endpoint_url,
+            table_name=args.table_name,
+            template=load_template(args.template),
+            api_port=args.port,
+            messaging_port=args.messaging_port,
+            visibility_timeout_s=args.visibility_timeout,
+        )
+        stack.start(seed=not args.skip_seed, progress=lambda line: print(line, flush=True))
+        if stack.seed_result is not None:
+            print(f"loaded the seed data and scored every pair: {describe(stack.seed_result)}", flush=True)
+        write_stack_file(args.stack_file, stack.state())
+        _print_banner(stack, args.stack_file, time.monotonic() - started)
+        while True:  # the API and the pollers run in threads; signals arrive here
+            time.sleep(0.5)
     except (KeyboardInterrupt, _StopRequestedError):
         print("\nstopping ...", file=sys.stderr)
-    except (PortInUseError, DynamoDBLocalError) as exc:
+    except (PortInUseError, DynamoDBLocalError, MessagingUnavailableError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     finally:
         for signum in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
-        if server is not None:
-            server.server_close()
+        remove_stack_file(args.stack_file, os.getpid())
+        if stack is not None:
+            stack.stop()
         ddb.stop()
-    print("stopped the API and DynamoDB Local.", file=sys.stderr)
+    print("stopped the API, the pollers, the local SQS/EventBridge and DynamoDB Local.", file=sys.stderr)
     return 0
 
 
@@ -153,19 +155,25 @@ def describe(value: Any) -> str:
     return str(value)
 
 
-def _print_banner(base_url: str, ddb_url: str, table_name: str, elapsed: float) -> None:
+def _print_banner(stack: LocalStack, stack_file: Path, elapsed: float) -> None:
     tokens = load_dev_tokens()
+    info = stack.state()
+    messaging = info.messaging
     lines = [
         "",
-        f"Local API ready in {elapsed:.1f}s: {base_url}",
-        f"  DynamoDB Local: {ddb_url}  (table {table_name}, in memory: gone when this stops)",
+        f"Local API ready in {elapsed:.1f}s: {info.api_url}",
+        f"  DynamoDB Local: {info.dynamodb_endpoint}  (table {info.table_name}, in memory: gone when this stops)",
+        f"  SQS + EventBridge (moto): {messaging.endpoint_url}  (queues: {', '.join(sorted(messaging.queue_urls))}; "
+        f"bus: {', '.join(messaging.event_buses.values())})",
+        "  Pollers: " + ", ".join(p.name for p in stack.pollers) + "  (ScoreChanged alerts print here)",
+        f"  Endpoints for `make rescore`: {stack_file}",
         "  Dev tokens (local only, local/dev-tokens.json): "
         + ", ".join(f"{t.token} [{' '.join(t.scopes)}]" for t in tokens.values()),
         "",
         "Try:",
-        *(f"  {command}" for command in example_commands(base_url)),
+        *(f"  {command}" for command in example_commands(info.api_url)),
         "",
-        "Ctrl-C stops the API and DynamoDB Local.",
+        "Ctrl-C stops the API, the pollers, the local SQS/EventBridge and DynamoDB Local.",
     ]
     print("\n".join(lines), flush=True)
 

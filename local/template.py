@@ -5,6 +5,7 @@ Only what the local stack needs is interpreted; everything else in the template 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -234,7 +235,8 @@ def function_environment(
     """Environment variables of one function: Globals merged with the function's own, intrinsics resolved locally.
 
     `!Ref <AWS::DynamoDB::Table>` -> `table_name`; `!Ref <Parameter>` -> its Default; pseudo parameters ->
-    fixed local values; any other resource -> `resource_values[logical_id]` or "<LogicalId>-local".
+    fixed local values; any other resource -> `resource_values[logical_id]` or "<LogicalId>-local";
+    `!GetAtt X.Attr` -> `resource_values["X.Attr"]`, else `resource_values["X"]`, else a placeholder.
     """
     if logical_id not in function_handlers(template):
         known = ", ".join(sorted(function_handlers(template))) or "(none)"
@@ -247,6 +249,17 @@ def function_environment(
 
     resolver = _LocalResolver(template, table_name, resource_values or {})
     return {name: resolver.resolve(value) for name, value in values.items()}
+
+
+def resolve_local(
+    template: Mapping[str, Any],
+    value: Any,
+    *,
+    table_name: str = LOCAL_TABLE_NAME,
+    resource_values: Mapping[str, str] | None = None,
+) -> str:
+    """One template value (a literal or an intrinsic: Ref, GetAtt, Sub, Join) resolved to its local string."""
+    return _LocalResolver(template, table_name, resource_values or {}).resolve(value)
 
 
 class _LocalResolver:
@@ -296,6 +309,8 @@ class _LocalResolver:
         return f"{name}-local"
 
     def _get_att(self, name: str, attribute: str) -> str:
+        if f"{name}.{attribute}" in self._resource_values:
+            return self._resource_values[f"{name}.{attribute}"]
         if name in self._resource_values:
             return self._resource_values[name]
         if _resources(self._template).get(name, {}).get("Type") == "AWS::DynamoDB::Table" and attribute == "Arn":
@@ -384,3 +399,159 @@ def _api_auth(resources: Mapping[str, Any], template: Mapping[str, Any], rest_ap
         api_props = _globals(template, "Api")
     auth = api_props.get("Auth") or {}
     return auth if isinstance(auth, dict) else {}
+
+
+# ----------------------------------------------------------------------------------------- queues, buses, event sources
+
+#: Locally, a stream source without MaximumRetryAttempts (AWS: -1, retry until the record expires) stops after this.
+LOCAL_MAX_STREAM_RETRIES = 10
+SAM_DEFAULT_STREAM_BATCH_SIZE = 100
+SAM_DEFAULT_SQS_BATCH_SIZE = 10
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """One AWS::SQS::Queue: what the local messaging endpoint needs to create it."""
+
+    logical_id: str
+    visibility_timeout_s: int | None = None
+    message_retention_s: int | None = None
+    dead_letter_logical_id: str | None = None
+    max_receive_count: int | None = None
+
+
+@dataclass(frozen=True)
+class StreamEventSource:
+    """A function's `Type: DynamoDB` event: the stream it reads and how Lambda's event source mapping behaves."""
+
+    function_logical_id: str
+    table_logical_id: str
+    batch_size: int
+    starting_position: str
+    max_retry_attempts: int
+    bisect_on_error: bool
+    report_batch_item_failures: bool
+    filter_patterns: tuple[dict[str, Any], ...]
+    on_failure_logical_id: str | None
+
+
+@dataclass(frozen=True)
+class QueueEventSource:
+    """A function's `Type: SQS` event: the queue it reads, batch size and partial-failure reporting."""
+
+    function_logical_id: str
+    queue_logical_id: str
+    batch_size: int
+    report_batch_item_failures: bool
+
+
+def _logical_id_of(value: Any, what: str) -> str:
+    """The resource a `!GetAtt X.Attr` / `!Ref X` names (event sources and redrive targets point at resources)."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, arg),) = value.items()
+        if key == "Fn::GetAtt":
+            parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
+            return str(parts[0])
+        if key == "Ref":
+            return str(arg)
+    raise TemplateError(f"{what}: expected !GetAtt <LogicalId>.<Attribute> or !Ref <LogicalId>, got {value!r}")
+
+
+def _as_int(value: Any, default: int | None) -> int | None:
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise TemplateError(f"expected a number, got {value!r}") from exc
+
+
+def sqs_queues(template: Mapping[str, Any]) -> dict[str, QueueSpec]:
+    """Every AWS::SQS::Queue with its visibility timeout, retention and redrive policy (DLQ + maxReceiveCount)."""
+    out: dict[str, QueueSpec] = {}
+    for logical_id, resource in _resources_of_type(template, "AWS::SQS::Queue").items():
+        props = _properties(resource)
+        redrive = props.get("RedrivePolicy")
+        dlq: str | None = None
+        max_receive: int | None = None
+        if isinstance(redrive, dict):
+            dlq = _logical_id_of(redrive.get("deadLetterTargetArn"), f"{logical_id} RedrivePolicy")
+            max_receive = _as_int(redrive.get("maxReceiveCount"), None)
+        out[logical_id] = QueueSpec(
+            logical_id=logical_id,
+            visibility_timeout_s=_as_int(props.get("VisibilityTimeout"), None),
+            message_retention_s=_as_int(props.get("MessageRetentionPeriod"), None),
+            dead_letter_logical_id=dlq,
+            max_receive_count=max_receive,
+        )
+    return out
+
+
+def event_buses(template: Mapping[str, Any], *, stack_name: str = LOCAL_STACK_NAME) -> dict[str, str]:
+    """Logical id -> bus name (its Name property resolved locally, AWS::StackName = stack_name) for every
+    AWS::Events::EventBus; a bus without a Name is named "<stack_name>-<LogicalId>" (as CloudFormation does)."""
+    out: dict[str, str] = {}
+    for logical_id, resource in _resources_of_type(template, "AWS::Events::EventBus").items():
+        name = _properties(resource).get("Name", f"{stack_name}-{logical_id}")
+        out[logical_id] = resolve_local(template, name, resource_values={"AWS::StackName": stack_name})
+    return out
+
+
+def _function_events(template: Mapping[str, Any], event_type: str) -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for logical_id, resource in _resources_of_type(template, "AWS::Serverless::Function").items():
+        for event in (_properties(resource).get("Events") or {}).values():
+            if isinstance(event, dict) and event.get("Type") == event_type:
+                props = event.get("Properties") or {}
+                found.append((logical_id, props if isinstance(props, dict) else {}))
+    return found
+
+
+def _filter_patterns(props: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    criteria = props.get("FilterCriteria")
+    filters = (criteria.get("Filters") or []) if isinstance(criteria, dict) else []
+    patterns: list[dict[str, Any]] = []
+    for entry in filters:
+        raw = entry.get("Pattern") if isinstance(entry, dict) else None
+        parsed = json.loads(raw) if isinstance(raw, str) else raw
+        if not isinstance(parsed, dict):
+            raise TemplateError(f"FilterCriteria pattern must be a JSON object, got {raw!r}")
+        patterns.append(parsed)
+    return tuple(patterns)
+
+
+def dynamodb_event_sources(template: Mapping[str, Any]) -> list[StreamEventSource]:
+    """Every `Type: DynamoDB` event of every function (SAM defaults where the template sets nothing)."""
+    sources: list[StreamEventSource] = []
+    for logical_id, props in _function_events(template, "DynamoDB"):
+        on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        retries = _as_int(props.get("MaximumRetryAttempts"), -1)
+        sources.append(
+            StreamEventSource(
+                function_logical_id=logical_id,
+                table_logical_id=_logical_id_of(props.get("Stream"), f"{logical_id} DynamoDB event Stream"),
+                batch_size=_as_int(props.get("BatchSize"), SAM_DEFAULT_STREAM_BATCH_SIZE) or 1,
+                starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
+                max_retry_attempts=LOCAL_MAX_STREAM_RETRIES if retries is None or retries < 0 else retries,
+                bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
+                report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+                filter_patterns=_filter_patterns(props),
+                on_failure_logical_id=(
+                    _logical_id_of(on_failure, f"{logical_id} OnFailure destination") if on_failure else None
+                ),
+            )
+        )
+    return sources
+
+
+def sqs_event_sources(template: Mapping[str, Any]) -> list[QueueEventSource]:
+    """Every `Type: SQS` event of every function."""
+    return [
+        QueueEventSource(
+            function_logical_id=logical_id,
+            queue_logical_id=_logical_id_of(props.get("Queue"), f"{logical_id} SQS event Queue"),
+            batch_size=_as_int(props.get("BatchSize"), SAM_DEFAULT_SQS_BATCH_SIZE) or 1,
+            report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+        )
+        for logical_id, props in _function_events(template, "SQS")
+    ]

