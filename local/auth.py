@@ -40,7 +40,7 @@ class DevToken:
         return {
             "sub": self.client_id,
             "client_id": self.client_id,
-            "token_use": "access",
+            "token_use": "access",  # a claim name, not a password  # nosec B105
             "scope": " ".join(self.scopes),
             "iss": LOCAL_ISSUER,
             "auth_time": str(issued),

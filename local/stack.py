@@ -268,7 +268,8 @@ class LocalStack:
         return self
 
     def _start_pollers(self, client: DynamoDBClient) -> None:
-        assert self.resources is not None
+        if self.resources is None:  # start() creates them before the pollers
+            raise RuntimeError("local messaging resources are not created yet")
         resources = self.resources
         sqs = local_sqs_client(resources.endpoint_url)
         table_sources = [s for s in dynamodb_event_sources(self.template) if s.table_logical_id == TABLE_LOGICAL_ID]

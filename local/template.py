@@ -76,7 +76,7 @@ CloudFormationLoader.add_multi_constructor("!", _construct_short_tag)
 def load_template(path: Path = DEFAULT_TEMPLATE_PATH) -> Template:
     """Parse a SAM/CloudFormation template; short tags become their long form ({"Ref": ...}, {"Fn::Sub": ...})."""
     with path.open(encoding="utf-8") as stream:
-        document = yaml.load(stream, Loader=CloudFormationLoader)  # a SafeLoader subclass
+        document = yaml.load(stream, Loader=CloudFormationLoader)  # a SafeLoader subclass  # nosec B506
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise TemplateError(f"{path} is not a CloudFormation template (no Resources mapping)")
     return document

@@ -49,7 +49,7 @@ from shared.schemas import ErrorResponse  # noqa: E402
 OPENAPI_PATH = REPO_ROOT / "docs" / "openapi.json"
 PYPROJECT_PATH = REPO_ROOT / "pyproject.toml"
 TITLE = "Materials-dependency risk API"
-TOKEN_URL = "https://<your-domain>.auth.<region>.amazoncognito.com/oauth2/token"
+TOKEN_URL = "https://<your-domain>.auth.<region>.amazoncognito.com/oauth2/token"  # a URL placeholder  # nosec B105
 COMPONENT_PREFIX = "#/components/schemas/"
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
@@ -343,7 +343,8 @@ def build_openapi(template: Template | None = None) -> dict[str, Any]:
                     )
                 paths.setdefault(path, {})[method] = operation
         _merge_schemas(schemas, doc.get("components", {}).get("schemas", {}), function.module)
-    assert document is not None
+    if document is None:
+        raise OpenApiGenerationError("template.yaml has no API function to document")
 
     missing = sorted(f"{m.upper()} {p}" for m, p in template_routes if m not in paths.get(p, {}))
     if missing:

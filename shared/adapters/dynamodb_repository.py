@@ -230,7 +230,7 @@ class DynamoRiskRepository:
                         raise StoreUnavailableError(
                             f"BatchWriteItem left {len(pending)} items unprocessed after {attempt} attempts"
                         )
-                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311  # nosec B311: backoff jitter, not security
+                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 (backoff jitter, not cryptography)  # nosec B311
         return calls
 
     def batch_get(self, keys: Sequence[dict[str, AttributeValueTypeDef]]) -> list[dict[str, Any]]:
@@ -247,7 +247,7 @@ class DynamoRiskRepository:
                     attempt += 1
                     if attempt >= MAX_BATCH_ATTEMPTS:
                         raise StoreUnavailableError(f"BatchGetItem left {len(pending)} keys unprocessed")
-                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311  # nosec B311: backoff jitter, not security
+                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 (backoff jitter, not cryptography)  # nosec B311
         return found
 
     # ------------------------------------------------------------------ reference data
