@@ -67,7 +67,7 @@ def _port_default(env_var: str, fallback: int) -> int:
 
 
 class _StopRequestedError(Exception):
-    """Raised in the main thread by the SIGTERM/SIGHUP handler."""
+    """Raised in the main thread by the SIGINT/SIGTERM/SIGHUP handler."""
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    # SIGINT too: a shell that starts us in the background sets it to "ignore", which Python would inherit.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_stop)
 
     ddb = DynamoDBLocal(args.ddb_port)
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for signum in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         remove_stack_file(args.stack_file, os.getpid())
         if stack is not None:
             stack.stop()

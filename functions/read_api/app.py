@@ -56,6 +56,7 @@ GroupFilter = Annotated[
 
 @app.get("/v1/health", summary="Liveness check (no auth)", tags=["meta"])
 def health() -> HealthResponse:
+    metrics.add_metric(name="HealthCheck", unit=MetricUnit.Count, value=1)
     return HealthResponse(status="ok", model_version=MODEL_VERSION)
 
 
