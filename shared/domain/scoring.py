@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +32,8 @@ from shared.domain.models import (
     SignalStatus,
     Stage,
 )
+
+_T = TypeVar("_T")
 
 MODEL_VERSION = "1.0.0"
 
@@ -296,11 +299,22 @@ def compute_score(
         penalty += params.penalty_default_governance
 
     # Structural supply risk per stage (EU form); the bottleneck stage is the one with the higher SR.
+    world_hhi = _WORLD_TERMS.get(
+        (material, governance, params),
+        lambda: {
+            stage: governance_weighted_hhi(shares, governance, params.default_governance_risk)
+            for stage, shares in material.stages.items()
+        },
+    )
     stage_risks: list[_StageRisk] = []
-    for stage, world_shares in sorted(material.stages.items()):
-        importer_shares = sourcing.get(stage) or world_shares
-        global_hhi = governance_weighted_hhi(world_shares, governance, params.default_governance_risk)
-        importer_hhi = governance_weighted_hhi(importer_shares, governance, params.default_governance_risk)
+    for stage in sorted(material.stages):
+        importer_shares = sourcing.get(stage)
+        global_hhi = world_hhi[stage]
+        importer_hhi = (
+            governance_weighted_hhi(importer_shares, governance, params.default_governance_risk)
+            if importer_shares
+            else global_hhi
+        )
         supply_risk = (
             (global_hhi * import_reliance / 2 + importer_hhi * (1 - import_reliance / 2))
             * (1 - recycling)
@@ -316,9 +330,8 @@ def compute_score(
 
     # Policy pressure from the signals that touch this pair.
     pressures: list[_SignalPressure] = []
-    for signal in sorted(inputs.signals, key=lambda s: s.id):
-        if not signal_applies(signal, inputs.importer, material):
-            continue
+    relevant = [s for s in inputs.signals if signal_applies(s, inputs.importer, material)]
+    for signal in sorted(relevant, key=lambda s: s.id):
         exposure = max(
             _share_of(sourcing.get(stage) or world_shares, signal.issuer)
             for stage, world_shares in material.stages.items()
@@ -370,7 +383,7 @@ def compute_score(
         bottleneck_stage=bottleneck.stage,
         signal_ids=tuple(p.signal.id for p in pressures if p.pressure >= NEGLIGIBLE_PRESSURE),
         model_version=MODEL_VERSION,
-        inputs_hash=inputs_hash(inputs, params),
+        inputs_hash=_inputs_hash(inputs, params, relevant),
         as_of=inputs.as_of,
         computed_at=computed_at,
     )
@@ -451,34 +464,82 @@ def _drivers(
     return tuple(drivers)
 
 
-def _canonical(value: Any) -> Any:
-    """Model dumps without bookkeeping fields, so the hash covers values only."""
-    if isinstance(value, BaseModel):
-        data = value.model_dump(mode="json")
+class _IdentityCache:
+    """Values derived from frozen inputs, keyed by the inputs' identity.
+
+    A run scores one material for every importer with the same profile, governance and signal objects, so their
+    digests and the world-supply terms are computed once per run, not once per pair. Each entry keeps its inputs
+    alive, so an id cannot be reused by another object while the entry exists; the cache is bounded (LRU).
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], Any]] = OrderedDict()
+
+    def get(self, objects: tuple[object, ...], compute: Callable[[], _T]) -> _T:
+        key = tuple(id(o) for o in objects)
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+            value: _T = entry[1]
+            return value
+        computed = compute()
+        self._entries[key] = (objects, computed)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+        return computed
+
+
+_DIGESTS = _IdentityCache(8192)
+_WORLD_TERMS = _IdentityCache(1024)
+
+
+def _digest(model: BaseModel) -> str:
+    """sha256 of the model's values (bookkeeping `version` left out), computed once per object."""
+
+    def compute() -> str:
+        data = model.model_dump(mode="json")
         data.pop("version", None)
-        return data
-    return value
+        return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+    return _DIGESTS.get((model,), compute)
+
+
+def _governance_part(shares_by_stage: Mapping[Stage, Sequence[ProducerShare]], governance: Mapping[str, Any]) -> str:
+    countries = sorted({s.country for shares in shares_by_stage.values() for s in shares})
+    return ",".join(f"{c}:{_digest(governance[c])}" for c in countries if c in governance)
+
+
+def _inputs_hash(inputs: ScoringInputs, params: ScoringParameters, relevant: Sequence[PolicySignal]) -> str:
+    material = inputs.material
+    dependency = inputs.dependency
+    governance = inputs.governance
+    # The governance of the producers (once per material and run) and of the importer's own partners.
+    world = _DIGESTS.get((material, governance), lambda: _governance_part(material.stages, governance))
+    partners = (
+        _DIGESTS.get((dependency, governance), lambda: _governance_part(dependency.sourcing, governance))
+        if dependency is not None
+        else "-"
+    )
+    parts = (
+        MODEL_VERSION,
+        _digest(params),
+        inputs.importer,
+        inputs.as_of.isoformat(),
+        _digest(material),
+        _digest(dependency) if dependency is not None else "-",
+        world,
+        partners,
+        ",".join(_digest(s) for s in sorted(relevant, key=lambda s: s.id)),
+    )
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def inputs_hash(inputs: ScoringInputs, params: ScoringParameters = DEFAULT_PARAMETERS) -> str:
-    """sha256 over exactly what the score depends on: a stored score can be recomputed and checked."""
-    material = inputs.material
-    countries = sorted(
-        {s.country for shares in material.stages.values() for s in shares}
-        | {s.country for shares in (inputs.dependency.sourcing.values() if inputs.dependency else ()) for s in shares}
-    )
-    relevant_signals = sorted(
-        (s for s in inputs.signals if signal_applies(s, inputs.importer, material)), key=lambda s: s.id
-    )
-    payload = {
-        "model_version": MODEL_VERSION,
-        "parameters": params.model_dump(mode="json"),
-        "importer": inputs.importer,
-        "as_of": inputs.as_of.isoformat(),
-        "material": _canonical(material),
-        "dependency": _canonical(inputs.dependency) if inputs.dependency else None,
-        "governance": {c: _canonical(inputs.governance[c]) for c in countries if c in inputs.governance},
-        "signals": [_canonical(s) for s in relevant_signals],
-    }
-    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-    return hashlib.sha256(encoded).hexdigest()
+    """sha256 over exactly what the score depends on: a stored score can be recomputed and checked.
+
+    It combines a digest of each input (model version, parameters, importer, as_of, the profile, the dependency,
+    the governance of every country involved, the signals that apply), so a change to any of them changes it.
+    """
+    relevant = [s for s in inputs.signals if signal_applies(s, inputs.importer, inputs.material)]
+    return _inputs_hash(inputs, params, relevant)
