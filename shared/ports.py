@@ -42,6 +42,18 @@ class RankQuery:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    """One pair's score history, oldest first, between two optional instants (inclusive)."""
+
+    importer: str
+    material: str
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = 200
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
@@ -168,15 +180,7 @@ class ScoreStore(Protocol):
 
     def rank_scores(self, query: RankQuery) -> Page[RiskScore]: ...
 
-    def score_history(
-        self,
-        importer: str,
-        material_id: str,
-        start: datetime | None,
-        end: datetime | None,
-        limit: int,
-        cursor: str | None,
-    ) -> Page[HistoryPoint]: ...
+    def score_history(self, query: HistoryQuery) -> Page[HistoryPoint]: ...
 
 
 class RunStore(Protocol):

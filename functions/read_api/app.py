@@ -16,7 +16,7 @@ from shared.domain.models import Band, SignalStatus
 from shared.domain.scoring import MODEL_VERSION
 from shared.http import build_resolver, caller_of, csv_response, resolve, wants_csv
 from shared.observability import logger, metrics
-from shared.ports import Pair, RankedBy, RankQuery
+from shared.ports import HistoryQuery, Pair, RankedBy, RankQuery
 from shared.schemas import (
     BatchScoresRequest,
     BatchScoresResponse,
@@ -95,7 +95,11 @@ RANKING_RESPONSES: dict[int, OpenAPIResponse] = {
 }
 
 
-def ranking_response(page_items: list[ScoreResponse], next_cursor: str | None, name: str) -> Response[Any]:
+def ranking_response(query: RankQuery, name: str) -> Response[Any]:
+    """One page of a ranked list, as JSON or (Accept: text/csv) as a spreadsheet with the cursor in a header."""
+    page = queries.rank_scores(get_repository(), query)
+    metrics.add_metric(name="RankingRead", unit=MetricUnit.Count, value=1)
+    page_items, next_cursor = [ScoreResponse.of(s) for s in page.items], page.next_cursor
     if wants_csv(app):
         rows = [
             {
@@ -132,9 +136,7 @@ def rank_importer_scores(
 ) -> Response[Any]:
     logger.append_keys(importer=importer)
     query = RankQuery(RankedBy.IMPORTER, importer, band, min_score, group, limit, cursor)
-    page = queries.rank_scores(get_repository(), query)
-    metrics.add_metric(name="RankingRead", unit=MetricUnit.Count, value=1)
-    return ranking_response([ScoreResponse.of(s) for s in page.items], page.next_cursor, f"{importer.upper()}-scores")
+    return ranking_response(query, f"{importer.upper()}-scores")
 
 
 @app.get(
@@ -153,9 +155,7 @@ def rank_material_scores(
 ) -> Response[Any]:
     logger.append_keys(material=material)
     query = RankQuery(RankedBy.MATERIAL, material, band, min_score, group, limit, cursor)
-    page = queries.rank_scores(get_repository(), query)
-    metrics.add_metric(name="RankingRead", unit=MetricUnit.Count, value=1)
-    return ranking_response([ScoreResponse.of(s) for s in page.items], page.next_cursor, f"{material.lower()}-scores")
+    return ranking_response(query, f"{material.lower()}-scores")
 
 
 @app.get("/v1/scores/<importer>/<material>/history", summary="A score's history, oldest first", tags=["scores"])
@@ -168,7 +168,7 @@ def get_score_history(
     cursor: Cursor = None,
 ) -> HistoryResponse:
     logger.append_keys(importer=importer, material=material)
-    page = queries.score_history(get_repository(), importer, material, from_, to, limit, cursor)
+    page = queries.score_history(get_repository(), HistoryQuery(importer, material, from_, to, limit, cursor))
     metrics.add_metric(name="HistoryRead", unit=MetricUnit.Count, value=1)
     return HistoryResponse(
         importer=importer.upper(),

@@ -43,6 +43,7 @@ from shared.domain.models import (
 from shared.domain.portfolio import Portfolio
 from shared.ports import (
     HistoryPoint,
+    HistoryQuery,
     Page,
     Pair,
     PortfolioSummary,
@@ -553,15 +554,8 @@ class DynamoRiskRepository:
         next_cursor = encode_cursor(last_key, partition) if last_key and len(items) >= query.limit else None
         return Page(items=items, next_cursor=next_cursor)
 
-    def score_history(
-        self,
-        importer: str,
-        material_id: str,
-        start: datetime | None,
-        end: datetime | None,
-        limit: int,
-        cursor: str | None,
-    ) -> Page[HistoryPoint]:
+    def score_history(self, query: HistoryQuery) -> Page[HistoryPoint]:
+        importer, material_id, start, end = query.importer, query.material, query.start, query.end
         partition = f"HISTORY#{importer}#{material_id}"
         values: dict[str, AttributeValueTypeDef] = {
             ":pk": _s(partition),
@@ -572,10 +566,10 @@ class DynamoRiskRepository:
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
             "ExpressionAttributeValues": values,
             "ScanIndexForward": True,
-            "Limit": limit,
+            "Limit": query.limit,
         }
-        if cursor:
-            kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition)
+        if query.cursor:
+            kwargs["ExclusiveStartKey"] = decode_cursor(query.cursor, partition)
         page = self._call("query", TableName=self.table_name, **kwargs)
         points = []
         for item in page.get("Items", []):

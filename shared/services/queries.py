@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date
 
 from shared.domain.countries import is_country_code, is_importer_code
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, PolicySignal, RiskScore, SignalStatus
 from shared.domain.scoring import ACTIVE_STATUS_FACTOR, DEFAULT_PARAMETERS, signal_status_factor
-from shared.ports import HistoryPoint, Page, Pair, RankedBy, RankQuery, ReferenceDataStore, RiskStore
+from shared.ports import HistoryPoint, HistoryQuery, Page, Pair, RankedBy, RankQuery, ReferenceDataStore, RiskStore
 
 
 @dataclass(frozen=True)
@@ -120,18 +120,10 @@ def rank_scores(store: RiskStore, query: RankQuery) -> Page[RiskScore]:
     )
 
 
-def score_history(
-    store: RiskStore,
-    importer: str,
-    material_id: str,
-    start: datetime | None,
-    end: datetime | None,
-    limit: int,
-    cursor: str | None,
-) -> Page[HistoryPoint]:
-    importer = canonical_importer(importer)
-    material = require_material(store, material_id)
-    return store.score_history(importer, material.id, start, end, limit, cursor)
+def score_history(store: RiskStore, query: HistoryQuery) -> Page[HistoryPoint]:
+    importer = canonical_importer(query.importer)
+    material = require_material(store, query.material)
+    return store.score_history(replace(query, importer=importer, material=material.id))
 
 
 def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[PolicySignal]:

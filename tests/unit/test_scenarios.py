@@ -20,7 +20,6 @@ from shared.domain.models import (
     ProducerShare,
     RiskScore,
     SignalStatus,
-    Site,
     Stage,
 )
 from shared.domain.scenarios import (
@@ -33,6 +32,7 @@ from shared.domain.scenarios import (
     rescale_shares,
 )
 from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringInputs, compute_score, signal_status_factor
+from tests.unit.fixtures import dysprosium, shares
 
 AS_OF = date(2026, 5, 1)
 COMPUTED_AT = datetime(2026, 5, 1, 12, 0, 0)
@@ -43,30 +43,8 @@ GOVERNANCE = {
 }
 
 
-def shares(*pairs: tuple[str, float]) -> tuple[ProducerShare, ...]:
-    return tuple(ProducerShare(country=c, share=s) for c, s in pairs)
-
-
 def as_pairs(result: tuple[ProducerShare, ...]) -> list[tuple[str, Any]]:
     return [(s.country, s.share) for s in result]
-
-
-def dysprosium(**overrides: Any) -> MaterialProfile:
-    fields: dict[str, Any] = {
-        "id": "dysprosium",
-        "name": "Dysprosium",
-        "groups": ("rare_earths", "hree"),
-        "stages": {
-            Stage.EXTRACTION: shares(("CN", 0.844), ("MM", 0.093)),
-            Stage.PROCESSING: shares(("CN", 1.0)),
-        },
-        "sites": (Site(name="Bayan Obo", country="CN", stage=Stage.EXTRACTION, share=0.4, source="fixture"),),
-        "recycling_input_rate": 0.0,
-        "substitution_index": 1.0,
-        "source": "fixture",
-    }
-    fields.update(overrides)
-    return MaterialProfile(**fields)
 
 
 def neodymium() -> MaterialProfile:

@@ -22,7 +22,6 @@ from shared.domain.models import (
     ProducerShare,
     RiskScore,
     SignalStatus,
-    Site,
     Stage,
 )
 from shared.domain.scoring import (
@@ -43,6 +42,7 @@ from shared.domain.scoring import (
     signal_applies,
     signal_status_factor,
 )
+from tests.unit.fixtures import dysprosium, shares
 
 AS_OF = date(2026, 5, 1)
 COMPUTED_AT = datetime(2026, 5, 1, 12, 0, 0)
@@ -52,28 +52,6 @@ GOVERNANCE = {
     c: CountryGovernance(country=c, governance_risk=g, year=2022, source="WGI 2022 (fixture)")
     for c, g in {"CN": 5.667, "MM": 8.5, "VN": 6.0, "AU": 1.6, "US": 2.2, "JP": 1.5}.items()
 }
-
-
-def shares(*pairs: tuple[str, float]) -> tuple[ProducerShare, ...]:
-    return tuple(ProducerShare(country=c, share=s) for c, s in pairs)
-
-
-def dysprosium(**overrides: Any) -> MaterialProfile:
-    fields: dict[str, Any] = {
-        "id": "dysprosium",
-        "name": "Dysprosium",
-        "groups": ("rare_earths", "hree"),
-        "stages": {
-            Stage.EXTRACTION: shares(("CN", 0.844), ("MM", 0.093)),
-            Stage.PROCESSING: shares(("CN", 1.0)),
-        },
-        "sites": (Site(name="Bayan Obo", country="CN", stage=Stage.EXTRACTION, share=0.4, source="fixture"),),
-        "recycling_input_rate": 0.0,
-        "substitution_index": 1.0,
-        "source": "fixture",
-    }
-    fields.update(overrides)
-    return MaterialProfile(**fields)
 
 
 def jp_dependency(**overrides: Any) -> ImporterDependency:

@@ -1,0 +1,29 @@
+"""Literal fixtures the unit tests share (a dysprosium profile like the EU CRM 2023 one)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.domain.models import MaterialProfile, ProducerShare, Site, Stage
+
+
+def shares(*pairs: tuple[str, float]) -> tuple[ProducerShare, ...]:
+    return tuple(ProducerShare(country=c, share=s) for c, s in pairs)
+
+
+def dysprosium(**overrides: Any) -> MaterialProfile:
+    fields: dict[str, Any] = {
+        "id": "dysprosium",
+        "name": "Dysprosium",
+        "groups": ("rare_earths", "hree"),
+        "stages": {
+            Stage.EXTRACTION: shares(("CN", 0.844), ("MM", 0.093)),
+            Stage.PROCESSING: shares(("CN", 1.0)),
+        },
+        "sites": (Site(name="Bayan Obo", country="CN", stage=Stage.EXTRACTION, share=0.4, source="fixture"),),
+        "recycling_input_rate": 0.0,
+        "substitution_index": 1.0,
+        "source": "fixture",
+    }
+    fields.update(overrides)
+    return MaterialProfile(**fields)
