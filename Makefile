@@ -20,6 +20,8 @@ help:
 	@echo "make rescore  one full rescoring pass against the running local stack"
 	@echo "make data     rebuild data/seed from data/sources;  make openapi  regenerate docs/openapi.json"
 	@echo "make bench    benchmarks -> docs/performance.md"
+	@echo "make load     bounded load test of the local API -> docs/performance.md"
+	@echo "make fuzz     schemathesis with many examples per operation"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -14,11 +14,14 @@ from botocore.session import Session, get_session
 
 #: Standard retry mode: exponential backoff with jitter on throttling, 5xx and connection errors, done by botocore.
 #: Three attempts keep an API call inside a few seconds when the store is down (then 503 + Retry-After).
+#: No client-side parameter validation: the repository builds every request itself and DynamoDB validates them
+#: anyway; botocore's check cost ~0.45 ms per 25-item BatchWriteItem, about a third of the nightly overhead.
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=2,
     read_timeout=5,
     tcp_keepalive=True,
+    parameter_validation=False,
 )
 
 

@@ -1,0 +1,100 @@
+"""`make bench`: every benchmark, results in docs/performance.md and a summary on stdout.
+
+python -m bench.run                      all benchmarks (about 9 min on 2 cores, the 100k-pair night included)
+python -m bench.run --quick              smoke run: small N, few repeats (written to .local/bench/)
+python -m bench.run --only nightly       one benchmark (repeatable: --only engine --only warm_request)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bench import cold_start, engine, event_path, nightly, warm
+from bench.common import PERFORMANCE_MD, REPO_ROOT, BenchResult, machine_facts
+from bench.report import section_text, write_sections
+
+QUICK_OUTPUT = REPO_ROOT / ".local" / "bench" / "performance-quick.md"
+
+
+def _benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]]:
+    return {
+        "cold_start": lambda: cold_start.run(quick=args.quick),
+        "warm_request": lambda: warm.run(quick=args.quick),
+        "nightly": lambda: nightly.run(quick=args.quick, budget_s=args.nightly_budget, large=not args.skip_100k),
+        "engine": lambda: engine.run(quick=args.quick),
+        "event_path": lambda: event_path.run(quick=args.quick),
+    }
+
+
+def _command(args: argparse.Namespace) -> str:
+    parts = [".venv/bin/python -m bench.run"]
+    if args.quick:
+        parts.append("--quick")
+    parts += [f"--only {name}" for name in args.only or []]
+    if args.nightly_budget != nightly.DEFAULT_BUDGET_S:
+        parts.append(f"--nightly-budget {args.nightly_budget:g}")
+    if args.skip_100k:
+        parts.append("--skip-100k")
+    return " ".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0] if __doc__ else "")
+    parser.add_argument("--quick", action="store_true", help="small N and few repeats (a smoke run)")
+    parser.add_argument(
+        "--only", action="append", choices=list(_benchmarks(argparse.Namespace())), help="run only this benchmark"
+    )
+    parser.add_argument("--output", type=Path, default=None, help="markdown file to update (default: see above)")
+    parser.add_argument(
+        "--nightly-budget",
+        type=float,
+        default=nightly.DEFAULT_BUDGET_S,
+        help="seconds the 100k-pair night may take; it is skipped when projected to take longer (default 600)",
+    )
+    parser.add_argument("--skip-100k", action="store_true", help="do not run the 100k-pair night")
+    args = parser.parse_args(argv)
+    output: Path = args.output or (QUICK_OUTPUT if args.quick else PERFORMANCE_MD)
+    command = _command(args)
+
+    facts = machine_facts()
+    print(f"bench: {command}", flush=True)
+    print("  " + "; ".join(f"{k}: {v}" for k, v in facts.items()), flush=True)
+    started = time.perf_counter()
+    results: list[BenchResult] = []
+    failed: list[str] = []
+    for name, bench in _benchmarks(args).items():
+        if args.only and name not in args.only:
+            continue
+        print(f"\n[{name}] running ...", flush=True)
+        facts_before = machine_facts()
+        try:
+            result = bench()
+        except Exception as exc:  # one broken benchmark must not lose the others' results
+            failed.append(f"{name}: {exc.__class__.__name__}: {exc}")
+            print(f"[{name}] FAILED: {exc.__class__.__name__}: {exc}", file=sys.stderr, flush=True)
+            continue
+        results.append(result)
+        # write after each benchmark: a long run interrupted later keeps what it measured
+        write_sections(output, {result.name: section_text(result, command, facts_before)})
+        print(f"[{name}] done in {result.seconds:.0f} s", flush=True)
+        for line in result.summary:
+            print("  " + line, flush=True)
+
+    total = time.perf_counter() - started
+    shown = output.relative_to(REPO_ROOT) if output.is_relative_to(REPO_ROOT) else output
+    print(f"\nsummary ({total / 60:.1f} min, written to {shown}):")
+    for result in results:
+        for goal in result.goals:
+            verdict = {True: "met", False: "MISSED", None: "-"}[goal.met]
+            print(f"  {verdict:7} {goal.name}: {goal.measured} (goal {goal.target})")
+    for failure in failed:
+        print(f"  FAILED  {failure}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
