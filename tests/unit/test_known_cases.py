@@ -1,0 +1,73 @@
+"""Known cases on the real seed data (EU CRM 2023, WGI 2022, USGS/JOGMEC, the Chinese export-control timeline)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from shared.adapters.seed_files import read_seed
+from shared.domain.models import Band, RiskScore, SignalStatus
+from shared.domain.scoring import ScoringInputs, compute_score
+from shared.services.seeding import SeedData
+
+AS_OF = date(2026, 11, 28)
+JP_2026_SIGNALS = {"CN-2026-JP-DUALUSE", "CN-2026-JP-LICENCE-STALL"}
+
+
+@pytest.fixture(scope="module")
+def seed() -> SeedData:
+    return read_seed()
+
+
+def score(seed: SeedData, importer: str, material: str, as_of: date = AS_OF, **changes: object) -> RiskScore:
+    data = replace(seed, **changes)  # type: ignore[arg-type]
+    profile = next(m for m in data.materials if m.id == material)
+    dependency = next((d for d in data.dependencies if (d.importer, d.material) == (importer, material)), None)
+    inputs = ScoringInputs(
+        importer=importer,
+        material=profile,
+        dependency=dependency,
+        governance={g.country: g for g in data.governance},
+        signals=data.signals,
+        as_of=as_of,
+    )
+    return compute_score(inputs, datetime.combine(as_of, datetime.min.time(), UTC))
+
+
+def test_dysprosium_has_a_higher_supply_risk_than_copper(seed: SeedData) -> None:
+    for importer in ("EU", "JP", "US", "DE"):
+        dysprosium, copper = score(seed, importer, "dysprosium"), score(seed, importer, "copper")
+        assert dysprosium.components.supply_risk > copper.components.supply_risk, importer
+
+
+def test_japan_dysprosium_with_the_2026_signals_is_critical_and_above_the_united_states(seed: SeedData) -> None:
+    japan, united_states = score(seed, "JP", "dysprosium"), score(seed, "US", "dysprosium")
+    assert japan.band is Band.CRITICAL
+    assert japan.score > united_states.score
+    assert set(japan.signal_ids) >= JP_2026_SIGNALS
+    assert any("China holds 100% of dysprosium processing" in d.text for d in japan.drivers)
+
+
+def test_removing_the_japan_signals_lowers_japan_score(seed: SeedData) -> None:
+    without = [s for s in seed.signals if s.id not in JP_2026_SIGNALS]
+    assert score(seed, "JP", "dysprosium", signals=without).score < score(seed, "JP", "dysprosium").score
+    # the United States is not a target of either: its score does not move
+    assert score(seed, "US", "dysprosium", signals=without).score == score(seed, "US", "dysprosium").score
+
+
+def test_a_lifted_signal_fades_over_its_half_life(seed: SeedData) -> None:
+    lifted_at = date(2026, 2, 1)
+    lifted = [
+        s.model_copy(update={"status": SignalStatus.LIFTED, "lifted_at": lifted_at})
+        if s.id == "CN-2026-JP-LICENCE-STALL"
+        else s
+        for s in seed.signals
+    ]
+    in_force = score(seed, "JP", "dysprosium", as_of=lifted_at - timedelta(days=1), signals=lifted)
+    after = [score(seed, "JP", "dysprosium", as_of=lifted_at + timedelta(days=d), signals=lifted) for d in (0, 90, 720)]
+    assert in_force.score > after[0].score > after[1].score > after[2].score
+    without = [s for s in seed.signals if s.id != "CN-2026-JP-LICENCE-STALL"]
+    gone = score(seed, "JP", "dysprosium", as_of=lifted_at + timedelta(days=720), signals=without)
+    assert after[2].score == pytest.approx(gone.score, abs=0.1)
