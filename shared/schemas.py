@@ -22,7 +22,13 @@ from shared.domain.models import (
     Stage,
 )
 from shared.domain.portfolio import Portfolio
-from shared.domain.scenarios import AddSignalChange, LiftSignalChange, ScenarioChange, SetSupplyShareChange
+from shared.domain.scenarios import (
+    MAX_SCENARIO_CHANGES,
+    AddSignalChange,
+    LiftSignalChange,
+    ScenarioChange,
+    SetSupplyShareChange,
+)
 from shared.ports import HistoryPoint, RescoreRun
 
 
@@ -163,7 +169,8 @@ class ScoreResponse(ApiModel):
 
     @classmethod
     def of(cls, score: RiskScore) -> ScoreResponse:
-        return cls.model_validate(score.model_dump())
+        # straight from the domain object's attributes: no intermediate dict (this is on the hot GET path)
+        return cls.model_validate(score, from_attributes=True)
 
 
 class ScorePageResponse(ApiModel):
@@ -489,7 +496,7 @@ ScenarioChangeRequest = Annotated[
 class ScenarioRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    changes: list[ScenarioChangeRequest] = Field(max_length=50)
+    changes: list[ScenarioChangeRequest] = Field(max_length=MAX_SCENARIO_CHANGES)
     pairs: list[PairRequest] | None = Field(default=None, min_length=1, max_length=MAX_BATCH_PAIRS)
     portfolio_id: str | None = Field(default=None, max_length=100)
 
