@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from shared.domain.models import MaterialProfile, ProducerShare, Site, Stage
+from shared.domain.models import (
+    ALL_TARGETS,
+    MaterialProfile,
+    Measure,
+    PolicySignal,
+    ProducerShare,
+    SignalStatus,
+    Site,
+    Stage,
+)
 
 
 def shares(*pairs: tuple[str, float]) -> tuple[ProducerShare, ...]:
@@ -27,3 +37,20 @@ def dysprosium(**overrides: Any) -> MaterialProfile:
     }
     fields.update(overrides)
     return MaterialProfile(**fields)
+
+
+def signal(**overrides: Any) -> PolicySignal:
+    """China's April 2025 licensing on dysprosium, for every importer (severity 0.8 unless overridden)."""
+    fields: dict[str, Any] = {
+        "id": "cn-2025-04-licensing",
+        "issuer": "CN",
+        "measure": Measure.LICENSING,
+        "materials": ("dysprosium",),
+        "targets": (ALL_TARGETS,),
+        "severity": 0.8,
+        "announced": date(2025, 4, 4),
+        "status": SignalStatus.IN_FORCE,
+        "source": "fixture",
+    }
+    fields.update(overrides)
+    return PolicySignal(**fields)

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
-    ALL_TARGETS,
     CountryGovernance,
     ImporterDependency,
     MaterialProfile,
@@ -32,6 +31,7 @@ from shared.domain.scenarios import (
     rescale_shares,
 )
 from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringInputs, compute_score, signal_status_factor
+from tests.unit import fixtures
 from tests.unit.fixtures import dysprosium, shares
 
 AS_OF = date(2026, 5, 1)
@@ -75,19 +75,7 @@ def dependency(importer: str, material: str, **overrides: Any) -> ImporterDepend
 
 
 def signal(**overrides: Any) -> PolicySignal:
-    fields: dict[str, Any] = {
-        "id": "cn-2025-04-licensing",
-        "issuer": "CN",
-        "measure": Measure.LICENSING,
-        "materials": ("dysprosium",),
-        "targets": (ALL_TARGETS,),
-        "severity": 0.4,
-        "announced": date(2025, 4, 4),
-        "status": SignalStatus.IN_FORCE,
-        "source": "fixture",
-    }
-    fields.update(overrides)
-    return PolicySignal(**fields)
+    return fixtures.signal(**{"severity": 0.4, **overrides})
 
 
 SIGNALS = (

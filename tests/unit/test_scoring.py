@@ -12,7 +12,6 @@ import pytest
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
-    ALL_TARGETS,
     Band,
     CountryGovernance,
     ImporterDependency,
@@ -42,7 +41,7 @@ from shared.domain.scoring import (
     signal_applies,
     signal_status_factor,
 )
-from tests.unit.fixtures import dysprosium, shares
+from tests.unit.fixtures import dysprosium, shares, signal
 
 AS_OF = date(2026, 5, 1)
 COMPUTED_AT = datetime(2026, 5, 1, 12, 0, 0)
@@ -67,22 +66,6 @@ def jp_dependency(**overrides: Any) -> ImporterDependency:
     }
     fields.update(overrides)
     return ImporterDependency(**fields)
-
-
-def signal(**overrides: Any) -> PolicySignal:
-    fields: dict[str, Any] = {
-        "id": "cn-2025-04-licensing",
-        "issuer": "CN",
-        "measure": Measure.LICENSING,
-        "materials": ("dysprosium",),
-        "targets": (ALL_TARGETS,),
-        "severity": 0.8,
-        "announced": date(2025, 4, 4),
-        "status": SignalStatus.IN_FORCE,
-        "source": "fixture",
-    }
-    fields.update(overrides)
-    return PolicySignal(**fields)
 
 
 def score_of(
