@@ -24,6 +24,7 @@ import threading
 import time
 import traceback
 import uuid
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -108,7 +109,7 @@ def _matches_any(rules: Sequence[Any], value: Any) -> bool:
 # ----------------------------------------------------------------------------------------- base
 
 
-class Poller:
+class Poller(ABC):
     """A daemon thread calling `poll_once()` until `stop()`.
 
     `poll_once()` returns True when it did some work (it is called again at once) and False when idle (the
@@ -128,8 +129,9 @@ class Poller:
         #: time.monotonic() when a poll last found nothing to do (0: not yet)
         self.idle_since = 0.0
 
-    def poll_once(self) -> bool:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def poll_once(self) -> bool:
+        """One round of work; True if it found something to do."""
 
     @property
     def stopping(self) -> bool:
