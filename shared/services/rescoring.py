@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +13,9 @@ from shared.domain.models import (
     ImporterDependency,
     MaterialProfile,
     PolicySignal,
+    ProducerShare,
     RiskScore,
+    Stage,
 )
 from shared.domain.scenarios import ScenarioChange, apply_to_material, apply_to_signals
 from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringInputs, ScoringParameters, compute_score
@@ -187,30 +189,35 @@ def _signal_pairs(signal: PolicySignal, materials: Sequence[MaterialProfile], im
     return {Pair(i, m) for i in targets if i != signal.issuer for m in touched}
 
 
+def _countries_of(shares_by_stage: Mapping[Stage, Sequence[ProducerShare]]) -> set[str]:
+    return {s.country for shares in shares_by_stage.values() for s in shares}
+
+
 def affected_pairs(store: ReferenceDataStore, change: ReferenceChange, importers: Sequence[str]) -> set[Pair]:
-    """The scored pairs a change touches. Importers outside `importers` (the scored set) are left out: nothing
-    else refreshes their scores, so a pair scored only on a change would go stale."""
+    """The scored pairs a change touches (before and after it). Importers outside `importers` (the scored set)
+    are left out: nothing else refreshes their scores, so a pair scored only on a change would go stale."""
     versions = [item for item in (change.old, change.new) if item is not None]
     pairs: set[Pair] = set()
+    signals = [v for v in versions if isinstance(v, PolicySignal)]
+    countries = {v.country for v in versions if isinstance(v, CountryGovernance)}
+    # the catalogue (and, for governance, every material's dependencies) is read once, whatever changed
+    catalogue = store.list_materials() if signals or countries else []
+    for signal in signals:
+        pairs |= _signal_pairs(signal, catalogue, importers)
     for item in versions:
-        match item:
-            case PolicySignal():
-                pairs |= _signal_pairs(item, store.list_materials(), importers)
-            case MaterialProfile():
-                pairs |= {Pair(i, item.id) for i in importers}
-            case ImporterDependency():
-                pairs.add(Pair(item.importer, item.material))
-            case CountryGovernance():
-                for material in store.list_materials():
-                    in_supply = any(s.country == item.country for shares in material.stages.values() for s in shares)
-                    sourced = [
-                        d.importer
-                        for d in store.list_dependencies(material.id)
-                        if any(s.country == item.country for shares in d.sourcing.values() for s in shares)
-                    ]
-                    if in_supply:
-                        pairs |= {Pair(i, material.id) for i in importers}
-                    pairs |= {Pair(i, material.id) for i in sourced}
+        if isinstance(item, MaterialProfile):
+            pairs |= {Pair(i, item.id) for i in importers}
+        elif isinstance(item, ImporterDependency):
+            pairs.add(Pair(item.importer, item.material))
+    if countries:
+        for material in catalogue:
+            if countries & _countries_of(material.stages):
+                pairs |= {Pair(i, material.id) for i in importers}
+            pairs |= {
+                Pair(d.importer, material.id)
+                for d in store.list_dependencies(material.id)
+                if countries & _countries_of(d.sourcing)
+            }
     scored = set(importers)
     return {pair for pair in pairs if pair.importer in scored}
 

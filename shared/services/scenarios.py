@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.domain.errors import InvalidInputError
-from shared.domain.models import RiskScore
+from shared.domain.errors import InvalidInputError, NotFoundError
+from shared.domain.models import MaterialProfile, RiskScore
 from shared.domain.portfolio import expand_items
 from shared.domain.scenarios import AddSignalChange, ScenarioChange, SetSupplyShareChange
 from shared.ports import Pair, RiskStore
 from shared.services.portfolios import get_portfolio
-from shared.services.queries import canonical_importer, require_material
+from shared.services.queries import canonical_importer, canonical_material
 from shared.services.rescoring import score_pairs_live
 
 MAX_SCENARIO_PAIRS = 2000
@@ -23,11 +23,10 @@ class ScenarioResult:
     pairs: list[tuple[RiskScore, RiskScore]]  # (baseline, scenario), ordered by the largest increase first
 
 
-def _check_changes(store: RiskStore, changes: Sequence[ScenarioChange]) -> None:
-    catalogue = store.list_materials()
-    known = {m.id for m in catalogue} | {g for m in catalogue for g in m.groups}
+def _check_changes(catalogue: Mapping[str, MaterialProfile], changes: Sequence[ScenarioChange]) -> None:
+    known = set(catalogue) | {g for m in catalogue.values() for g in m.groups}
     for index, change in enumerate(changes):
-        if isinstance(change, SetSupplyShareChange) and change.material not in {m.id for m in catalogue}:
+        if isinstance(change, SetSupplyShareChange) and change.material not in catalogue:
             raise InvalidInputError(f"unknown material {change.material!r}", field=f"changes.{index}.material")
         if isinstance(change, AddSignalChange):
             unknown = [m for m in change.signal.materials if m not in known]
@@ -37,13 +36,23 @@ def _check_changes(store: RiskStore, changes: Sequence[ScenarioChange]) -> None:
                 )
 
 
-def scenario_pairs(store: RiskStore, tenant: str, pairs: Sequence[Pair] | None, portfolio_id: str | None) -> list[Pair]:
+def scenario_pairs(
+    store: RiskStore,
+    tenant: str,
+    pairs: Sequence[Pair] | None,
+    portfolio_id: str | None,
+    catalogue: Mapping[str, MaterialProfile],
+) -> list[Pair]:
     if portfolio_id is not None:
         portfolio = get_portfolio(store, tenant, portfolio_id)  # another tenant's portfolio is a 404
-        catalogue = {m.id: m for m in store.list_materials()}
         resolved = [Pair(line.importer, line.material) for line in expand_items(portfolio.items, catalogue)]
     else:
-        resolved = [Pair(canonical_importer(p.importer), require_material(store, p.material).id) for p in pairs or ()]
+        resolved = []
+        for pair in pairs or ():
+            material = canonical_material(pair.material)
+            if material not in catalogue:
+                raise NotFoundError(f"unknown material {pair.material!r}: see GET /v1/materials", field="material")
+            resolved.append(Pair(canonical_importer(pair.importer), material))
     unique = list(dict.fromkeys(resolved))
     if len(unique) > MAX_SCENARIO_PAIRS:
         raise InvalidInputError(f"a scenario covers at most {MAX_SCENARIO_PAIRS} pairs, got {len(unique)}")
@@ -59,8 +68,9 @@ def run_scenario(
     now: datetime,
 ) -> ScenarioResult:
     """Both sides are computed now from the same stored inputs, so with no changes they are identical."""
-    _check_changes(store, changes)
-    resolved = scenario_pairs(store, tenant, pairs, portfolio_id)
+    catalogue = {m.id: m for m in store.list_materials()}  # one read, for validation and group expansion
+    _check_changes(catalogue, changes)
+    resolved = scenario_pairs(store, tenant, pairs, portfolio_id, catalogue)
     baseline = score_pairs_live(store, resolved, now)
     scenario = score_pairs_live(store, resolved, now, changes)
     rows = [(baseline[p], scenario[p]) for p in resolved if p in baseline and p in scenario]
