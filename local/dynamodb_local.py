@@ -174,38 +174,32 @@ def install_dynamodb_local(install_dir: Path = DEFAULT_INSTALL_DIR, *, quiet: bo
 # ----------------------------------------------------------------------------------------- clients, tables
 
 
-def local_client(endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: int = 3) -> DynamoDBClient:
-    """A boto3 DynamoDB client for a local endpoint, with fake credentials (never reaches AWS)."""
+def _local_boto3_client(service: str, endpoint_url: str, timeout_s: float, max_attempts: int) -> Any:
     config = Config(
         connect_timeout=timeout_s,
         read_timeout=timeout_s,
         retries={"max_attempts": max_attempts, "mode": "standard"},
     )
     return boto3.client(
-        "dynamodb",
+        service,  # type: ignore[call-overload]  # one of the two literal names below
         endpoint_url=endpoint_url,
         region_name=LOCAL_REGION,
         config=config,
         aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
         aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
     )
+
+
+def local_client(endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: int = 3) -> DynamoDBClient:
+    """A boto3 DynamoDB client for a local endpoint, with fake credentials (never reaches AWS)."""
+    client: DynamoDBClient = _local_boto3_client("dynamodb", endpoint_url, timeout_s, max_attempts)
+    return client
 
 
 def local_streams_client(endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: int = 3) -> DynamoDBStreamsClient:
     """A boto3 DynamoDB Streams client for a local endpoint (DynamoDB Local serves streams on the same port)."""
-    config = Config(
-        connect_timeout=timeout_s,
-        read_timeout=timeout_s,
-        retries={"max_attempts": max_attempts, "mode": "standard"},
-    )
-    return boto3.client(
-        "dynamodbstreams",
-        endpoint_url=endpoint_url,
-        region_name=LOCAL_REGION,
-        config=config,
-        aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
-        aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
-    )
+    client: DynamoDBStreamsClient = _local_boto3_client("dynamodbstreams", endpoint_url, timeout_s, max_attempts)
+    return client
 
 
 def create_table_from_template(

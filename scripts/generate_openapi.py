@@ -17,7 +17,6 @@ committed file is stale. Nothing is listed by hand:
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import sys
@@ -43,6 +42,7 @@ from aws_lambda_powertools.event_handler.openapi.models import (  # noqa: E402
 )
 
 from local.template import ApiRoute, Template, api_routes, load_template  # noqa: E402
+from scripts.generated_file import generate  # noqa: E402
 from shared.http import RETRY_AFTER_SECONDS  # noqa: E402
 from shared.schemas import ErrorResponse  # noqa: E402
 
@@ -377,29 +377,14 @@ def render(document: Mapping[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--check", action="store_true", help="exit 1 if the committed file is out of date")
-    parser.add_argument("--output", type=Path, default=OPENAPI_PATH)
-    args = parser.parse_args(argv)
-
-    text = render(build_openapi())
-    output: Path = args.output
-    if args.check:
-        current = output.read_text(encoding="utf-8") if output.exists() else None
-        if current != text:
-            print(
-                f"{output.relative_to(REPO_ROOT) if output.is_relative_to(REPO_ROOT) else output} is out of date "
-                "with the resolvers and template.yaml: run `make openapi` (python scripts/generate_openapi.py) "
-                "and commit the result",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{output} is up to date")
-        return 0
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    print(f"wrote {output}")
-    return 0
+    return generate(
+        argv,
+        __doc__.splitlines()[0] if __doc__ else None,
+        OPENAPI_PATH,
+        lambda: render(build_openapi()),
+        "is out of date with the resolvers and template.yaml: run `make openapi` (python scripts/generate_openapi.py) "
+        "and commit the result",
+    )
 
 
 if __name__ == "__main__":
