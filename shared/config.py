@@ -1,19 +1,24 @@
-"""Settings read from the environment, lazily: importing this module reads nothing."""
+"""Settings read from the environment, lazily: importing this module reads nothing.
+
+A plain pydantic model validated from `os.environ`, not pydantic-settings' BaseSettings: the same aliases, defaults
+and bounds, without importing pydantic-settings and python-dotenv into every cold start (~25 ms of the read API's
+~270 ms, see docs/decisions.md 18). Nothing here reads .env files or secrets directories, which we never used.
+"""
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 #: Importers scored by every full rescoring: the EU plus the G20 economies and Taiwan (a large magnet and
 #: chip maker). Any other ISO code can be added with SCORED_IMPORTERS; each pair costs one score item.
 DEFAULT_SCORED_IMPORTERS = "EU AR AU BR CA CN DE FR GB ID IN IT JP KR MX RU SA TR TW US ZA"
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
 
     table_name: str = Field(default="RiskTable-local", validation_alias="TABLE_NAME")
     #: Set for DynamoDB Local (make run, local_stack tests); unset in AWS.
@@ -30,6 +35,11 @@ class Settings(BaseSettings):
     #: must equal the queue's maxReceiveCount: the last delivery of a failing chunk records it as failed
     max_receive_count: int = Field(default=3, ge=1, validation_alias="MAX_RECEIVE_COUNT")
 
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """The settings in the process environment; an out-of-range value raises pydantic's ValidationError."""
+        return cls.model_validate(dict(os.environ))
+
     @property
     def scored_importer_codes(self) -> tuple[str, ...]:
         return tuple(sorted({code.strip().upper() for code in self.scored_importers.split() if code.strip()}))
@@ -37,4 +47,4 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    return Settings.from_environment()
