@@ -178,7 +178,7 @@ def _local_boto3_client(service: str, endpoint_url: str, timeout_s: float, max_a
     config = Config(
         connect_timeout=timeout_s,
         read_timeout=timeout_s,
-        retries={"max_attempts": max_attempts, "mode": "standard"},
+        retries={"total_max_attempts": max_attempts, "mode": "standard"},  # attempts, not retries
     )
     return boto3.client(
         service,  # type: ignore[call-overload]  # one of the two literal names below
