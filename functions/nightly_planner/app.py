@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
+from functions import init_done
 from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import get_settings
 from shared.observability import logger, metrics
@@ -49,3 +50,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     )
     metrics.add_metric(name="NightlyChunksPlanned", unit=MetricUnit.Count, value=run.chunks_total)
     return {"run_id": run.run_id, "as_of": run.as_of.isoformat(), "chunks_total": run.chunks_total}
+
+
+init_done()

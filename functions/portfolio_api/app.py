@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from shared.adapters.factory import get_repository
 from shared.http import build_resolver, caller_of, csv_response, expected_version, resolve, wants_csv
 from shared.observability import logger, metrics
@@ -176,3 +177,6 @@ def get_portfolio_risk(portfolio_id: PortfolioId) -> Response[Any]:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)
+
+
+init_done()

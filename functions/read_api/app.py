@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from shared.adapters.factory import get_repository
 from shared.domain.models import Band, SignalStatus
 from shared.domain.scoring import MODEL_VERSION
@@ -233,3 +234,6 @@ def run_scenario(request: Annotated[ScenarioRequest, Body()]) -> ScenarioRespons
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)
+
+
+init_done()

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions import init_done
 from shared.adapters.factory import get_repository
 from shared.adapters.messaging import ChunkMessage
 from shared.config import get_settings
@@ -45,3 +46,6 @@ def record_handler(record: ChunkRecord) -> None:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+
+
+init_done()

@@ -374,7 +374,10 @@ def test_the_queue_check_catches_a_queue_without_dlq(template) -> None:
 # ----------------------------------------------------------------------------------------- handlers
 
 _IMPORT_WITHOUT_ENV_OR_NETWORK = """
-import importlib, json, socket, sys
+import gc, importlib, json, socket, sys
+
+collections = []
+gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
 
 def _no_network(*args, **kwargs):
     raise RuntimeError("network access at import time")
@@ -382,9 +385,18 @@ def _no_network(*args, **kwargs):
 socket.socket.connect = _no_network
 socket.create_connection = _no_network
 module_name, attribute = sys.argv[1].rsplit(".", 1)
+# Count from the first line of the package that pauses the GC: finding and compiling that package itself (a stale
+# bytecode cache) may allocate enough for a collection before it runs.
+importlib.import_module(module_name.split(".")[0])
+collections.clear()
 module = importlib.import_module(module_name)
 handler = getattr(module, attribute, None)
-print(json.dumps({"callable": callable(handler)}))
+print(json.dumps({
+    "callable": callable(handler),
+    "collections_during_import": len(collections),
+    "gc_enabled_after": gc.isenabled(),
+    "frozen_objects": gc.get_freeze_count(),
+}))
 """
 
 
@@ -401,4 +413,9 @@ def test_handler_imports_without_env_vars_or_aws(logical_id, handler) -> None:
         check=False,
     )
     assert result.returncode == 0, f"{logical_id}: importing {handler} failed:\n{result.stderr}"
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"callable": True}, f"{handler} is not callable"
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["callable"], f"{handler} is not callable"
+    # functions/__init__.py pauses the cyclic GC for the init phase; the module's init_done() freezes and resumes it
+    assert report["collections_during_import"] == 0, f"{handler}: the GC ran while the function's modules loaded"
+    assert report["gc_enabled_after"], f"{handler}: the module does not end with init_done(), the GC stays off"
+    assert report["frozen_objects"] > 10_000, f"{handler}: the objects built at import were not frozen"
