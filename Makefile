@@ -99,5 +99,10 @@ fuzz: $(STAMP)
 load: $(STAMP)
 	$(PY) -m bench.load --clients $(LOAD_CLIENTS) --seconds $(LOAD_SECONDS)
 
+# `sam build` runs this once per function (template.yaml: BuildMethod makefile) with ARTIFACTS_DIR set: the runtime
+# dependencies as arm64 wheels, functions/ and shared/, and CPython 3.13 bytecode (see scripts/build_lambda.py).
+build-%:
+	$(PYTHON) scripts/build_lambda.py "$(ARTIFACTS_DIR)"
+
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) .local .mypy_cache .ruff_cache .pytest_cache .hypothesis
