@@ -122,8 +122,9 @@ def _proposals(
         "- the first call is mostly botocore building the DynamoDB client (service model, endpoint rules, "
         "handlers), which the floor pays too; `shared.adapters.aws` skips botocore's scan of ~420 service "
         "folders and its OrderedDict decoding of the model files.",
-        "- the cyclic GC is paused while a function's modules load (`functions/__init__.py`), so the api runs "
-        "next to no collections while the floor, a plain script, runs its usual ones (row above).",
+        "- the cyclic GC is paused while a function's modules load (`functions/__init__.py`) and what they built "
+        "is frozen, so the api's collections (before that package loads, and in the first call) are short; the "
+        "floor, a plain script, runs its usual ones (GC row above).",
         f"- Lambda ships no bytecode cache for the repository's modules unless the build adds one: compiling the "
         f"ones the api imports takes {_compile_ms([r[0] for r in ours]):.0f} ms here, on top of the above and not "
         "in this measurement (`python -m compileall` in the build would avoid it).",
