@@ -65,6 +65,9 @@ def score_material(
 ) -> list[RiskScore]:
     """Scores one material for each importer; `dependencies` are that material's (any importer's)."""
     by_importer = {d.importer: d for d in dependencies}
+    # A signal that names neither the material nor one of its groups applies to none of its pairs: checked once
+    # here instead of once per pair (scores and inputs_hash only ever see the signals that apply).
+    signals = [s for s in context.signals if s.touches_material(material.id, material.groups)]
     return [
         compute_score(
             ScoringInputs(
@@ -72,7 +75,7 @@ def score_material(
                 material=material,
                 dependency=by_importer.get(importer),
                 governance=context.governance,
-                signals=context.signals,
+                signals=signals,
                 as_of=as_of.date(),
             ),
             computed_at=as_of,

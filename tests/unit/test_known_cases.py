@@ -71,3 +71,16 @@ def test_a_lifted_signal_fades_over_its_half_life(seed: SeedData) -> None:
     without = [s for s in seed.signals if s.id != "CN-2026-JP-LICENCE-STALL"]
     gone = score(seed, "JP", "dysprosium", as_of=lifted_at + timedelta(days=720), signals=without)
     assert after[2].score == pytest.approx(gone.score, abs=0.1)
+
+
+def test_scoring_a_material_for_many_importers_equals_scoring_each_pair_with_every_signal(seed: SeedData) -> None:
+    # score_material drops the signals that cannot touch the material before scoring its pairs: nothing changes
+    from shared.services.rescoring import ScoringContext, score_material
+
+    context = ScoringContext(governance={g.country: g for g in seed.governance}, signals=list(seed.signals))
+    at = datetime.combine(AS_OF, datetime.min.time(), UTC)
+    importers = ["CN", "EU", "JP", "US", "KR", "IN"]
+    for material in seed.materials:
+        dependencies = [d for d in seed.dependencies if d.material == material.id]
+        batch = score_material(context, material, dependencies, importers, at)
+        assert batch == [score(seed, importer, material.id) for importer in importers], material.id
