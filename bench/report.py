@@ -67,6 +67,11 @@ def _goals_of(body: str) -> list[Goal]:
     return [Goal(**g) for g in raw]
 
 
+def goals_in(path: Path, name: str) -> list[Goal]:
+    """The goals recorded in one section of a report file (empty when the section is missing)."""
+    return _goals_of(read_sections(path).get(name, ""))
+
+
 def _summary(sections: dict[str, str]) -> str:
     rows = []
     for name in [*SECTION_ORDER, *sorted(set(sections) - set(SECTION_ORDER))]:
