@@ -27,7 +27,8 @@ measured in the same run (the least the same work can cost: a bare GetItem, opti
 reports ratios, medians of several runs and their min/max. DynamoDB Local is much slower than DynamoDB and runs
 on the same cores, so absolute times are not what AWS will show; ratios and growth are the point.
 
-- `make bench` (= `.venv/bin/python -m bench.run`): every benchmark below; rewrites their sections.
+- `make bench` (= `.venv/bin/python -m bench.run`): every benchmark below, each in a fresh Python process;
+  rewrites their sections.
 - `.venv/bin/python -m bench.run --quick`: smoke run (small N, few repeats), written to
   `.local/bench/performance-quick.md`, not here.
 - `.venv/bin/python -m bench.run --only nightly`: one benchmark (cold_start, warm_request, nightly, engine,

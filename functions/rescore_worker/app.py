@@ -16,6 +16,7 @@ from shared.adapters.factory import get_repository
 from shared.adapters.messaging import ChunkMessage
 from shared.config import get_settings
 from shared.observability import logger, metrics
+from shared.runtime import gc_paused
 from shared.services.rescoring import process_chunk
 
 
@@ -31,7 +32,8 @@ def record_handler(record: ChunkRecord) -> None:
     logger.append_keys(run_id=chunk.run_id, chunk=chunk.index)
     settings = get_settings()
     try:
-        pairs = process_chunk(get_repository(), chunk, settings.history_retention_days)
+        with gc_paused():
+            pairs = process_chunk(get_repository(), chunk, settings.history_retention_days)
     except Exception as exc:
         # On the last delivery the chunk goes to the DLQ: count it as failed on the run (once).
         if int(record.attributes.ApproximateReceiveCount) >= settings.max_receive_count:

@@ -263,3 +263,25 @@ def test_unprocessed_items_and_throttling_are_retried_until_every_item_is_writte
     assert len(botocore_sleeps.delays) == sum(throttle.throttled.values())
     # writes stay within DynamoDB's 25-item limit, retries included
     assert proxy.largest_write == BATCH_WRITE_LIMIT
+
+
+def test_the_worker_scores_each_chunk_with_the_cyclic_gc_paused_and_restores_it(flows, monkeypatch):
+    import gc
+
+    import functions.rescore_worker.app as worker
+    from shared.services.rescoring import process_chunk as real_process_chunk
+
+    flow = small_flow(flows)
+    gc_during_chunks: list[bool] = []
+
+    def observed(*args, **kwargs):
+        gc_during_chunks.append(gc.isenabled())
+        return real_process_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "process_chunk", observed)
+    flow.plan(NIGHT)
+
+    assert flow.work() == [set()]
+    assert gc_during_chunks == [False, False, False]
+    assert gc.isenabled()
+    assert_run(flow, done=3, pairs=PAIRS)

@@ -177,3 +177,24 @@ def test_models_on_aws_data_path_still_come_first(tmp_path: Path, monkeypatch, f
     client = aws_client("dynamodb", "eu-west-1")
 
     assert client.meta.service_model.documentation == "a model from AWS_DATA_PATH"
+
+
+# ----------------------------------------------------------------------------------------- runtime
+
+
+def test_gc_paused_turns_the_collector_off_for_the_block_and_restores_it() -> None:
+    import gc
+
+    from shared.runtime import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # an inner block does not turn it back on early
+    assert gc.isenabled()
+
+    with pytest.raises(ValueError), gc_paused():
+        raise ValueError("a failing chunk")
+    assert gc.isenabled()
