@@ -7,7 +7,6 @@ processes may be running), reports medians with min/max over several runs, and s
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import math
 import os
@@ -260,19 +259,6 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     result = fn()
     return time.perf_counter() - started, result
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Collect first, then keep the cyclic GC out of a short timed loop (both sides of a ratio get the same)."""
-    gc.collect()
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @contextlib.contextmanager
