@@ -15,12 +15,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from functions import init_done
 from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import get_settings
 from shared.domain.errors import NotFoundError
 from shared.http import build_resolver, caller_of, expected_version, resolve
 from shared.observability import logger, metrics
+from shared.runtime import init_done
 from shared.schemas import (
     DependencyResponse,
     DependencyUpsertRequest,

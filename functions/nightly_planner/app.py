@@ -9,10 +9,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
-from functions import init_done
 from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import get_settings
 from shared.observability import logger, metrics
+from shared.runtime import init_done
 from shared.services.rescoring import plan_run
 
 

@@ -16,10 +16,10 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import init_done
 from shared.adapters.factory import get_repository
 from shared.http import build_resolver, caller_of, csv_response, expected_version, resolve, wants_csv
 from shared.observability import logger, metrics
+from shared.runtime import init_done
 from shared.schemas import (
     PortfolioDriverResponse,
     PortfolioListResponse,

@@ -11,13 +11,13 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import init_done
 from shared.adapters.factory import get_repository
 from shared.domain.models import Band, SignalStatus
 from shared.domain.scoring import MODEL_VERSION
 from shared.http import build_resolver, caller_of, csv_response, resolve, wants_csv
 from shared.observability import logger, metrics
 from shared.ports import HistoryQuery, Pair, RankedBy, RankQuery
+from shared.runtime import init_done
 from shared.schemas import (
     BatchScoresRequest,
     BatchScoresResponse,

@@ -11,12 +11,11 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import init_done
 from shared.adapters.factory import get_repository
 from shared.adapters.messaging import ChunkMessage
 from shared.config import get_settings
 from shared.observability import logger, metrics
-from shared.runtime import gc_paused
+from shared.runtime import gc_paused, init_done
 from shared.services.rescoring import process_chunk
 
 

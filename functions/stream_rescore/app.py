@@ -11,11 +11,11 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import init_done
 from shared.adapters.dynamodb_repository import reference_change_from_stream
 from shared.adapters.factory import get_publisher, get_repository
 from shared.config import get_settings
 from shared.observability import logger, metrics
+from shared.runtime import init_done
 from shared.services.rescoring import rescore_pairs_for_change
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)

@@ -416,6 +416,7 @@ def test_handler_imports_without_env_vars_or_aws(logical_id, handler) -> None:
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["callable"], f"{handler} is not callable"
     # functions/__init__.py pauses the cyclic GC for the init phase; the module's init_done() freezes and resumes it
+    # (shared/runtime.py)
     assert report["collections_during_import"] == 0, f"{handler}: the GC ran while the function's modules loaded"
     assert report["gc_enabled_after"], f"{handler}: the module does not end with init_done(), the GC stays off"
     assert report["frozen_objects"] > 10_000, f"{handler}: the objects built at import were not frozen"
