@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -91,3 +92,13 @@ def call(handler: Any, event: dict[str, Any]) -> ApiResult:
     headers.update(response.get("headers") or {})
     parsed = json.loads(body) if body and headers.get("Content-Type", "").startswith("application/json") else body
     return ApiResult(status=response["statusCode"], body=parsed, headers=headers)
+
+
+class RawBody:
+    """The raw body of a botocore AWSResponse built in a test (a before-send hook answering instead of the server)."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body

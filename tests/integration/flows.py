@@ -31,7 +31,7 @@ from shared.adapters.messaging import EVENT_SOURCE, SCORE_CHANGED
 from shared.adapters.seed_files import read_seed
 from shared.services.seeding import SeedData, seed_reference_data
 from tests.conftest import point_handlers_at
-from tests.support import ADMIN, READ, ApiResult, FakeLambdaContext, api_event, call, create_table
+from tests.support import ADMIN, READ, ApiResult, FakeLambdaContext, RawBody, api_event, call, create_table
 
 REGION = "us-east-1"
 #: A small scored set keeps each full run at 85 x 4 pairs (the default 21 importers cost ~3 s per run on moto).
@@ -510,14 +510,6 @@ class UnprocessedProxy:
         return response
 
 
-class _RawBody:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-
-
 class ThrottleInjector:
     """A `before-send` hook on one botocore client: every `every`-th attempt of the chosen operations is
     answered with a throttling error *instead of* reaching (moto's) DynamoDB, so botocore's standard retry mode
@@ -553,7 +545,7 @@ class ThrottleInjector:
             body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "Rate exceeded"})
             headers = HTTPHeaders()
             headers["Content-Type"] = "application/x-amz-json-1.0"
-            return AWSResponse("https://throttled.invalid/", 400, headers, _RawBody(body.encode()))
+            return AWSResponse("https://throttled.invalid/", 400, headers, RawBody(body.encode()))
         if operation == "BatchWriteItem" and isinstance(request.body, str | bytes):
             payload = json.loads(request.body)
             for requests in payload.get("RequestItems", {}).values():

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from shared.adapters import aws
 from shared.adapters.aws import SERVICES_USED, PlainDictJSONFileLoader, ServicesUsedLoader, aws_client
 from shared.config import DEFAULT_SCORED_IMPORTERS, Settings
+from tests.support import RawBody
 
 # ----------------------------------------------------------------------------------------- settings
 
@@ -143,21 +144,13 @@ def test_requests_are_not_validated_client_side(fresh_session, monkeypatch) -> N
 
     def answer_locally(request: Any, **_: Any) -> AWSResponse:
         sent.append(request.body)
-        return AWSResponse(request.url, 200, HTTPHeaders(), _Body(b"{}"))
+        return AWSResponse(request.url, 200, HTTPHeaders(), RawBody(b"{}"))
 
     client.meta.events.register("before-send.dynamodb.GetItem", answer_locally)
 
     client.get_item(TableName="t", Key={"pk": {"S": "x"}}, ConsistentRead="yes")  # no ParamValidationError
 
     assert json.loads(sent[0])["ConsistentRead"] == "yes"
-
-
-class _Body:
-    def __init__(self, payload: bytes) -> None:
-        self.payload = payload
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self.payload
 
 
 def test_a_service_not_listed_as_used_is_unknown(fresh_session) -> None:
