@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import marshal
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,7 +73,7 @@ def test_the_bytecode_is_what_runs_whatever_the_source_timestamps(code_package, 
     # Zip packaging does not keep timestamps. Prove the shipped bytecode is used without looking at the source:
     # replace a source file by one that would fail, import from a read-only-like tree (-B: nothing written).
     package = tmp_path / "task"
-    subprocess.run(["cp", "-r", str(code_package), str(package)], check=True)
+    shutil.copytree(code_package, package)
     (package / "shared" / "config.py").write_text("raise RuntimeError('the source was compiled')\n", encoding="utf-8")
 
     done = subprocess.run(
