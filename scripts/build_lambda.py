@@ -62,11 +62,12 @@ def _python_version(executable: str) -> tuple[int, int] | None:
 
 def find_lambda_python(explicit: str | None) -> str:
     """A CPython of the Lambda runtime's version, to compile the bytecode with."""
-    candidates = [c for c in (explicit, os.environ.get("LAMBDA_PYTHON")) if c]
-    if not candidates:
-        candidates = [sys.executable, *filter(None, [shutil.which("python3.13")])]
+    if explicit:
+        return explicit  # the caller's choice, not checked (the tests compile with the running interpreter)
+    configured = os.environ.get("LAMBDA_PYTHON")
+    candidates = [configured] if configured else [sys.executable, *filter(None, [shutil.which("python3.13")])]
     for candidate in candidates:
-        if explicit or _python_version(candidate) == LAMBDA_PYTHON_VERSION:
+        if _python_version(candidate) == LAMBDA_PYTHON_VERSION:
             return candidate
     raise BuildError(
         "compiling the package's bytecode needs CPython 3.13, the Lambda runtime's version: run "
