@@ -597,13 +597,20 @@ def raise_world_share(inputs: ScoringInputs, data: st.DataObject) -> ScoringInpu
     return replace_inputs(inputs, material=rebuild(material, stages=stages))
 
 
-def raise_sourcing_share(inputs: ScoringInputs, data: st.DataObject) -> ScoringInputs:
+ShareChange = Callable[[tuple[ProducerShare, ...], st.DataObject], tuple[ProducerShare, ...]]
+
+
+def _change_a_sourcing_stage(inputs: ScoringInputs, data: st.DataObject, change: ShareChange) -> ScoringInputs:
     dependency = inputs.dependency
     assume(dependency is not None and dependency.sourcing)
     assert dependency is not None
     stage = data.draw(st.sampled_from(sorted(dependency.sourcing)), label="stage")
-    sourcing = {**dependency.sourcing, stage: raised_share(dependency.sourcing[stage], data)}
+    sourcing = {**dependency.sourcing, stage: change(dependency.sourcing[stage], data)}
     return replace_inputs(inputs, dependency=rebuild(dependency, sourcing=sourcing))
+
+
+def raise_sourcing_share(inputs: ScoringInputs, data: st.DataObject) -> ScoringInputs:
+    return _change_a_sourcing_stage(inputs, data, raised_share)
 
 
 def raise_governance_risk(inputs: ScoringInputs, data: st.DataObject) -> ScoringInputs:
@@ -633,12 +640,7 @@ def raise_world_trade_restriction(inputs: ScoringInputs, data: st.DataObject) ->
 
 
 def raise_sourcing_trade_restriction(inputs: ScoringInputs, data: st.DataObject) -> ScoringInputs:
-    dependency = inputs.dependency
-    assume(dependency is not None and dependency.sourcing)
-    assert dependency is not None
-    stage = data.draw(st.sampled_from(sorted(dependency.sourcing)), label="stage")
-    sourcing = {**dependency.sourcing, stage: _raise_t(dependency.sourcing[stage], data)}
-    return replace_inputs(inputs, dependency=rebuild(dependency, sourcing=sourcing))
+    return _change_a_sourcing_stage(inputs, data, _raise_t)
 
 
 def raise_import_reliance(inputs: ScoringInputs, data: st.DataObject) -> ScoringInputs:
