@@ -7,6 +7,7 @@ from typing import Any
 
 from shared.domain.models import (
     ALL_TARGETS,
+    CountryGovernance,
     MaterialProfile,
     Measure,
     PolicySignal,
@@ -54,3 +55,11 @@ def signal(**overrides: Any) -> PolicySignal:
     }
     fields.update(overrides)
     return PolicySignal(**fields)
+
+
+def governance(**risk_by_country: float) -> dict[str, CountryGovernance]:
+    """Governance entries keyed by country, e.g. governance(CN=5.667, AU=1.6) (WGI-scale risks, 0..10)."""
+    return {
+        country: CountryGovernance(country=country, governance_risk=risk, year=2022, source="WGI 2022 (fixture)")
+        for country, risk in risk_by_country.items()
+    }

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
-    CountryGovernance,
     ImporterDependency,
     MaterialProfile,
     Measure,
@@ -32,15 +31,12 @@ from shared.domain.scenarios import (
 )
 from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringInputs, compute_score, signal_status_factor
 from tests.unit import fixtures
-from tests.unit.fixtures import dysprosium, shares
+from tests.unit.fixtures import dysprosium, governance, shares
 
 AS_OF = date(2026, 5, 1)
 COMPUTED_AT = datetime(2026, 5, 1, 12, 0, 0)
 
-GOVERNANCE = {
-    c: CountryGovernance(country=c, governance_risk=g, year=2022, source="WGI 2022 (fixture)")
-    for c, g in {"CN": 5.667, "MM": 8.5, "VN": 6.0, "AU": 1.6, "US": 2.2, "JP": 1.5, "MY": 3.9}.items()
-}
+GOVERNANCE = governance(CN=5.667, MM=8.5, VN=6.0, AU=1.6, US=2.2, JP=1.5, MY=3.9)
 
 
 def as_pairs(result: tuple[ProducerShare, ...]) -> list[tuple[str, Any]]:

@@ -41,16 +41,13 @@ from shared.domain.scoring import (
     signal_applies,
     signal_status_factor,
 )
-from tests.unit.fixtures import dysprosium, shares, signal
+from tests.unit.fixtures import dysprosium, governance, shares, signal
 
 AS_OF = date(2026, 5, 1)
 COMPUTED_AT = datetime(2026, 5, 1, 12, 0, 0)
 P = DEFAULT_PARAMETERS
 
-GOVERNANCE = {
-    c: CountryGovernance(country=c, governance_risk=g, year=2022, source="WGI 2022 (fixture)")
-    for c, g in {"CN": 5.667, "MM": 8.5, "VN": 6.0, "AU": 1.6, "US": 2.2, "JP": 1.5}.items()
-}
+GOVERNANCE = governance(CN=5.667, MM=8.5, VN=6.0, AU=1.6, US=2.2, JP=1.5)
 
 
 def jp_dependency(**overrides: Any) -> ImporterDependency:
