@@ -851,7 +851,10 @@ def build_dependencies(sources: Path, materials: Materials) -> tuple[dict[str, o
         materials.global_shares,
         published={(str(i["importer"]), str(i["material"])) for i in published},
     )
-    items = sorted(published + trade.items, key=lambda i: (i["importer"], i["material"]))
+    items = sorted(
+        published + [_validated(ImporterDependency, i) for i in trade.items],
+        key=lambda i: (i["importer"], i["material"]),
+    )
     eu_published = {
         str(i["material"]): {
             Stage(stage): {str(s["country"]): float(s["share"]) for s in shares}
@@ -880,7 +883,7 @@ def build_dependencies(sources: Path, materials: Materials) -> tuple[dict[str, o
         "items": items,
     }
     partners = eu.partners | set(US_PROCESSING_SOURCES) | {"CN", "JP", "US"} | trade.partners
-    partners |= {i for i in trade.default_importers if i != EU}
+    partners |= {str(i["importer"]) for i in trade.items if i["importer"] != EU}
     return document, partners
 
 

@@ -127,7 +127,7 @@ def trade_rows(baci: sqlite3.Connection, hs_codes: Sequence[str]) -> tuple[list[
     dropped = 0
     marks = ",".join("?" * len(YEARS))
     code_marks = ",".join("?" * len(hs_codes))
-    query = f"SELECT t, i, j, k, v, q FROM baci_trade WHERE t IN ({marks}) AND k IN ({code_marks})"  # noqa: S608
+    query = f"SELECT t, i, j, k, v, q FROM baci_trade WHERE t IN ({marks}) AND k IN ({code_marks})"
     for year, exporter, importer, hs6, value, quantity in baci.execute(query, (*YEARS, *map(int, hs_codes))):
         if exporter not in iso2 or importer not in iso2:
             dropped += 1
@@ -150,7 +150,7 @@ def production_rows(wmd: sqlite3.Connection, baci: sqlite3.Connection, commoditi
         if not columns:
             raise SourceError(f"World Mining Data has no table {commodity!r}")
         picked = ", ".join(_quoted(y) for y in YEARS)
-        for record in wmd.execute(f"SELECT Country_ISO, {picked}, unit, data_source FROM {_quoted(commodity)}"):  # noqa: S608
+        for record in wmd.execute(f"SELECT Country_ISO, {picked}, unit, data_source FROM {_quoted(commodity)}"):
             iso3, *values, unit, flag = record
             country = iso2.get(iso3 or "")
             if country is None:
@@ -181,12 +181,19 @@ def render_csv(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return buffer.getvalue()
 
 
-def build_files(baci_path: Path, wmd_path: Path) -> tuple[dict[str, str], int]:
+def build_files(
+    baci_path: Path,
+    wmd_path: Path,
+    hs_codes: Sequence[str] | None = None,
+    commodities: Sequence[str] | None = None,
+) -> tuple[dict[str, str], int]:
+    """The three CSVs for the mapped HS codes and commodities (by default, those of the two mapping tables)."""
+    hs_codes = hs_codes if hs_codes is not None else _read_map(HS_MAP_CSV, "hs6")
+    commodities = commodities if commodities is not None else _read_map(WMD_MAP_CSV, "commodity")
     baci = sqlite3.connect(f"file:{baci_path}?mode=ro", uri=True)
     wmd = sqlite3.connect(f"file:{wmd_path}?mode=ro", uri=True)
     try:
-        trade, dropped = trade_rows(baci, _read_map(HS_MAP_CSV, "hs6"))
-        commodities = _read_map(WMD_MAP_CSV, "commodity")
+        trade, dropped = trade_rows(baci, hs_codes)
         files = {
             TRADE_CSV: render_csv(("year", "exporter", "importer", "hs6", "usd_thousand", "tonnes"), trade),
             PRODUCTION_CSV: render_csv(

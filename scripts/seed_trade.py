@@ -327,4 +327,3 @@ def eu_agreement(
                 }
             )
     return rows
-

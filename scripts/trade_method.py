@@ -118,8 +118,7 @@ class StageTable:
             values = [v for y, v in by_year.items() if y in self.years] or list(by_year.values())
             if values:
                 self._production[country] = sum(values) / len(values)
-        for group, ms in (groups or {}).items():
-            self._production[group] = sum(self._production.get(m, 0.0) for m in ms)
+        self._groups = {g: frozenset(ms) for g, ms in (groups or {}).items()}
 
     def _add_import(self, importer: str, exporter: str, tonnes: float, usd: float) -> None:
         economy = self._economies[importer]
@@ -139,6 +138,10 @@ class StageTable:
         this stage (EU CRM 2023) times the material's world output at its other stage (World Mining Data; over a year
         what is refined is about what is mined), and failing that its net exports (a lower bound).
         """
+        members = self._groups.get(country)
+        if members is not None:
+            parts = [self.production(m) for m in sorted(members)]
+            return sum(p for p, _ in parts), any(e for _, e in parts)
         if self.production_known:
             return self._production.get(country, 0.0), False
         share = self._world_shares.get(country, 0.0)
@@ -163,8 +166,13 @@ class StageTable:
         if total <= 0.0:
             return {}
         shares = {partner: tonnes / total for partner, tonnes in imports.items() if tonnes > 0.0}
-        if production > 0.0:
-            shares[country] = shares.get(country, 0.0) + production / total
+        # A group's own production is its members' (the EU's own share is listed per member state).
+        producers = [(m, self.production(m)[0]) for m in sorted(self._groups.get(country, ()))] or [
+            (country, production)
+        ]
+        for producer, output in producers:
+            if output > 0.0:
+                shares[producer] = shares.get(producer, 0.0) + output / total
         return shares
 
     def dependency(self, importer: str) -> StageDependency | None:
@@ -187,9 +195,9 @@ class StageTable:
         denominator = production + imports - exports
         reliance = max(0.0, imports - exports) / denominator if denominator > 0.0 else 0.0
         economy = self._economies[importer]
-        listed = sorted(
-            ((c, s) for c, s in shares.items() if s >= MIN_LISTED_SHARE), key=lambda cs: (-cs[1], cs[0])
-        )[:MAX_PARTNERS]
+        listed = sorted(((c, s) for c, s in shares.items() if s >= MIN_LISTED_SHARE), key=lambda cs: (-cs[1], cs[0]))[
+            :MAX_PARTNERS
+        ]
         partners = tuple(
             PartnerFlow(
                 country=c,

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +35,7 @@ from shared.domain.models import (
 
 _T = TypeVar("_T")
 
-MODEL_VERSION = "1.0.0"
+MODEL_VERSION = "1.1.0"
 
 #: A signal whose pressure on a pair is below this is not named as a driver (e.g. an embargo lifted years ago).
 NEGLIGIBLE_PRESSURE = 1e-3
@@ -121,8 +121,19 @@ def governance_risk_of(country: str, governance: Mapping[str, CountryGovernance]
     return entry.governance_risk if entry is not None else default
 
 
+class ShareLike(Protocol):
+    """A producer share as the formulas read it: ProducerShare, or a share the model derives."""
+
+    @property
+    def country(self) -> str: ...
+    @property
+    def share(self) -> float: ...
+    @property
+    def trade_restriction(self) -> float: ...
+
+
 def governance_weighted_hhi(
-    shares: Iterable[ProducerShare], governance: Mapping[str, CountryGovernance], default_governance: float
+    shares: Iterable[ShareLike], governance: Mapping[str, CountryGovernance], default_governance: float
 ) -> float:
     """EU CRM HHI_WGI,t = sum_k share_k^2 * g_k * t_k (0..10 for t = 1)."""
     return sum(
@@ -234,8 +245,55 @@ def _apportion(raw: Mapping[str, float], total: float) -> dict[str, float]:
     return {k: units[k] / _POINT_STEPS for k in raw}
 
 
-def _share_of(shares: Sequence[ProducerShare], country: str) -> float:
+def _share_of(shares: Sequence[ShareLike], country: str) -> float:
     return next((s.share for s in shares if s.country == country), 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """A derived share (not input data): the fields governance_weighted_hhi and the exposure read."""
+
+    country: str
+    share: float
+    trade_restriction: float
+
+
+def _upstream_sourcing(
+    material: MaterialProfile, sourcing: Mapping[Stage, Sequence[ShareLike]]
+) -> tuple[_Share, ...] | None:
+    """Extraction-stage sourcing of an importer that has processing sourcing only, estimated from its suppliers.
+
+    A processing supplier p refines its own ore for the part its mines can feed, min(1, world extraction share of p /
+    world processing share of p) (all of it for a miner that barely refines, such as the DR Congo's cobalt
+    hydroxide), and ore bought at world extraction shares for the rest; the unlisted rest of the importer's
+    processing sourcing is at world extraction shares too. None when the material has no extraction stage or the
+    importer has extraction sourcing of its own.
+    """
+    processing = sourcing.get(Stage.PROCESSING)
+    world = material.stages.get(Stage.EXTRACTION)
+    if not processing or not world or sourcing.get(Stage.EXTRACTION):
+        return None
+    world_extraction = {s.country: s for s in world}
+    world_processing = {s.country: s.share for s in material.stages.get(Stage.PROCESSING, ())}
+    mix: dict[str, float] = {}
+    at_world_shares = max(0.0, 1.0 - sum(s.share for s in processing))
+    for supplier in processing:
+        mined = world_extraction[supplier.country].share if supplier.country in world_extraction else 0.0
+        refined = world_processing.get(supplier.country, 0.0)
+        own = min(1.0, mined / refined) if refined > 0.0 else (1.0 if mined > 0.0 else 0.0)
+        mix[supplier.country] = mix.get(supplier.country, 0.0) + supplier.share * own
+        at_world_shares += supplier.share * (1.0 - own)
+    for producer in world:
+        mix[producer.country] = mix.get(producer.country, 0.0) + at_world_shares * producer.share
+    return tuple(
+        _Share(
+            country,
+            share,
+            world_extraction[country].trade_restriction if country in world_extraction else 1.0,
+        )
+        for country, share in sorted(mix.items())
+        if share > 0.0
+    )
 
 
 def compute_score(
@@ -247,19 +305,22 @@ def compute_score(
     _validate_pair(inputs)
     material = inputs.material
     dependency = inputs.dependency
-    sourcing = dependency.sourcing if dependency is not None else {}
+    sourcing: Mapping[Stage, Sequence[ShareLike]] = dependency.sourcing if dependency is not None else {}
     fallbacks: list[str] = []
     penalty = 0.0
 
-    # Import reliance: the importer's own figure, else 1 - its largest share of world supply at any stage
-    # (a large producer is assumed mostly self-supplied; a non-producer fully import-reliant).
+    # Import reliance: the importer's own figure, else 1 - its share of world supply at the first stage the
+    # material has (a large miner is assumed mostly self-supplied; a non-producer fully import-reliant). Only the
+    # first stage counts: refining imported feed is not self-sufficiency (model 1.1, docs/scoring-model.md).
     if dependency is not None and dependency.import_reliance is not None:
         import_reliance = dependency.import_reliance
     else:
-        own_share = max(_share_of(shares, inputs.importer) for shares in material.stages.values())
+        first_stage = Stage.EXTRACTION if Stage.EXTRACTION in material.stages else Stage.PROCESSING
+        own_share = _share_of(material.stages[first_stage], inputs.importer)
         import_reliance = 1.0 - min(own_share, 1.0)
         fallbacks.append(
-            f"no import reliance for {inputs.importer}: assumed 1 - its world share ({import_reliance:.0%})"
+            f"no import reliance for {inputs.importer}: assumed 1 - its share of world {first_stage.value} "
+            f"({import_reliance:.0%})"
         )
         penalty += params.penalty_default_import_reliance
 
@@ -268,8 +329,21 @@ def compute_score(
         fallbacks.append(f"no sourcing data for {inputs.importer}: world supply shares used instead")
         penalty += params.penalty_no_sourcing
     elif missing_stages:
-        names = ", ".join(s.value for s in missing_stages)
-        fallbacks.append(f"no {names} sourcing data for {inputs.importer}: world supply shares used there")
+        upstream = (
+            _DERIVED.get((material, dependency), lambda: _upstream_sourcing(material, sourcing))
+            if dependency is not None
+            else None
+        )
+        if upstream:
+            # Ore follows the processed material bought: see _upstream_sourcing.
+            sourcing = {**sourcing, Stage.EXTRACTION: upstream}
+            fallbacks.append(
+                f"no extraction sourcing data for {inputs.importer}: estimated from its processing suppliers' "
+                "share of world mining (the rest at world extraction shares)"
+            )
+        else:
+            names = ", ".join(s.value for s in missing_stages)
+            fallbacks.append(f"no {names} sourcing data for {inputs.importer}: world supply shares used there")
         penalty += params.penalty_partial_sourcing
 
     recycling = material.recycling_input_rate
@@ -367,7 +441,7 @@ def compute_score(
         site_concentration=round(site_concentration, 6),
         policy_pressure=round(policy_pressure, 6),
     )
-    drivers = _drivers(inputs, bottleneck, import_reliance, top_site, pressures, contributions)
+    drivers = _drivers(inputs, sourcing, bottleneck, import_reliance, top_site, pressures, contributions)
     confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
     return RiskScore(
         importer=inputs.importer,
@@ -391,6 +465,7 @@ def compute_score(
 
 def _drivers(
     inputs: ScoringInputs,
+    sourcing: Mapping[Stage, Sequence[ShareLike]],
     bottleneck: _StageRisk,
     import_reliance: float,
     top_site: Any,
@@ -410,6 +485,7 @@ def _drivers(
                     f"{country_name(leader.country)} holds {leader.share:.0%} of {material.name.lower()} "
                     f"{bottleneck.stage.value} (bottleneck stage; governance-weighted concentration "
                     f"{bottleneck.global_hhi:.2f}/10)"
+                    + _own_stage_phrase(inputs.importer, sourcing.get(bottleneck.stage), bottleneck)
                 ),
                 source=material.source,
                 points=contributions[COMPONENT_SUPPLY_RISK],
@@ -421,7 +497,8 @@ def _drivers(
     drivers.append(
         Driver(
             component=COMPONENT_IMPORT_RELIANCE,
-            text=f"{importer_name} relies on imports for {import_reliance:.0%} of its {material.name.lower()} supply",
+            text=f"{importer_name} relies on imports for {import_reliance:.0%} of its {material.name.lower()} supply"
+            + _top_supplier_phrase(importer, material, dependency, bottleneck.stage),
             source=sourcing_source
             if dependency is not None and dependency.import_reliance is not None
             else "model default (see fallbacks)",
@@ -464,6 +541,52 @@ def _drivers(
     return tuple(drivers)
 
 
+def _own_stage_phrase(importer: str, shares: Sequence[ShareLike] | None, stage: _StageRisk) -> str:
+    """'; South Korea's own sourcing: DR Congo 77%, concentration 4.90/10' where the importer has one."""
+    if not shares:
+        return ""
+    top = max(shares, key=lambda s: (s.share, s.country))
+    how = " (estimated through its processing suppliers)" if isinstance(top, _Share) else ""
+    return (
+        f"; {country_name(importer)}'s own {stage.stage.value} sourcing{how}: {country_name(top.country)} "
+        f"{top.share:.0%}, concentration {stage.importer_hhi:.2f}/10"
+    )
+
+
+_STAGE_WORDS = {Stage.EXTRACTION: "ores and concentrates", Stage.PROCESSING: "processed material"}
+
+
+def _hs(code: str) -> str:
+    return f"{code[:4]}.{code[4:]}"
+
+
+def _top_supplier_phrase(
+    importer: str, material: MaterialProfile, dependency: ImporterDependency | None, bottleneck: Stage
+) -> str:
+    """'; it buys 38% of its cobalt processed material from DR Congo (BACI 2022-2024, HS 2822.00, 8105.10)'.
+
+    The largest foreign supplier at the bottleneck stage if the importer's sourcing has it, else at its other stage.
+    """
+    if dependency is None:
+        return ""
+    stages = [bottleneck, *(s for s in sorted(dependency.sourcing) if s != bottleneck)]
+    for stage in stages:
+        foreign = [s for s in dependency.sourcing.get(stage, ()) if s.country != importer]
+        if not foreign:
+            continue
+        top = max(foreign, key=lambda s: (s.share, s.country))
+        phrase = (
+            f"; it buys {top.share:.0%} of its {material.name.lower()} {_STAGE_WORDS[stage]} "
+            f"from {country_name(top.country)}"
+        )
+        trade = dependency.trade.get(stage)
+        if trade is not None:
+            years = f"{min(trade.years)}-{max(trade.years)}" if len(trade.years) > 1 else str(trade.years[0])
+            phrase += f" (BACI {years}, HS {', '.join(_hs(c) for c in trade.hs_codes)})"
+        return phrase
+    return ""
+
+
 class _IdentityCache:
     """Values derived from frozen inputs, keyed by the inputs' identity.
 
@@ -492,6 +615,7 @@ class _IdentityCache:
 
 _DIGESTS = _IdentityCache(8192)
 _WORLD_TERMS = _IdentityCache(1024)
+_DERIVED = _IdentityCache(8192)
 
 
 def _digest(model: BaseModel) -> str:

@@ -347,8 +347,12 @@ def test_an_export_ban_to_japan_raises_japanese_dysprosium():
     assert what_if.score > baseline.score
     assert "what-if-0" in what_if.signal_ids
     assert what_if.inputs_hash != baseline.inputs_hash
-    # severity 1 x exposure 0.9 (CN's share of JP's processing) on top of the existing pressure
-    expected = 1 - (1 - baseline.components.policy_pressure) * (1 - 0.9)
+    # severity 1 x JP's exposure to CN on top of the existing pressure. The exposure is the larger of its stages:
+    # processing 0.9 (its sourcing), extraction estimated through its suppliers (model 1.1): CN refines ore for
+    # min(1, 0.844 / 1.0) of what it sells, the rest of JP's supply is at world extraction shares (CN 0.844).
+    own_ore = 0.9 * 0.844
+    exposure = own_ore + (1 - own_ore) * 0.844
+    expected = 1 - (1 - baseline.components.policy_pressure) * (1 - exposure)
     assert what_if.components.policy_pressure == pytest.approx(expected, abs=1e-6)
     assert any("[what-if-0]" in d.text for d in what_if.drivers)
     # the issuer's own pair is untouched
@@ -373,7 +377,11 @@ def test_lifting_a_signal_lowers_the_scores_it_touched():
     assert gone.score < decaying.score < baseline.score
     assert "cn-2025-04-licensing" in baseline.signal_ids
     assert gone.signal_ids == ("cn-us-ban-suspended",)  # only the suspended ban is left
-    assert gone.components.policy_pressure == pytest.approx(1.0 * 0.9 * DEFAULT_PARAMETERS.status_suspended)
+    # exposure: the estimated extraction share of CN (0.9 * 0.844 + (1 - 0.9 * 0.844) * 0.844), above the 0.9
+    exposure = 0.9 * 0.844 + (1 - 0.9 * 0.844) * 0.844
+    assert gone.components.policy_pressure == pytest.approx(
+        1.0 * exposure * DEFAULT_PARAMETERS.status_suspended, abs=1e-6
+    )
 
 
 @pytest.mark.parametrize(("importer", "material", "dep"), PAIRS)

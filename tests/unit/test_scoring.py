@@ -236,16 +236,19 @@ def test_full_score_hand_computed():
     assert result.components.concentration == pytest.approx(5.667)
     assert result.components.supply_risk == pytest.approx(5.158635)
     # S = 0.44 * 0.5158635 + 0.36 * 1.0 + 0.20 * 0.4 = 0.6669799
-    # exposure to CN = max(extraction: world 0.844, processing: sourcing 0.9) = 0.9; P = 0.8 * 0.9 * 1 * 1
-    assert result.components.policy_pressure == pytest.approx(0.72)
-    # score = 100 * (0.6669799 + (1 - 0.6669799) * 0.72) = 90.675437
-    assert result.score == pytest.approx(90.6754, abs=1e-9)
+    # extraction sourcing estimated through JP's processing suppliers: CN refines its own ore for
+    # min(1, 0.844 / 1.0) of what it sells, VN mines none; the rest (0.9 * 0.156 + 0.1 = 0.2404) is at world
+    # extraction shares: CN 0.9 * 0.844 + 0.2404 * 0.844 = 0.9624976 (its extraction SR, ~4.68, stays below 5.16)
+    # exposure to CN = max(extraction 0.9624976, processing 0.9); P = 0.8 * 0.9624976 * 1 * 1 = 0.76999808
+    assert result.components.policy_pressure == pytest.approx(0.769998)
+    # score = 100 * (0.6669799 + (1 - 0.6669799) * 0.76999808) = 92.34053
+    assert result.score == pytest.approx(92.3405, abs=1e-9)
     assert result.contributions == pytest.approx(
         {
             COMPONENT_SUPPLY_RISK: 22.698,
             COMPONENT_IMPORT_RELIANCE: 36.0,
             COMPONENT_SITE: 8.0,
-            COMPONENT_POLICY: 23.9774,
+            COMPONENT_POLICY: 25.6425,
         },
         abs=1e-9,
     )
@@ -254,7 +257,10 @@ def test_full_score_hand_computed():
     assert result.signal_ids == ("cn-2025-04-licensing",)
     assert result.model_version == MODEL_VERSION
     assert result.confidence == pytest.approx(0.9)  # partial sourcing only
-    assert result.fallbacks == ("no extraction sourcing data for JP: world supply shares used there",)
+    assert result.fallbacks == (
+        "no extraction sourcing data for JP: estimated from its processing suppliers' share of world mining "
+        "(the rest at world extraction shares)",
+    )
 
 
 def test_supply_risk_term_saturates_at_the_eu_scale_top():
@@ -327,9 +333,12 @@ def test_issuer_exposure_falls_back_to_world_share_without_sourcing():
     assert score_of(importer="US", signals=(mm,)).components.policy_pressure == pytest.approx(0.5 * 0.093)
     # full sourcing: JP's share from MM, max over stages = max(0.3, 0)
     assert score_of(dependency=jp_dependency(), signals=(mm,)).components.policy_pressure == pytest.approx(0.5 * 0.3)
-    # sourcing for processing only: extraction falls back to the world share
+    # sourcing for processing only: extraction is estimated through the processing suppliers, and MM mines for
+    # the part bought at world extraction shares (0.9 * (1 - 0.844) + 0.1 = 0.2404, see the hand-computed case)
     partial = jp_dependency(sourcing={Stage.PROCESSING: shares(("CN", 0.9), ("VN", 0.1))})
-    assert score_of(dependency=partial, signals=(mm,)).components.policy_pressure == pytest.approx(0.5 * 0.093)
+    assert score_of(dependency=partial, signals=(mm,)).components.policy_pressure == pytest.approx(
+        0.5 * 0.2404 * 0.093, abs=1e-6
+    )
 
 
 def test_signal_pressure_scales_with_status_and_confidence():
@@ -361,7 +370,7 @@ def test_missing_dependency_lowers_confidence_and_names_the_fallbacks():
     assert result.confidence == pytest.approx(1.0 - P.penalty_default_import_reliance - P.penalty_no_sourcing)
     assert result.confidence == pytest.approx(0.6)
     assert len(result.fallbacks) == 2
-    assert result.fallbacks[0].startswith("no import reliance for US: assumed 1 - its world share (100%)")
+    assert result.fallbacks[0].startswith("no import reliance for US: assumed 1 - its share of world extraction (100%)")
     assert result.fallbacks[1] == "no sourcing data for US: world supply shares used instead"
     assert result.components.import_reliance == 1.0
     # With no sourcing the importer's concentration is the world's.
@@ -376,7 +385,7 @@ def test_missing_import_reliance_falls_back_to_one_minus_the_importers_world_sha
         }
     )
     result = score_of(importer="US", material=material, dependency=None)
-    # the largest own share over the stages: max(0.3, 0.0)
+    # its share of world extraction, the first stage (refining imported feed is not self-sufficiency)
     assert result.components.import_reliance == pytest.approx(0.7)
     assert any(f.startswith("no import reliance for US") for f in result.fallbacks)
 
@@ -384,7 +393,7 @@ def test_missing_import_reliance_falls_back_to_one_minus_the_importers_world_sha
 def test_missing_import_reliance_only():
     result = score_of(dependency=jp_dependency(import_reliance=None))
     assert result.confidence == pytest.approx(0.8)
-    assert result.fallbacks == ("no import reliance for JP: assumed 1 - its world share (100%)",)
+    assert result.fallbacks == ("no import reliance for JP: assumed 1 - its share of world extraction (100%)",)
 
 
 def test_missing_recycling_substitution_and_governance_are_named():

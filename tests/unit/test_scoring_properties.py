@@ -228,8 +228,9 @@ def share_of(shares: tuple[ProducerShare, ...], country: str) -> float:
 def effective_import_reliance(inputs: ScoringInputs) -> float:
     if inputs.dependency is not None and inputs.dependency.import_reliance is not None:
         return inputs.dependency.import_reliance
-    own = max(share_of(shares, inputs.importer) for shares in inputs.material.stages.values())
-    return 1.0 - min(own, 1.0)
+    stages = inputs.material.stages
+    first = Stage.EXTRACTION if Stage.EXTRACTION in stages else Stage.PROCESSING
+    return 1.0 - min(share_of(stages[first], inputs.importer), 1.0)
 
 
 def with_share(
@@ -591,7 +592,8 @@ def raise_world_share(inputs: ScoringInputs, data: st.DataObject) -> ScoringInpu
     stage = data.draw(st.sampled_from(sorted(material.stages)), label="stage")
     raised_shares = raised_share(material.stages[stage], data)
     fallback_in_use = inputs.dependency is None or inputs.dependency.import_reliance is None
-    if fallback_in_use:
+    first = Stage.EXTRACTION if Stage.EXTRACTION in material.stages else Stage.PROCESSING
+    if fallback_in_use and stage is first:
         assume(_own_share(raised_shares, inputs.importer) == _own_share(material.stages[stage], inputs.importer))
     stages = {**material.stages, stage: raised_shares}
     return replace_inputs(inputs, material=rebuild(material, stages=stages))
@@ -600,10 +602,24 @@ def raise_world_share(inputs: ScoringInputs, data: st.DataObject) -> ScoringInpu
 ShareChange = Callable[[tuple[ProducerShare, ...], st.DataObject], tuple[ProducerShare, ...]]
 
 
+def _estimates_extraction(inputs: ScoringInputs) -> bool:
+    """Processing sourcing only, on a material with an extraction stage: the model estimates the extraction
+    sourcing from the processing suppliers, so a processing share also moves the extraction mix (the documented
+    exception to (a), pinned by test_buying_from_a_miner_moves_the_estimated_extraction_mix)."""
+    dependency = inputs.dependency
+    return (
+        dependency is not None
+        and bool(dependency.sourcing.get(Stage.PROCESSING))
+        and not dependency.sourcing.get(Stage.EXTRACTION)
+        and bool(inputs.material.stages.get(Stage.EXTRACTION))
+    )
+
+
 def _change_a_sourcing_stage(inputs: ScoringInputs, data: st.DataObject, change: ShareChange) -> ScoringInputs:
     dependency = inputs.dependency
     assume(dependency is not None and dependency.sourcing)
     assert dependency is not None
+    assume(not _estimates_extraction(inputs))
     stage = data.draw(st.sampled_from(sorted(dependency.sourcing)), label="stage")
     sourcing = {**dependency.sourcing, stage: change(dependency.sourcing[stage], data)}
     return replace_inputs(inputs, dependency=rebuild(dependency, sourcing=sourcing))
@@ -798,6 +814,63 @@ def test_domestic_production_lowers_the_fallback_import_reliance():
         for shares in (before_shares, after_shares)
     ]
     assert explicit[1].score >= explicit[0].score - EPS
+
+
+def test_buying_from_a_miner_moves_the_estimated_extraction_mix():
+    """The documented exception to (a) for processing-only sourcing (docs/scoring-model.md, "Monotonicity"): the
+    extraction sourcing is estimated from the processing suppliers, so buying processed material from a supplier
+    that mines its own ore (AU here) moves the ore mix towards it and away from the world mix (CN 60%), while the
+    same share from a supplier that mines nothing (VN, same governance) leaves the ore at world shares."""
+    material = MaterialProfile(
+        id=MATERIAL_ID,
+        name="Dysprosium",
+        stages={
+            Stage.EXTRACTION: (
+                ProducerShare(country="CN", share=0.6),
+                ProducerShare(country="MM", share=0.1),
+                ProducerShare(country="AU", share=0.3),
+            ),
+            Stage.PROCESSING: (ProducerShare(country="CN", share=0.9), ProducerShare(country="AU", share=0.1)),
+        },
+        source="fixture",
+    )
+    governance = {
+        **_GOVERNANCE,
+        "VN": CountryGovernance(country="VN", governance_risk=1.6, year=2022, source="fixture"),
+    }
+    cn_ban = PolicySignal(
+        id="cn-ban",
+        issuer="CN",
+        measure=Measure.EXPORT_BAN,
+        materials=(MATERIAL_ID,),
+        targets=(ALL_TARGETS,),
+        severity=1.0,
+        announced=date(2025, 1, 1),
+        status=SignalStatus.IN_FORCE,
+        source="fixture",
+    )
+
+    def scored(*sourcing: tuple[str, float]) -> RiskScore:
+        dependency = ImporterDependency(
+            importer="JP",
+            material=MATERIAL_ID,
+            import_reliance=1.0,
+            sourcing={Stage.PROCESSING: tuple(ProducerShare(country=c, share=v) for c, v in sourcing)},
+            source="fixture",
+        )
+        return score(ScoringInputs("JP", material, dependency, governance, (cn_ban,), date(2026, 5, 1)))
+
+    from_a_miner = scored(("CN", 0.5), ("AU", 0.5))
+    from_a_non_miner = scored(("CN", 0.5), ("VN", 0.5))
+    # the same processing concentration; CN's estimated ore share 0.5 * 0.6/0.9 + 1/6 * 0.6 = 0.433 (below its
+    # processing share 0.5, which then decides the exposure) vs 0.5 * 0.6/0.9 + (0.5 + 1/6) * 0.6 = 0.733
+    assert from_a_miner.components.policy_pressure == pytest.approx(0.5, abs=1e-6)
+    assert from_a_non_miner.components.policy_pressure == pytest.approx(
+        0.5 * 0.6 / 0.9 + (0.5 + 0.5 / 3) * 0.6, abs=1e-6
+    )
+    assert from_a_miner.score < from_a_non_miner.score
+    # more from CN itself (a refiner that mines part of its feed) never lowers the score
+    assert scored(("CN", 0.9), ("VN", 0.1)).score >= from_a_non_miner.score - EPS
 
 
 def test_a_tiny_site_raise_never_lowers_the_score_through_rounding():
