@@ -101,7 +101,7 @@ def top_foreign_source(seed: SeedData, importer: str, material: str, stage: Stag
 def test_china_imports_its_cobalt_chromium_and_nickel_feed(seed: SeedData) -> None:
     """Refining 60% of the world's cobalt is not self-sufficiency: China imports almost all of its feed."""
     for material in ("cobalt", "chromium", "nickel"):
-        assert dependency_of(seed, "CN", material).import_reliance >= 0.8, material
+        assert (dependency_of(seed, "CN", material).import_reliance or 0.0) >= 0.8, material
         assert score(seed, "CN", material).components.import_reliance >= 0.8, material
     assert top_foreign_source(seed, "CN", "cobalt", Stage.PROCESSING) == "CD"
     cobalt = dependency_of(seed, "CN", "cobalt")
@@ -111,14 +111,14 @@ def test_china_imports_its_cobalt_chromium_and_nickel_feed(seed: SeedData) -> No
 
 
 def test_india_smelts_its_own_aluminium(seed: SeedData) -> None:
-    assert dependency_of(seed, "IN", "aluminium").import_reliance < 0.3
+    assert dependency_of(seed, "IN", "aluminium").import_reliance == pytest.approx(0.13, abs=0.05)
     assert score(seed, "IN", "aluminium").components.import_reliance < 0.3
 
 
 def test_japan_imports_nearly_all_its_copper_concentrate(seed: SeedData) -> None:
     """Its refining share used to be read as own supply (import reliance 0.94 by the old fallback)."""
     japan = dependency_of(seed, "JP", "copper")
-    assert japan.import_reliance >= 0.95
+    assert (japan.import_reliance or 0.0) >= 0.95
     assert Stage.EXTRACTION in japan.trade
 
 
