@@ -1,7 +1,7 @@
 """3. Nightly rescoring of N pairs: the worker path (process_chunk over the planner's chunks) vs a write floor.
 
-Pairs are synthetic but built from the REAL seed: 118 importers (EU, exceptionally reserved in ISO 3166-1, plus
-117 ISO 3166-1 alpha-2 codes) x materials. Up to 85 materials are the real profiles; beyond that, materials are
+Pairs are built from the REAL seed: its default scored importers (the EU and every economy with its own trade data
+for at least 5 materials, 168) x materials. 85 materials is the real size; beyond that, materials are
 clones of the real profiles with distinct ids (`<id>_cNN`) and copies of their dependencies, so N grows the way a
 bigger catalogue grows it (more chunks, one dependency Query per material).
 
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 
 GOAL_RATIO = 1.3
 GOAL_MEMORY_MB = 256
-IMPORTER_COUNT = 118
 BATCH = 25
 DEFAULT_BUDGET_S = 600.0  # the 100k run is measured only if it is projected to finish within this
 
@@ -61,13 +60,11 @@ DEFAULT_BUDGET_S = 600.0  # the 100k run is measured only if it is projected to 
 # ----------------------------------------------------------------------------------------- the data
 
 
-def bench_importers(count: int = IMPORTER_COUNT) -> tuple[str, ...]:
-    """The default scored importers first (they have dependency data), then other ISO codes alphabetically."""
-    from shared.domain.countries import ISO_3166_ALPHA2
-    from shared.services.rescoring import DEFAULT_IMPORTERS
+def bench_importers() -> tuple[str, ...]:
+    """The seed's default scored importers (data/seed/dependencies.json `default_importers`): the real size."""
+    from shared.adapters.seed_files import read_default_importers
 
-    others = sorted(ISO_3166_ALPHA2 - set(DEFAULT_IMPORTERS) - {"XK"})
-    return tuple(sorted([*DEFAULT_IMPORTERS, *others][:count]))
+    return read_default_importers()
 
 
 def synthetic_seed(seed: SeedData, material_count: int) -> SeedData:
@@ -461,13 +458,13 @@ def run(
     material_counts: tuple[int, ...] | None = None,
     large_materials: int | None = None,
 ) -> BenchResult:
-    """N = materials x 118 importers: 85 and 170 materials (10k, 20k pairs), then 850 (100k) within the budget;
-    --quick: 17 and 34 (2k, 4k). `material_counts` / `large_materials` override (for testing the benchmark)."""
+    """N = materials x the 168 default importers: 85 materials (the real size, 14,280 pairs) and 170, then 595
+    (100k) within the budget; --quick: 17 and 34. `material_counts` / `large_materials` override (for testing)."""
     from shared.adapters.seed_files import read_seed
 
     material_counts = material_counts or ((17, 34) if quick else (85, 170))
     repeats = 2 if quick else 5  # the write floor on DynamoDB Local varies by ~10% from run to run
-    large_count = (large_materials or 850) if (large and (not quick or large_materials)) else 0
+    large_count = (large_materials or 595) if (large and (not quick or large_materials)) else 0
     started = time.perf_counter()
     measured: dict[int, tuple[list[RunResult], list[RunResult]]] = {}
     first_worker: dict[int, RunResult] = {}
@@ -558,8 +555,8 @@ def _report(
     sizes = sorted(measured)
     per_chunk_materials = max(1, chunk_pairs // len(importers))
     md = [
-        f"{len(importers)} importers (EU, exceptionally reserved in ISO 3166-1, and 117 ISO 3166-1 alpha-2 codes: "
-        "the default scored set first, then alphabetical) x materials: the 85 real profiles, and beyond 10k pairs "
+        f"{len(importers)} importers (the default scored set: the EU and every economy with its own trade data for "
+        "at least 5 materials) x materials: the 85 real profiles (the real size), and beyond that "
         "clones of them with distinct ids (`<id>_cNN`) and copies of their dependencies (signals that name a "
         "material by id do not cover its clones; group-wide signals do). So N grows like a bigger catalogue: "
         "more chunks, one dependency Query per material.",

@@ -23,3 +23,9 @@ def read_seed(seed_dir: Path = SEED_DIR) -> SeedData:
         governance=[CountryGovernance.parse(i) for i in _items(seed_dir / "governance.json")],
         signals=[PolicySignal.parse(i) for i in _items(seed_dir / "signals.json")],
     )
+
+
+def read_default_importers(seed_dir: Path = SEED_DIR) -> tuple[str, ...]:
+    """The importers the seed's trade data cover well enough to score by default (dependencies.json)."""
+    document = json.loads((seed_dir / "dependencies.json").read_text(encoding="utf-8"))
+    return tuple(str(code) for code in document["default_importers"])
