@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import time
 import urllib.error
@@ -22,7 +23,13 @@ from local import invoke as local_invoke
 from local import run as local_run
 from local.api_server import MAX_REQUEST_BODY_BYTES, RouteMatch, RouteMiss, Router, serve_in_thread
 from local.auth import DEFAULT_DEV_TOKENS_PATH, DevTokensError, bearer_token, load_dev_tokens
-from local.dynamodb_local import PortInUseError
+from local.dynamodb_local import (
+    LOOPBACK_LAUNCHER_CLASS,
+    DynamoDBLocal,
+    DynamoDBLocalError,
+    PortInUseError,
+    build_loopback_launcher,
+)
 from local.template import (
     ApiRoute,
     CloudFormationLoader,
@@ -603,3 +610,58 @@ def test_run_examples_use_the_dev_reader_token_and_show_a_401() -> None:
     assert sum("Bearer dev-reader" in c for c in commands) >= 4
     assert any("Authorization" not in c and "401" in c for c in commands)
     assert any("/v1/scores/JP/dysprosium" in c for c in commands)
+
+
+# ----------------------------------------------------------------------------------------- DynamoDB Local's bind
+
+
+def _fake_jar_dir(tmp_path: Path) -> Path:
+    jar_dir = tmp_path / "dynamodb_local_2099-01-01"
+    (jar_dir / "DynamoDBLocal_lib").mkdir(parents=True)
+    (jar_dir / "DynamoDBLocal.jar").write_bytes(b"")
+    return jar_dir
+
+
+def _fake_java(tmp_path: Path, stderr: str, code: int) -> str:
+    """A 'java' that prints what a JRE without jdk.compiler prints (or anything else) and exits with `code`."""
+    script = tmp_path / "java"
+    script.write_text(f"#!/bin/sh\necho '{stderr}' >&2\nexit {code}\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_dynamodb_local_runs_through_the_loopback_launcher_bound_to_127_0_0_1(tmp_path: Path) -> None:
+    jar_dir = _fake_jar_dir(tmp_path)
+    command = DynamoDBLocal(8123).command(jar_dir, tmp_path / "launcher")
+    assert "-jar" not in command
+    assert "-Ddynamodb.local.host=127.0.0.1" in command
+    assert command[command.index("-cp") + 1] == f"{tmp_path / 'launcher'}{os.pathsep}{jar_dir / 'DynamoDBLocal.jar'}"
+    assert command[command.index("-cp") + 2] == LOOPBACK_LAUNCHER_CLASS
+    assert command[-2:] == ["-port", "8123"]
+
+
+def test_a_jre_without_a_compiler_is_named_as_the_reason(tmp_path: Path) -> None:
+    java = _fake_java(tmp_path, "java.lang.module.FindException: Module jdk.compiler not found", 1)
+    with pytest.raises(DynamoDBLocalError, match=r"no Java compiler .*JRE, not a JDK"):
+        build_loopback_launcher(java, _fake_jar_dir(tmp_path), tmp_path / "install")
+    assert not list((tmp_path / "install").glob("*launcher*"))  # nothing half-built is left to be reused
+
+
+def test_without_the_launcher_the_exposure_is_reported_or_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    java = _fake_java(tmp_path, "java.lang.module.FindException: Module jdk.compiler not found", 1)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert shutil.which("java") == java
+    jar_dir = _fake_jar_dir(tmp_path)
+
+    fallback = DynamoDBLocal(8123, install_dir=tmp_path / "install")
+    assert fallback._launcher(jar_dir) is None
+    assert fallback.exposure_warning is not None and "jdk.compiler" in fallback.exposure_warning
+    err = capsys.readouterr().err
+    assert "warning: DynamoDB Local will listen on port 8123 of EVERY network interface" in err
+    assert "Install a JDK" in err
+
+    strict = DynamoDBLocal(8123, install_dir=tmp_path / "install", loopback_only=True)
+    with pytest.raises(DynamoDBLocalError, match=r"cannot bind DynamoDB Local to 127\.0\.0\.1 only"):
+        strict._launcher(jar_dir)
