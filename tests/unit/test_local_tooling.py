@@ -470,6 +470,91 @@ def test_body_over_6_mb_is_413(api: str) -> None:
     assert error_of(payload)["error"] == "payload_too_large"
 
 
+def raw_request(base_url: str, head: str, body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (http.client and urllib refuse to send malformed framing) and read the whole answer."""
+    port = int(base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode("latin-1") + b"\r\n" + body)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            data = sock.recv(65536)
+            assert data, f"connection closed before a response: {received!r}"
+            received += data
+        header_block, _, rest = received.partition(b"\r\n\r\n")
+        status_line, *header_lines = header_block.decode("latin-1").split("\r\n")
+        headers = {n.strip().lower(): v.strip() for n, v in (line.split(":", 1) for line in header_lines)}
+        length = int(headers["content-length"])
+        while len(rest) < length:
+            data = sock.recv(65536)
+            assert data, "connection closed inside the response body"
+            rest += data
+    return int(status_line.split()[1]), headers, rest[:length]
+
+
+POST_THINGS = "POST /v1/things HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer dev-admin\n"
+CHUNKED = "Transfer-Encoding: chunked\n"
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "message"),
+    [
+        (POST_THINGS + "Content-Length: 6\n" + CHUNKED, b"1\r\nx\r\n0\r\n\r\n", "both Content-Length and Transfer"),
+        (POST_THINGS + CHUNKED + "Content-Length: 6\n", b"1\r\nx\r\n0\r\n\r\n", "both Content-Length and Transfer"),
+        (POST_THINGS + "Content-Length: 2\nContent-Length: 2\n", b"{}", "more than one Content-Length"),
+        (POST_THINGS + "Content-Length: 2\nContent-Length: 7\n", b"{}", "more than one Content-Length"),
+        (POST_THINGS + "Content-Length: +2\n", b"{}", "bad Content-Length"),
+        (POST_THINGS + "Content-Length: -1\n", b"", "bad Content-Length"),
+        (POST_THINGS + "Content-Length: 2, 2\n", b"{}", "bad Content-Length"),
+        (POST_THINGS + "Transfer-Encoding: chunked, chunked\n", b"0\r\n\r\n", "chunked more than once"),
+        (POST_THINGS + "Transfer-Encoding: chunked\nTransfer-Encoding: chunked\n", b"0\r\n\r\n", "more than once"),
+        (POST_THINGS + "Transfer-Encoding: chunked, identity\n", b"0\r\n\r\n", "must end with chunked"),
+        (POST_THINGS + CHUNKED, b"-5\r\nhello\r\n0\r\n\r\n", "bad chunk size '-5'"),
+        (POST_THINGS + CHUNKED, b"-0\r\n\r\n", "bad chunk size '-0'"),
+        (POST_THINGS + CHUNKED, b"+2\r\n{}\r\n0\r\n\r\n", "bad chunk size '+2'"),
+        (POST_THINGS + CHUNKED, b"0x2\r\n{}\r\n0\r\n\r\n", "bad chunk size '0x2'"),
+        (POST_THINGS + CHUNKED, b"1_0\r\n{}\r\n0\r\n\r\n", "bad chunk size '1_0'"),
+        (POST_THINGS + CHUNKED, b"zz\r\n{}\r\n0\r\n\r\n", "bad chunk size 'zz'"),
+        (POST_THINGS + CHUNKED, b"\r\n{}\r\n0\r\n\r\n", "bad chunk size ''"),
+        (POST_THINGS + CHUNKED, b"2\r\n{}xx\r\n0\r\n\r\n", "does not match its size"),
+        (
+            "GET /v1/things HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer dev-reader\n"
+            "Authorization: Bearer dev-admin\n",
+            b"",
+            "more than one Authorization header",
+        ),
+        (
+            "GET /v1/open HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer a\nAuthorization: Bearer b\n",
+            b"",
+            "more than one Authorization header",
+        ),
+    ],
+)  # fmt: skip
+def test_ambiguous_request_framing_and_two_authorization_headers_are_400(
+    api: str, head: str, body: bytes, message: str
+) -> None:
+    status, headers, payload = raw_request(api, head, body)
+    assert status == 400, payload
+    assert headers["content-type"] == "application/json"
+    assert headers["connection"] == "close"
+    error = error_of(payload)
+    assert error["error"] == "bad_request"
+    assert message in error["message"]
+
+
+def test_an_unknown_transfer_coding_is_501(api: str) -> None:
+    status, headers, payload = raw_request(api, POST_THINGS + "Transfer-Encoding: gzip, chunked\n", b"0\r\n\r\n")
+    assert status == 501
+    assert headers["connection"] == "close"
+    assert error_of(payload)["error"] == "not_implemented"
+
+
+def test_a_well_formed_chunked_body_reaches_the_handler(api: str) -> None:
+    chunks = b'6;ext=1\r\n{"a": \r\nA\r\n"chunked"}\r\n0\r\n\r\n'
+    status, _, payload = raw_request(api, POST_THINGS + CHUNKED, chunks)
+    assert status == 200, payload
+    assert json.loads(payload)["event"]["body"] == '{"a": "chunked"}'
+
+
 def test_raising_handler_is_502_with_the_traceback_on_stderr_only(api: str, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, payload = http("GET", f"{api}/v1/boom", "dev-reader")
 
