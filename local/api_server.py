@@ -2,8 +2,9 @@
 
 Routes come from template.yaml. For each request the server does what API Gateway does: match the resource
 (path parameters included), run the authorizer (development tokens from local/dev-tokens.json instead of
-Cognito), build the proxy event (payload format 1.0), call the function's handler in-process and map its
-result back to HTTP. Gateway errors (400, 401, 403, 404, 405, 413, 501, 502) use the API's JSON error shape
+Cognito), build the proxy event (payload format 1.0), call the function's handler in one of the function's worker
+processes (local.function_workers: one per concurrent invocation, like Lambda's execution environments) and map
+its result back to HTTP. Gateway errors (400, 401, 403, 404, 405, 413, 501, 502) use the API's JSON error shape
 {"error": ..., "message": ..., "details": []}; requests whose framing is ambiguous (Content-Length with
 Transfer-Encoding, either one twice or malformed, bad chunk sizes) or that carry two Authorization headers are a
 400 before any handler runs, as API Gateway answers them.
@@ -31,7 +32,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local.auth import DEFAULT_DEV_TOKENS_PATH, DevToken, bearer_token, load_dev_tokens
 from local.dynamodb_local import PortInUseError, ensure_port_free
-from local.lambda_runtime import apply_environment, invoke_function, restore_environment, stack_environment
+from local.function_workers import FunctionError, FunctionWorkers
+from local.lambda_runtime import apply_environment, restore_environment, stack_environment
 from local.template import (
     DEFAULT_TEMPLATE_PATH,
     LOCAL_ACCOUNT_ID,
@@ -606,6 +608,7 @@ class LocalApiServer(ThreadingHTTPServer):
         environment: Mapping[str, str],
         stage: str = DEFAULT_STAGE,
         quiet: bool = False,
+        workers: FunctionWorkers | None = None,
     ):
         self.router = Router(routes)
         self.tokens = dict(tokens)
@@ -616,6 +619,9 @@ class LocalApiServer(ThreadingHTTPServer):
         self._previous_env: dict[str, str | None] | None = None
         super().__init__(address, LocalApiRequestHandler)
         self._previous_env = apply_environment(self.environment)
+        #: the functions' worker processes (local.function_workers); closed with the server unless given
+        self.workers = workers if workers is not None else FunctionWorkers(self.environment)
+        self._owns_workers = workers is None
 
     @property
     def port(self) -> int:
@@ -626,17 +632,21 @@ class LocalApiServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.port}"
 
     def invoke(self, route: ApiRoute, event: dict[str, Any], request_id: str) -> HttpResponse:
-        """Call the route's handler in-process; a raising or malformed handler is a 502 (traceback to stderr)."""
+        """Call the route's handler in one of its worker processes; a raising or malformed handler is a 502
+        (traceback to stderr)."""
         spec = self.specs.get(route.function_logical_id) or FunctionSpec(
             route.function_logical_id, route.handler, SAM_DEFAULT_MEMORY_MB, SAM_DEFAULT_TIMEOUT_S
         )
         started = time.monotonic()
         try:
-            result = invoke_function(spec, event, request_id=request_id)
+            result = self.workers.invoke(spec, event, request_id=request_id)
             response = proxy_response(result, request_id)
-        except Exception:
+        except Exception as exc:
             print(f"[local-api] {route.function_logical_id} ({route.handler}) failed:", file=sys.stderr)
-            traceback.print_exc(file=sys.stderr)
+            if isinstance(exc, FunctionError):
+                print(exc.stack_trace.rstrip(), file=sys.stderr)
+            else:
+                traceback.print_exc(file=sys.stderr)
             return error_response(
                 HTTPStatus.BAD_GATEWAY, "internal_error", "internal server error",
                 error_type="InternalServerErrorException", request_id=request_id,
@@ -652,6 +662,8 @@ class LocalApiServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
+        if self._owns_workers:
+            self.workers.close()
         if self._previous_env is not None:
             restore_environment(self._previous_env)
             self._previous_env = None
@@ -671,6 +683,7 @@ def make_server(
     stage: str = DEFAULT_STAGE,
     quiet: bool = False,
     environment: Mapping[str, str] | None = None,
+    workers: FunctionWorkers | None = None,
 ) -> LocalApiServer:
     """A bound (not yet serving) local API on host:port (port 0: any free port).
 
@@ -678,6 +691,8 @@ def make_server(
     functions' environment (TABLE_NAME, DYNAMODB_ENDPOINT_URL, region, fake credentials, POWERTOOLS_*) in
     os.environ; server_close() restores the previous values. `environment` replaces the computed one (the whole
     local stack passes its own: every function's variables plus the messaging endpoints, see local.stack).
+    Handlers run in worker processes per function (local.function_workers): `workers` shares the stack's; without
+    it the server starts its own and stops them in server_close().
     """
     tmpl = template if template is not None else load_template(template_path)
     chosen = list(routes) if routes is not None else api_routes(tmpl)
@@ -699,6 +714,7 @@ def make_server(
             environment=environment,
             stage=stage,
             quiet=quiet,
+            workers=workers,
         )
     except OSError as exc:
         if port and exc.errno in (48, 98):  # EADDRINUSE (macOS, Linux)
