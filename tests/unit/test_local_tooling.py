@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -132,6 +133,20 @@ def _stub_template() -> dict[str, Any]:
                     "Handler": f"{STUB}.malformed",
                     "Events": {"Malformed": api_event("/v1/malformed", "GET", {"Authorizer": "NONE"})},
                 },
+            },
+            **{
+                name: {
+                    "Type": "AWS::Serverless::Function",
+                    "Properties": {
+                        "Handler": f"{STUB}.{handler}",
+                        "Events": {name: api_event(path, "GET", {"Authorizer": "NONE"})},
+                    },
+                }
+                for name, handler, path in (
+                    ("SlowFunction", "wait_for_file", "/v1/slow"),
+                    ("WhoFunction", "whoami", "/v1/who"),
+                    ("CrashFunction", "crash", "/v1/crash"),
+                )
             },
         },
     }
@@ -578,6 +593,55 @@ def test_base64_encoded_response_is_decoded(api: str) -> None:
     assert status == 201
     assert payload == b"\x00\x01binary\xff"
     assert headers["content-type"] == ["application/octet-stream"]
+
+
+def test_other_functions_answer_while_one_invocation_runs(api: str, tmp_path: Path) -> None:
+    """Each function has its own worker processes: a long invocation (a rescoring storm) blocks nobody else.
+    With one lock for every handler, the second request would wait for the first, which waits for the test."""
+    release = tmp_path / "release"
+    slow: dict[str, Any] = {}
+
+    def call_slow() -> None:
+        slow["response"] = http("GET", f"{api}/v1/slow?path={release}")
+
+    caller = threading.Thread(target=call_slow)
+    caller.start()
+    try:
+        status, _, payload = http("GET", f"{api}/v1/who")  # the slow handler is still waiting meanwhile
+        assert status == 200, payload
+        status, _, payload = http("GET", f"{api}/v1/things/x", "dev-reader")
+        assert status == 200, payload
+        assert "response" not in slow
+    finally:
+        release.touch()
+        caller.join(timeout=30)
+    status, _, payload = slow["response"]
+    assert status == 200 and json.loads(payload)["waited_for"] == str(release)
+
+
+def test_handlers_run_in_warm_worker_processes_per_function_not_in_the_server() -> None:
+    with serve_in_thread(0, LOCAL_TABLE, FAKE_ENDPOINT, template=_stub_template(), quiet=True) as running:
+        first = json.loads(http("GET", f"{running.base_url}/v1/who")[2])
+        second = json.loads(http("GET", f"{running.base_url}/v1/who")[2])
+        assert first["pid"] != os.getpid()
+        assert (second["pid"], second["calls"]) == (first["pid"], first["calls"] + 1)  # warm: imported once
+        pids = running.server.workers.pids()
+        assert pids["WhoFunction"] == [first["pid"]]
+        workers = [pid for group in pids.values() for pid in group]
+    for pid in workers:  # stopping the server stops its workers
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_crashed_worker_is_a_502_and_the_function_recovers(api: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, payload = http("GET", f"{api}/v1/crash")
+    assert status == 502
+    assert error_of(payload)["error"] == "internal_error"
+    assert "CrashFunction's worker process" in capsys.readouterr().err
+    status, _, payload = http("GET", f"{api}/v1/who")
+    assert status == 200, payload
+    status, _, _ = http("GET", f"{api}/v1/crash")  # a new worker, which crashes again: still a clean 502
+    assert status == 502
 
 
 def test_server_clears_the_settings_cache_and_restores_the_environment_when_stopped() -> None:
