@@ -1,17 +1,22 @@
 """`make load`: a bounded load test of the local API (loopback only; stops by itself).
 
-    python -m bench.load --clients 8 --seconds 15 [--requests N] [--output docs/performance.md]
+    python -m bench.load --clients 8 --seconds 15 [--requests N] [--storm-timeout 300] [--output docs/performance.md]
 
-Starts DynamoDB Local, loads the seed data, computes the default scores, serves the local API
-(local.api_server.serve_in_thread, routes and auth from template.yaml) on a free port, then runs N client threads
-(keep-alive HTTP/1.1, `Authorization: Bearer dev-reader`) over the read routes for a bounded time (and optionally a
-bounded number of requests). Reports requests, errors (must be 0: any non-2xx, bad JSON or transport error),
-p50/p95/p99 per route, and writes the "Load test" section of docs/performance.md (other sections kept).
+Starts DynamoDB Local and the whole local stack as `make run` does (local.stack.LocalStack: seed data, the default
+scores, the pollers, the API with routes and auth from template.yaml, every function in its own worker processes)
+on free ports, then runs N client threads (keep-alive HTTP/1.1, `Authorization: Bearer dev-reader`) over the read
+routes in two phases:
 
-The /v1/health route (no DynamoDB call, no auth) is in the mix as the floor: the cost of the HTTP server, the
-gateway emulation and a handler invocation; every route's p50 is also shown as a ratio to it. The local API calls
-the handlers in-process one at a time (local.lambda_runtime.INVOCATION_LOCK, as one Lambda execution environment
-does), so this measures one "instance" under concurrent clients, not Lambda's scaling.
+1. steady: for a bounded time (and optionally a bounded number of requests);
+2. rescoring storm: the same clients again while an admin PUTs one signal on every material with targets ALL, which
+   the table stream hands to StreamRescoreFunction: every scored pair is rescored and written (with its history
+   point) while the clients read. The storm lasts from the PUT until the stream poller has processed the record
+   (bounded by --storm-timeout); the requests started in that window are its numbers.
+
+Reports requests, errors (must be 0: any non-2xx, bad JSON or transport error), p50/p95/p99 per route, and writes
+the "Load test" section of docs/performance.md (other sections kept). The /v1/health route (no DynamoDB call, no
+auth) is in the mix as the floor: the cost of the HTTP server, the gateway emulation and a handler invocation;
+every route's p50 is also shown as a ratio to it.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 import random
 import threading
 import time
+import uuid
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -38,9 +44,9 @@ from bench.common import (
     fmt_int,
     machine_facts,
     quiet_stdout,
-    score_default_pairs,
 )
 from bench.report import section_text, write_sections
+from local.function_workers import default_concurrency
 
 TOKEN = "dev-reader"  # a fake development token of the local stack (local/dev-tokens.json)
 RANKING_PAGES = 3
@@ -53,8 +59,15 @@ class Recorder:
     lock: threading.Lock = field(default_factory=threading.Lock)
     total: int = 0
 
-    def add(self, route: str, seconds: float, error: str | None) -> int:
+    #: (start, end) in time.perf_counter(): only requests started inside it count (end None: still open)
+    window: tuple[float, float | None] | None = None
+
+    def add(self, route: str, seconds: float, error: str | None, started: float | None = None) -> int:
         with self.lock:
+            if self.window is not None and started is not None:
+                low, high = self.window
+                if started < low or (high is not None and started > high):
+                    return self.total
             self.total += 1
             self.latencies[route].append(seconds)
             if error is not None:
@@ -72,8 +85,8 @@ class Client:
         self.data = data
         self.conn: http.client.HTTPConnection | None = None
 
-    def request(self, route: str, method: str, path: str, body: Any = None) -> Any:
-        headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+    def request(self, route: str, method: str, path: str, body: Any = None, *, token: str = TOKEN) -> Any:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         payload = None
         if body is not None:
             payload = json.dumps(body).encode()
@@ -96,7 +109,7 @@ class Client:
             if self.conn is not None:
                 self.conn.close()
             self.conn = None
-        self.recorder.add(route, time.perf_counter() - started, error)
+        self.recorder.add(route, time.perf_counter() - started, error, started)
         return parsed
 
     def one_round(self) -> None:
@@ -170,48 +183,112 @@ def _nagle_probe(port: int, rounds: int = 30) -> dict[str, dict[str, float]]:
     return results
 
 
-def run_load(clients: int, seconds: float, max_requests: int, nagle_probe: bool = True) -> tuple[BenchResult, int]:
-    from local.api_server import serve_in_thread
+def _run_clients(
+    port: int, recorder: Recorder, data: dict[str, Any], clients: int, seed: int, stop: threading.Event,
+    deadline: float, max_requests: int = 0,
+) -> list[threading.Thread]:  # fmt: skip
+    """Start `clients` threads doing rounds of the mix until `stop` is set or the deadline passes."""
+
+    def client_loop(index: int) -> None:
+        client = Client(port, recorder, random.Random(seed + index), data)
+        try:
+            while not stop.is_set() and time.perf_counter() < deadline:
+                client.one_round()
+                if max_requests and recorder.total >= max_requests:
+                    stop.set()
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=client_loop, args=(i,), name=f"load-{seed}-{i}") for i in range(clients)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+@dataclass
+class Storm:
+    """The rescoring storm: one signal on every material, targets ALL, PUT while the clients read."""
+
+    recorder: Recorder
+    materials: int
+    seconds: float  # PUT -> the stream poller has processed the record
+    finished: bool
+    alerts: int  # ScoreChanged events that reached the alerts queue meanwhile
+    put_status: str
+
+
+def _storm(stack: Any, data: dict[str, Any], clients: int, timeout_s: float) -> Storm:
+    recorder = Recorder()
+    poller = stack.stream_pollers[0]
+    alerts_before = len(stack.alerts.received) if stack.alerts is not None else 0
+    stop = threading.Event()
+    threads = _run_clients(stack.api.port, recorder, data, clients, 2000, stop, time.perf_counter() + timeout_s + 60)
+    time.sleep(1.0)  # the clients are running before the storm starts
+    admin = Client(stack.api.port, Recorder(), random.Random(0), data)
+    signal = {
+        "issuer": "CN", "measure": "export_ban", "materials": data["materials"], "targets": ["ALL"], "severity": 1,
+        "announced": "2026-11-28", "status": "in_force", "source": "https://example.org/load-test-rescoring-storm",
+        "title": "load test: every material, every importer",
+    }  # fmt: skip
+    processed_before = poller.delivered + len(poller.discarded)
+    put_at = time.perf_counter()
+    recorder.window = (put_at, None)
+    answer = admin.request("PUT signal", "PUT", "/v1/signals/LOAD-STORM", signal, token="dev-admin")
+    admin.close()
+    put_status = "ok" if answer is not None else "failed: " + "; ".join(admin.recorder.errors.get("PUT signal", []))
+    finished = False
+    while time.perf_counter() - put_at < timeout_s:
+        if poller.delivered + len(poller.discarded) > processed_before:
+            finished = True
+            break
+        time.sleep(0.05)
+    storm_end = time.perf_counter()
+    recorder.window = (put_at, storm_end)
+    stop.set()
+    for t in threads:
+        t.join(timeout=120)
+    alerts = (len(stack.alerts.received) if stack.alerts is not None else 0) - alerts_before
+    return Storm(recorder, len(data["materials"]), storm_end - put_at, finished, alerts, put_status)
+
+
+def run_load(
+    clients: int, seconds: float, max_requests: int, nagle_probe: bool = True, storm_timeout_s: float = 300.0
+) -> tuple[BenchResult, int]:
+    from local.stack import LocalStack
     from shared.services.rescoring import DEFAULT_IMPORTERS
 
     started = time.perf_counter()
-    with LocalDynamo() as ddb:
-        table = ddb.seeded_table("load")
-        repo = ddb.repository(table)
-        score_default_pairs(repo)
-        data = {"importers": list(DEFAULT_IMPORTERS), "materials": sorted(m.id for m in repo.list_materials())}
-        recorder = Recorder()
-        warm = Recorder()
-        with quiet_stdout(), serve_in_thread(0, table, ddb.endpoint_url, quiet=True) as api:
-            # warm-up (not counted): every route once, so handler imports are not in the numbers
-            warmer = Client(api.port, warm, random.Random(0), data)
-            for _ in range(40):
-                warmer.one_round()
-            warmer.close()
+    alerts: list[str] = []
+    with LocalDynamo() as ddb, quiet_stdout():
+        stack = LocalStack(
+            dynamodb_endpoint=ddb.endpoint_url, table_name=f"load-{uuid.uuid4().hex[:8]}",
+            stack_name=f"load-{uuid.uuid4().hex[:6]}", quiet=True, echo=alerts.append,
+        )  # fmt: skip
+        with stack.start():
+            repo = ddb.repository(stack.table_name)
+            data = {"importers": list(DEFAULT_IMPORTERS), "materials": sorted(m.id for m in repo.list_materials())}
+            pairs = stack.seed_result["rescored"].pairs_scored if stack.seed_result else 0
+            recorder = Recorder()
+            warm = Recorder()
+            port = stack.api.port
+            # warm-up (not counted): every route, from all clients at once, so that each function's worker
+            # processes (one per concurrent invocation, up to its concurrency) have imported their handler
+            warm_until = time.perf_counter() + 120
+            for t in _run_clients(port, warm, data, clients, 0, threading.Event(), warm_until, 40 * clients):
+                t.join(timeout=180)
 
-            def client_loop(index: int) -> None:
-                client = Client(api.port, recorder, random.Random(1000 + index), data)
-                try:
-                    while not stop.is_set() and time.perf_counter() < deadline:
-                        client.one_round()
-                        if max_requests and recorder.total >= max_requests:
-                            stop.set()
-                finally:
-                    client.close()
-
-            probe = _nagle_probe(api.port) if nagle_probe else None
+            probe = _nagle_probe(port) if nagle_probe else None
             stop = threading.Event()
-            deadline = time.perf_counter() + seconds
-
-            threads = [threading.Thread(target=client_loop, args=(i,), name=f"load-{i}") for i in range(clients)]
             t0 = time.perf_counter()
-            for t in threads:
-                t.start()
+            threads = _run_clients(port, recorder, data, clients, 1000, stop, t0 + seconds, max_requests)
             for t in threads:
                 t.join(timeout=seconds + 120)
             stop.set()
             elapsed = time.perf_counter() - t0
-    return _report(recorder, warm, clients, seconds, max_requests, elapsed, time.perf_counter() - started, probe)
+            storm = _storm(stack, data, clients, storm_timeout_s)
+    return _report(
+        recorder, warm, clients, seconds, max_requests, elapsed, time.perf_counter() - started, probe, storm, pairs
+    )
 
 
 def _report(
@@ -223,27 +300,24 @@ def _report(
     elapsed: float,
     total_seconds: float,
     probe: dict[str, dict[str, float]] | None,
+    storm: Storm,
+    pairs: int,
 ) -> tuple[BenchResult, int]:
     errors = sum(len(e) for e in recorder.errors.values())
     warm_errors = sum(len(e) for e in warm.errors.values())
-    floor = Stats.of(recorder.latencies["health (floor)"]) if recorder.latencies.get("health (floor)") else None
-    rows = []
-    for route in sorted(recorder.latencies):
-        st = Stats.of(recorder.latencies[route])
-        vs_floor = f"{st.median / floor.median:.1f}" if floor else "-"
-        rows.append(
-            f"| {route} | {fmt_int(st.n)} | {len(recorder.errors.get(route, []))} | {st.median * 1e3:.1f} "
-            f"| {st.p95 * 1e3:.1f} | {st.p99 * 1e3:.1f} | {st.maximum * 1e3:.1f} | {vs_floor} |"
-        )
+    storm_errors = sum(len(e) for e in storm.recorder.errors.values())
+    rows = _route_rows(recorder)
     everything = Stats.of([x for v in recorder.latencies.values() for x in v])
     bound = f"{seconds:g} s" + (f" or {fmt_int(max_requests)} requests" if max_requests else "")
+    concurrency = default_concurrency()
     md = [
-        f"`bench.load`: DynamoDB Local + seed + the {fmt_int(21 * 85)} default scores + the local API "
-        f"(`local.api_server.serve_in_thread`, loopback), {clients} client threads with keep-alive connections "
-        f"and `Authorization: Bearer {TOKEN}`, bounded by {bound}. Mix per round: health (the floor), one score, an "
-        f"importer or material ranking following `next_cursor` for up to {RANKING_PAGES} pages of 10, the "
-        "catalogue, one material, the signal feed, and a 20-pair batch. The local API runs one handler invocation "
-        "at a time (like one Lambda execution environment), so this is one instance under concurrent clients.",
+        f"`bench.load`: DynamoDB Local + the whole local stack as `make run` starts it (`local.stack.LocalStack`: "
+        f"seed, the {fmt_int(pairs)} default scores, pollers, the API on loopback), {clients} client threads with "
+        f"keep-alive connections and `Authorization: Bearer {TOKEN}`, bounded by {bound}. Mix per round: health "
+        f"(the floor), one score, an importer or material ranking following `next_cursor` for up to {RANKING_PAGES} "
+        "pages of 10, the catalogue, one material, the signal feed, and a 20-pair batch. Each function runs in its "
+        f"own worker processes (up to {concurrency} per function, `local.function_workers`), as Lambda runs each "
+        "function in its own execution environments.",
         "",
         f"**{fmt_int(recorder.total)} requests in {elapsed:.1f} s ({recorder.total / elapsed:.0f}/s), "
         f"{errors} errors** (warm-up: {fmt_int(warm.total)} requests, {warm_errors} errors). All requests: p50 "
@@ -252,6 +326,35 @@ def _report(
         "| route | requests | errors | p50 ms | p95 ms | p99 ms | max ms | p50 / health p50 |",
         "|---|---|---|---|---|---|---|---|",
         *rows,
+    ]
+    storm_all = [x for v in storm.recorder.latencies.values() for x in v]
+    storm_stats = Stats.of(storm_all) if storm_all else None
+    storm_line = (
+        f"p50 {storm_stats.median * 1e3:.1f} ms, p95 {storm_stats.p95 * 1e3:.1f} ms, "
+        f"p99 {storm_stats.p99 * 1e3:.1f} ms, max {storm_stats.maximum * 1e3:.1f} ms"
+        if storm_stats
+        else "no requests"
+    )
+    md += [
+        "",
+        "### Rescoring storm",
+        "",
+        f"The same {clients} clients again; after 1 s an admin PUTs one signal on all {storm.materials} materials "
+        "with targets `ALL` (PUT /v1/signals/LOAD-STORM). The table stream hands it to StreamRescoreFunction, which "
+        "rescores and writes every scored pair with its history point. The storm is the time from the PUT until "
+        "the stream poller has processed the record; the requests started in it are counted here.",
+        "",
+        f"**Storm: {storm.seconds:.1f} s"
+        + ("" if storm.finished else " (NOT finished: stopped at the timeout)")
+        + f", {fmt_int(storm.alerts)} ScoreChanged alerts, PUT {storm.put_status}. "
+        f"{fmt_int(storm.recorder.total)} requests during it, {storm_errors} errors; {storm_line}.**",
+        "",
+        "| route (during the storm) | requests | errors | p50 ms | p95 ms | p99 ms | max ms | p50 / health p50 |",
+        "|---|---|---|---|---|---|---|---|",
+        *_route_rows(storm.recorder),
+        "",
+        "Before the functions had their own worker processes (one lock for every handler in one process), the same "
+        "storm froze the local API for ~68 s: p95 7.2 s and two client timeouts.",
     ]
     if probe:
         a, b = probe["as is"], probe["TCP_NODELAY"]
@@ -268,8 +371,9 @@ def _report(
                 else "No Nagle / delayed-ACK stall."
             ),
         ]
-    if errors:
+    if errors or storm_errors:
         samples = [f"- {route}: {msgs[0]}" for route, msgs in sorted(recorder.errors.items())]
+        samples += [f"- storm, {route}: {msgs[0]}" for route, msgs in sorted(storm.recorder.errors.items())]
         md += ["", "First error per route:", "", *samples]
     summary = [
         *(
@@ -283,16 +387,41 @@ def _report(
         f"load: {fmt_int(recorder.total)} requests in {elapsed:.1f} s ({recorder.total / elapsed:.0f}/s) from "
         f"{clients} clients, {errors} errors; p50 {everything.median * 1e3:.1f} ms, p99 {everything.p99 * 1e3:.1f} ms",
         *[f"  {row}" for row in rows],
+        f"storm: {storm.seconds:.1f} s ({'finished' if storm.finished else 'NOT finished'}), "
+        f"{fmt_int(storm.alerts)} alerts; {fmt_int(storm.recorder.total)} requests, {storm_errors} errors, "
+        f"{storm_line}",
     ]
     result = BenchResult(
         name="load",
         title="Load test (local API, concurrent clients)",
         markdown="\n".join(md),
         summary=summary,
-        goals=[Goal("load test errors", "0", f"{errors} of {fmt_int(recorder.total)} requests", errors == 0)],
+        goals=[
+            Goal("load test errors", "0", f"{errors} of {fmt_int(recorder.total)} requests", errors == 0),
+            Goal(
+                "errors during the rescoring storm",
+                "0",
+                f"{storm_errors} of {fmt_int(storm.recorder.total)} requests"
+                + ("" if storm.finished else " (storm not finished)"),
+                storm_errors == 0 and storm.finished,
+            ),
+        ],
         seconds=total_seconds,
     )
-    return result, errors
+    return result, errors + storm_errors + (0 if storm.finished else 1)
+
+
+def _route_rows(recorder: Recorder) -> list[str]:
+    floor = Stats.of(recorder.latencies["health (floor)"]) if recorder.latencies.get("health (floor)") else None
+    rows = []
+    for route in sorted(recorder.latencies):
+        st = Stats.of(recorder.latencies[route])
+        vs_floor = f"{st.median / floor.median:.1f}" if floor else "-"
+        rows.append(
+            f"| {route} | {fmt_int(st.n)} | {len(recorder.errors.get(route, []))} | {st.median * 1e3:.1f} "
+            f"| {st.p95 * 1e3:.1f} | {st.p99 * 1e3:.1f} | {st.maximum * 1e3:.1f} | {vs_floor} |"
+        )
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,6 +432,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=PERFORMANCE_MD, help="markdown file whose section to update")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--no-probe", action="store_true", help="skip the one-client TCP_NODELAY probe")
+    parser.add_argument(
+        "--storm-timeout", type=float, default=300.0, help="longest wait for the rescoring storm (default 300 s)"
+    )
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.seconds > 600:
         parser.error("--clients must be >= 1 and --seconds in (0, 600]")
@@ -313,7 +445,9 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine_facts()
     print(f"load: {command}", flush=True)
     warnings.filterwarnings("ignore", message="No application metrics to publish")  # /v1/health adds none
-    result, errors = run_load(args.clients, args.seconds, args.requests, nagle_probe=not args.no_probe)
+    result, errors = run_load(
+        args.clients, args.seconds, args.requests, nagle_probe=not args.no_probe, storm_timeout_s=args.storm_timeout
+    )
     for line in result.summary:
         print(line, flush=True)
     if not args.no_write:

@@ -2,9 +2,12 @@
 
 Routes come from template.yaml. For each request the server does what API Gateway does: match the resource
 (path parameters included), run the authorizer (development tokens from local/dev-tokens.json instead of
-Cognito), build the proxy event (payload format 1.0), call the function's handler in-process and map its
-result back to HTTP. Gateway errors (401, 403, 404, 405, 413, 502) use the API's JSON error shape
-{"error": ..., "message": ..., "details": []}.
+Cognito), build the proxy event (payload format 1.0), call the function's handler in one of the function's worker
+processes (local.function_workers: one per concurrent invocation, like Lambda's execution environments) and map
+its result back to HTTP. Gateway errors (400, 401, 403, 404, 405, 413, 501, 502) use the API's JSON error shape
+{"error": ..., "message": ..., "details": []}; requests whose framing is ambiguous (Content-Length with
+Transfer-Encoding, either one twice or malformed, bad chunk sizes) or that carry two Authorization headers are a
+400 before any handler runs, as API Gateway answers them.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from local.auth import DEFAULT_DEV_TOKENS_PATH, DevToken, bearer_token, load_dev_tokens
 from local.dynamodb_local import PortInUseError, ensure_port_free
-from local.lambda_runtime import apply_environment, invoke_function, restore_environment, stack_environment
+from local.function_workers import FunctionError, FunctionWorkers
+from local.lambda_runtime import apply_environment, restore_environment, stack_environment
 from local.template import (
     DEFAULT_TEMPLATE_PATH,
     LOCAL_ACCOUNT_ID,
@@ -338,6 +342,14 @@ class _BadRequestError(Exception):
     pass
 
 
+class _NotImplementedError(Exception):
+    pass
+
+
+_DECIMAL = re.compile(r"[0-9]+")
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
+
+
 _PROTOCOL_ERRORS = {
     400: "bad_request",
     404: "not_found",
@@ -407,8 +419,16 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         request_id = str(uuid.uuid4())
         try:
+            self._check_framing()
             response = self._handle(request_id)
+        except _NotImplementedError as exc:
+            self.close_connection = True  # the body's framing is unknown: nothing after it can be trusted
+            response = error_response(
+                HTTPStatus.NOT_IMPLEMENTED, "not_implemented", str(exc),
+                error_type="NotImplementedException", request_id=request_id,
+            )  # fmt: skip
         except _BadRequestError as exc:
+            self.close_connection = True
             response = error_response(
                 HTTPStatus.BAD_REQUEST, "bad_request", str(exc),
                 error_type="BadRequestException", request_id=request_id,
@@ -480,19 +500,37 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
         }
         return [(k, v) for k, v in extra.items() if k.lower() not in present]
 
+    def _check_framing(self) -> None:
+        """Reject what a front end and a back end could read differently (request smuggling), as API Gateway does.
+
+        Content-Length and Transfer-Encoding together, Content-Length twice or not a plain decimal number, a
+        Transfer-Encoding other than `chunked` alone (unknown codings: 501), or two Authorization headers: 400
+        (501), before any body is read; the connection is closed afterwards.
+        """
+        lengths = self.headers.get_all("Content-Length") or []
+        codings = [c.strip().lower() for h in self.headers.get_all("Transfer-Encoding") or [] for c in h.split(",")]
+        if len(lengths) > 1:
+            raise _BadRequestError("more than one Content-Length header")
+        if lengths and codings:
+            raise _BadRequestError("both Content-Length and Transfer-Encoding: the body length is ambiguous")
+        if lengths and not _DECIMAL.fullmatch(lengths[0].strip()):
+            raise _BadRequestError(f"bad Content-Length {lengths[0]!r}")
+        if codings and codings[-1] != "chunked":
+            raise _BadRequestError("Transfer-Encoding must end with chunked")
+        if codings.count("chunked") > 1:
+            raise _BadRequestError("Transfer-Encoding names chunked more than once")
+        if len(codings) > 1:
+            raise _NotImplementedError(f"Transfer-Encoding {', '.join(codings[:-1])} is not supported")
+        if len(self.headers.get_all("Authorization") or []) > 1:
+            raise _BadRequestError("more than one Authorization header")
+
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        if self.headers.get("Transfer-Encoding"):  # _check_framing: exactly `chunked`
             return self._read_chunked()
         length_header = self.headers.get("Content-Length")
         if not length_header:
             return b""
-        try:
-            length = int(length_header)
-        except ValueError:
-            length = -1
-        if length < 0:
-            self.close_connection = True
-            raise _BadRequestError(f"bad Content-Length {length_header!r}")
+        length = int(length_header)  # _check_framing: decimal digits only
         if length > MAX_REQUEST_BODY_BYTES:
             self._drain(length)
             raise _BodyTooLargeError
@@ -503,11 +541,11 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
         total = 0
         while True:
             size_line = self.rfile.readline(1024)
-            try:
-                size = int(size_line.split(b";")[0].strip() or b"0", 16)
-            except ValueError as exc:
-                self.close_connection = True
-                raise _BadRequestError("bad chunked transfer encoding") from exc
+            size_text = size_line.split(b";")[0].strip()
+            if not size_line.endswith(b"\n") or not _HEX.fullmatch(size_text):
+                # negative, signed, 0x-prefixed, underscored or missing sizes, a cut-off line: int(x, 16) takes some
+                raise _BadRequestError(f"bad chunk size {size_text[:32].decode('latin-1')!r} in chunked body")
+            size = int(size_text, 16)
             if size == 0:
                 while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                     pass
@@ -517,7 +555,8 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 raise _BodyTooLargeError
             data = self.rfile.read(size)
-            self.rfile.readline(8)
+            if len(data) != size or self.rfile.readline(8) not in (b"\r\n", b"\n"):
+                raise _BadRequestError("chunk data does not match its size in chunked body")
             if total <= MAX_REQUEST_BODY_BYTES:
                 chunks.append(data)
         if total > MAX_REQUEST_BODY_BYTES:
@@ -569,6 +608,7 @@ class LocalApiServer(ThreadingHTTPServer):
         environment: Mapping[str, str],
         stage: str = DEFAULT_STAGE,
         quiet: bool = False,
+        workers: FunctionWorkers | None = None,
     ):
         self.router = Router(routes)
         self.tokens = dict(tokens)
@@ -579,6 +619,9 @@ class LocalApiServer(ThreadingHTTPServer):
         self._previous_env: dict[str, str | None] | None = None
         super().__init__(address, LocalApiRequestHandler)
         self._previous_env = apply_environment(self.environment)
+        #: the functions' worker processes (local.function_workers); closed with the server unless given
+        self.workers = workers if workers is not None else FunctionWorkers(self.environment)
+        self._owns_workers = workers is None
 
     @property
     def port(self) -> int:
@@ -589,17 +632,21 @@ class LocalApiServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.port}"
 
     def invoke(self, route: ApiRoute, event: dict[str, Any], request_id: str) -> HttpResponse:
-        """Call the route's handler in-process; a raising or malformed handler is a 502 (traceback to stderr)."""
+        """Call the route's handler in one of its worker processes; a raising or malformed handler is a 502
+        (traceback to stderr)."""
         spec = self.specs.get(route.function_logical_id) or FunctionSpec(
             route.function_logical_id, route.handler, SAM_DEFAULT_MEMORY_MB, SAM_DEFAULT_TIMEOUT_S
         )
         started = time.monotonic()
         try:
-            result = invoke_function(spec, event, request_id=request_id)
+            result = self.workers.invoke(spec, event, request_id=request_id)
             response = proxy_response(result, request_id)
-        except Exception:
+        except Exception as exc:
             print(f"[local-api] {route.function_logical_id} ({route.handler}) failed:", file=sys.stderr)
-            traceback.print_exc(file=sys.stderr)
+            if isinstance(exc, FunctionError):
+                print(exc.stack_trace.rstrip(), file=sys.stderr)
+            else:
+                traceback.print_exc(file=sys.stderr)
             return error_response(
                 HTTPStatus.BAD_GATEWAY, "internal_error", "internal server error",
                 error_type="InternalServerErrorException", request_id=request_id,
@@ -615,6 +662,8 @@ class LocalApiServer(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         super().server_close()
+        if self._owns_workers:
+            self.workers.close()
         if self._previous_env is not None:
             restore_environment(self._previous_env)
             self._previous_env = None
@@ -634,6 +683,7 @@ def make_server(
     stage: str = DEFAULT_STAGE,
     quiet: bool = False,
     environment: Mapping[str, str] | None = None,
+    workers: FunctionWorkers | None = None,
 ) -> LocalApiServer:
     """A bound (not yet serving) local API on host:port (port 0: any free port).
 
@@ -641,6 +691,8 @@ def make_server(
     functions' environment (TABLE_NAME, DYNAMODB_ENDPOINT_URL, region, fake credentials, POWERTOOLS_*) in
     os.environ; server_close() restores the previous values. `environment` replaces the computed one (the whole
     local stack passes its own: every function's variables plus the messaging endpoints, see local.stack).
+    Handlers run in worker processes per function (local.function_workers): `workers` shares the stack's; without
+    it the server starts its own and stops them in server_close().
     """
     tmpl = template if template is not None else load_template(template_path)
     chosen = list(routes) if routes is not None else api_routes(tmpl)
@@ -662,6 +714,7 @@ def make_server(
             environment=environment,
             stage=stage,
             quiet=quiet,
+            workers=workers,
         )
     except OSError as exc:
         if port and exc.errno in (48, 98):  # EADDRINUSE (macOS, Linux)

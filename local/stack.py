@@ -18,6 +18,9 @@
    table stream -> StreamRescoreFunction, RescoreQueue -> RescoreWorkerFunction, alerts queue -> console;
 5. the local API (local.api_server) in a background thread.
 
+Every function runs in its own worker processes (local.function_workers), shared by the API and the pollers and
+started (one per function) before the seeding, so that their imports overlap with it.
+
 `stop()` stops all of it in reverse order and restores os.environ. `state()` is what `make run` writes to
 .local/stack.json so that `make rescore` (another process) can reach the same endpoints.
 """
@@ -37,7 +40,8 @@ from typing import TYPE_CHECKING, Any
 from local.api_server import RunningApi, make_server
 from local.auth import DevToken
 from local.dynamodb_local import create_table_from_template, local_client, local_streams_client
-from local.lambda_runtime import apply_environment, invoke_function, restore_environment, stack_environment
+from local.function_workers import FunctionWorkers
+from local.lambda_runtime import apply_environment, restore_environment, stack_environment
 from local.messaging import LOCAL_VISIBILITY_TIMEOUT_S, LocalMessaging, MessagingResources, local_sqs_client
 from local.pollers import AlertsPoller, Log, Poller, QueuePoller, StreamPoller, log_to_stderr, print_to_console
 from local.streams import StreamReader
@@ -46,7 +50,9 @@ from local.template import (
     LOCAL_STACK_NAME,
     LOCAL_TABLE_NAME,
     REPO_ROOT,
+    api_routes,
     dynamodb_event_sources,
+    function_handlers,
     function_spec,
     load_template,
     sqs_event_sources,
@@ -220,6 +226,8 @@ class LocalStack:
         self._api: RunningApi | None = None
         self._previous_env: dict[str, str | None] | None = None
         self.started_at: datetime | None = None
+        #: the functions' worker processes, shared by the API and the pollers (local.function_workers)
+        self.workers: FunctionWorkers | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -243,6 +251,9 @@ class LocalStack:
                 service_endpoints=self.resources.environment(),
             )
             self._previous_env = apply_environment(self.environment)
+            self.workers = FunctionWorkers(self.environment)
+            self.workers.prewarm(function_spec(self.template, i) for i in self.invoked_functions())  # imports overlap
+            say(f"worker processes for {', '.join(self.invoked_functions())}")  # with the seeding below
             client = local_client(self.dynamodb_endpoint)
             if create_table:
                 create_table_from_template(client, self.table_name, template=self.template)
@@ -259,6 +270,7 @@ class LocalStack:
                     tokens=self.tokens,
                     quiet=self.quiet,
                     environment=self.environment,
+                    workers=self.workers,
                 )
             )
             self.started_at = datetime.now(UTC)
@@ -301,21 +313,38 @@ class LocalStack:
         for poller in self.pollers:
             poller.start()
 
+    def invoked_functions(self) -> list[str]:
+        """The functions this stack invokes: the API's and the event sources' (not the scheduled planner)."""
+        known = function_handlers(self.template)
+        ids = {r.function_logical_id for r in api_routes(self.template)}
+        ids |= {s.function_logical_id for s in dynamodb_event_sources(self.template)}
+        ids |= {s.function_logical_id for s in sqs_event_sources(self.template)}
+        return sorted(ids & set(known))
+
     def _invoker(self, logical_id: str) -> Callable[[dict[str, Any]], Any]:
         spec = function_spec(self.template, logical_id)
-        return lambda event: invoke_function(spec, event)
+        workers = self.workers
+        if workers is None:  # start() creates them before the pollers
+            raise RuntimeError("the local stack's worker processes are not started")
+        return lambda event: workers.invoke(spec, event)
 
     def stop(self) -> None:
-        """Stop the pollers, the API and the messaging server; restore os.environ. Safe to call twice."""
+        """Stop the pollers, the workers, the API and the messaging server; restore os.environ. Safe to call twice.
+
+        The worker processes stop right after the pollers are asked to: an invocation in progress (a long
+        rescoring) ends at once instead of holding up Ctrl-C."""
         pollers = self.pollers
         for poller in pollers:
             poller.request_stop()  # all at once: each long-polls up to a second
+        if self.workers is not None:
+            self.workers.close()
         for poller in pollers:
             poller.stop()
         self.stream_pollers, self.queue_pollers, self.alerts = [], [], None
         if self._api is not None:
             self._api.stop()
             self._api = None
+        self.workers = None
         self.messaging.stop()
         if self._previous_env is not None:
             restore_environment(self._previous_env)

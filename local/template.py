@@ -14,11 +14,12 @@ from typing import Any
 
 import yaml
 
+from local.lambda_worker import LOCAL_ACCOUNT_ID as LOCAL_ACCOUNT_ID  # one definition, re-exported
+from local.lambda_worker import LOCAL_REGION as LOCAL_REGION
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 LOCAL_TABLE_NAME = "RiskTable-local"
-LOCAL_REGION = "us-east-1"
-LOCAL_ACCOUNT_ID = "123456789012"
 LOCAL_STACK_NAME = "materials-risk-local"
 
 # Defaults SAM applies when neither the function nor Globals set them.

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import shutil
 import socket
+import subprocess
+import sys
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from local.dynamodb_local import DynamoDBLocal, PortInUseError, find_free_port, port_in_use
+from local.dynamodb_local import LISTEN_HOST, DynamoDBLocal, PortInUseError, find_free_port, port_in_use
 from local.template import ApiRoute, load_template
 
 
@@ -80,3 +85,68 @@ def test_local_api_reaches_dynamodb_local_through_the_handler_environment(
     with api, urllib.request.urlopen(f"{api.base_url}/v1/stub/hello", timeout=30) as response:
         body = json.loads(response.read())
     assert body == {"table": local_table, "value": "hello"}
+
+
+# ----------------------------------------------------------------------------------------- loopback only
+
+
+def _own_non_loopback_ipv4_addresses() -> set[str]:
+    """This machine's own IPv4 addresses other than 127.0.0.0/8 (`ip -4 addr`, else the UDP-connect trick)."""
+    found: set[str] = set()
+    if shutil.which("ip"):
+        listing = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True, text=True, check=False)
+        for line in listing.stdout.splitlines():
+            fields = line.split()
+            if "inet" in fields:
+                found.add(fields[fields.index("inet") + 1].split("/")[0])
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # UDP connect sends nothing: it only picks the outgoing source address
+            found.add(probe.getsockname()[0])
+        except OSError:
+            pass
+    return {address for address in found if not ipaddress.ip_address(address).is_loopback}
+
+
+def _listening_addresses(port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The local addresses of the TCP sockets listening on `port` (Linux /proc/net/tcp and tcp6)."""
+    addresses: list[ipaddress.IPv4Address | ipaddress.IPv6Address] = []
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local_address, state = line.split()[1], line.split()[3]
+            hex_address, hex_port = local_address.split(":")
+            if state != "0A" or int(hex_port, 16) != port or len(hex_address) != width:  # 0A: LISTEN
+                continue
+            raw = bytes.fromhex(hex_address)
+            # the kernel prints each 32-bit word in host (little-endian) order
+            words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+            addresses.append(ipaddress.ip_address(words))
+    return addresses
+
+
+def _is_loopback(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return (mapped or address).is_loopback
+
+
+def test_dynamodb_local_listens_on_loopback_only(dynamodb_local_endpoint: str) -> None:
+    """DynamoDB Local has no authentication: it must not be reachable from another machine."""
+    port = int(dynamodb_local_endpoint.rsplit(":", 1)[1])
+    if sys.platform.startswith("linux"):
+        listening = _listening_addresses(port)
+        assert listening, f"nothing listens on port {port} according to /proc/net/tcp*"
+        assert all(_is_loopback(a) for a in listening), f"DynamoDB Local listens on {listening}"
+    for address in sorted(_own_non_loopback_ipv4_addresses()):  # only this machine's own addresses
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(2)
+            assert sock.connect_ex((address, port)) != 0, f"DynamoDB Local answers on {address}:{port}"
+
+
+def test_a_started_instance_reports_that_it_listens_on_loopback(dynamodb_local_endpoint: str) -> None:
+    with DynamoDBLocal(find_free_port(), quiet=True) as server:
+        assert (server.listen_host, server.exposure_warning) == (LISTEN_HOST, None)
+        assert "LoopbackDynamoDBLocal: listening on 127.0.0.1 only" in server.output_tail()

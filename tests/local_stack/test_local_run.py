@@ -76,6 +76,31 @@ def _start(api_port: int, ddb_port: int, stack_file: Path) -> tuple[subprocess.P
     pytest.fail("local.run did not become ready:\n" + "".join(seen))
 
 
+def _descendants(pid: int) -> set[int]:
+    """Every process below pid (Linux /proc): DynamoDB Local's java and the functions' worker processes."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def _wait_for_line(lines: queue.Queue[str], needle: str, timeout_s: float = 20) -> str | None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -144,6 +169,7 @@ def test_make_run_serves_the_seeded_api_and_stops_everything_twice_in_a_row(
                 assert "NightlyPlannerFunction planned nightly-" in rescore.stdout
                 assert "status=completed" in rescore.stdout and "pairs_scored=" in rescore.stdout
         finally:
+            children = _descendants(process.pid) if sys.platform.startswith("linux") else set()
             process.send_signal(sig)
             try:
                 process.wait(timeout=30)
@@ -151,6 +177,9 @@ def test_make_run_serves_the_seeded_api_and_stops_everything_twice_in_a_row(
                 process.kill()
                 pytest.fail(f"run {run}: local.run did not stop on {sig.name}")
         assert process.returncode == 0, f"run {run}: exit {process.returncode} after {sig.name}"
+        if sys.platform.startswith("linux"):  # java and every function's worker processes, none left behind
+            assert len(children) >= 2, f"run {run}: expected java and worker processes, found {children}"
+            assert not [pid for pid in children if _alive(pid)], f"run {run}: processes left behind"
         assert not port_in_use(api_port), f"run {run}: API port still in use"
         assert not port_in_use(ddb_port), f"run {run}: DynamoDB Local still running"
         assert not stack_file.exists(), f"run {run}: {stack_file} left behind"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 from typing import Any
 
 import boto3
@@ -70,3 +71,25 @@ def table_roundtrip(event: dict[str, Any], context: Any) -> dict[str, Any]:
     client.put_item(TableName=table, Item={"pk": {"S": f"STUB#{key}"}, "sk": {"S": "ITEM"}, "v": {"S": key}})
     item = client.get_item(TableName=table, Key={"pk": {"S": f"STUB#{key}"}, "sk": {"S": "ITEM"}})["Item"]
     return {"statusCode": 200, "body": json.dumps({"table": table, "value": item["v"]["S"]})}
+
+
+def wait_for_file(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Blocks until the file named by the `path` query parameter exists (a long invocation the test ends)."""
+    path = (event.get("queryStringParameters") or {})["path"]
+    while not os.path.exists(path):
+        time.sleep(0.01)
+    return {"statusCode": 200, "body": json.dumps({"pid": os.getpid(), "waited_for": path})}
+
+
+def whoami(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The worker's process id and how many times this process has run the handler (module state is per worker)."""
+    global _calls
+    _calls += 1
+    return {"statusCode": 200, "body": json.dumps({"pid": os.getpid(), "calls": _calls})}
+
+
+def crash(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    os._exit(3)
+
+
+_calls = 0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +24,13 @@ from local import invoke as local_invoke
 from local import run as local_run
 from local.api_server import MAX_REQUEST_BODY_BYTES, RouteMatch, RouteMiss, Router, serve_in_thread
 from local.auth import DEFAULT_DEV_TOKENS_PATH, DevTokensError, bearer_token, load_dev_tokens
-from local.dynamodb_local import PortInUseError
+from local.dynamodb_local import (
+    LOOPBACK_LAUNCHER_CLASS,
+    DynamoDBLocal,
+    DynamoDBLocalError,
+    PortInUseError,
+    build_loopback_launcher,
+)
 from local.template import (
     ApiRoute,
     CloudFormationLoader,
@@ -125,6 +133,20 @@ def _stub_template() -> dict[str, Any]:
                     "Handler": f"{STUB}.malformed",
                     "Events": {"Malformed": api_event("/v1/malformed", "GET", {"Authorizer": "NONE"})},
                 },
+            },
+            **{
+                name: {
+                    "Type": "AWS::Serverless::Function",
+                    "Properties": {
+                        "Handler": f"{STUB}.{handler}",
+                        "Events": {name: api_event(path, "GET", {"Authorizer": "NONE"})},
+                    },
+                }
+                for name, handler, path in (
+                    ("SlowFunction", "wait_for_file", "/v1/slow"),
+                    ("WhoFunction", "whoami", "/v1/who"),
+                    ("CrashFunction", "crash", "/v1/crash"),
+                )
             },
         },
     }
@@ -463,6 +485,91 @@ def test_body_over_6_mb_is_413(api: str) -> None:
     assert error_of(payload)["error"] == "payload_too_large"
 
 
+def raw_request(base_url: str, head: str, body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (http.client and urllib refuse to send malformed framing) and read the whole answer."""
+    port = int(base_url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode("latin-1") + b"\r\n" + body)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            data = sock.recv(65536)
+            assert data, f"connection closed before a response: {received!r}"
+            received += data
+        header_block, _, rest = received.partition(b"\r\n\r\n")
+        status_line, *header_lines = header_block.decode("latin-1").split("\r\n")
+        headers = {n.strip().lower(): v.strip() for n, v in (line.split(":", 1) for line in header_lines)}
+        length = int(headers["content-length"])
+        while len(rest) < length:
+            data = sock.recv(65536)
+            assert data, "connection closed inside the response body"
+            rest += data
+    return int(status_line.split()[1]), headers, rest[:length]
+
+
+POST_THINGS = "POST /v1/things HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer dev-admin\n"
+CHUNKED = "Transfer-Encoding: chunked\n"
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "message"),
+    [
+        (POST_THINGS + "Content-Length: 6\n" + CHUNKED, b"1\r\nx\r\n0\r\n\r\n", "both Content-Length and Transfer"),
+        (POST_THINGS + CHUNKED + "Content-Length: 6\n", b"1\r\nx\r\n0\r\n\r\n", "both Content-Length and Transfer"),
+        (POST_THINGS + "Content-Length: 2\nContent-Length: 2\n", b"{}", "more than one Content-Length"),
+        (POST_THINGS + "Content-Length: 2\nContent-Length: 7\n", b"{}", "more than one Content-Length"),
+        (POST_THINGS + "Content-Length: +2\n", b"{}", "bad Content-Length"),
+        (POST_THINGS + "Content-Length: -1\n", b"", "bad Content-Length"),
+        (POST_THINGS + "Content-Length: 2, 2\n", b"{}", "bad Content-Length"),
+        (POST_THINGS + "Transfer-Encoding: chunked, chunked\n", b"0\r\n\r\n", "chunked more than once"),
+        (POST_THINGS + "Transfer-Encoding: chunked\nTransfer-Encoding: chunked\n", b"0\r\n\r\n", "more than once"),
+        (POST_THINGS + "Transfer-Encoding: chunked, identity\n", b"0\r\n\r\n", "must end with chunked"),
+        (POST_THINGS + CHUNKED, b"-5\r\nhello\r\n0\r\n\r\n", "bad chunk size '-5'"),
+        (POST_THINGS + CHUNKED, b"-0\r\n\r\n", "bad chunk size '-0'"),
+        (POST_THINGS + CHUNKED, b"+2\r\n{}\r\n0\r\n\r\n", "bad chunk size '+2'"),
+        (POST_THINGS + CHUNKED, b"0x2\r\n{}\r\n0\r\n\r\n", "bad chunk size '0x2'"),
+        (POST_THINGS + CHUNKED, b"1_0\r\n{}\r\n0\r\n\r\n", "bad chunk size '1_0'"),
+        (POST_THINGS + CHUNKED, b"zz\r\n{}\r\n0\r\n\r\n", "bad chunk size 'zz'"),
+        (POST_THINGS + CHUNKED, b"\r\n{}\r\n0\r\n\r\n", "bad chunk size ''"),
+        (POST_THINGS + CHUNKED, b"2\r\n{}xx\r\n0\r\n\r\n", "does not match its size"),
+        (
+            "GET /v1/things HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer dev-reader\n"
+            "Authorization: Bearer dev-admin\n",
+            b"",
+            "more than one Authorization header",
+        ),
+        (
+            "GET /v1/open HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer a\nAuthorization: Bearer b\n",
+            b"",
+            "more than one Authorization header",
+        ),
+    ],
+)  # fmt: skip
+def test_ambiguous_request_framing_and_two_authorization_headers_are_400(
+    api: str, head: str, body: bytes, message: str
+) -> None:
+    status, headers, payload = raw_request(api, head, body)
+    assert status == 400, payload
+    assert headers["content-type"] == "application/json"
+    assert headers["connection"] == "close"
+    error = error_of(payload)
+    assert error["error"] == "bad_request"
+    assert message in error["message"]
+
+
+def test_an_unknown_transfer_coding_is_501(api: str) -> None:
+    status, headers, payload = raw_request(api, POST_THINGS + "Transfer-Encoding: gzip, chunked\n", b"0\r\n\r\n")
+    assert status == 501
+    assert headers["connection"] == "close"
+    assert error_of(payload)["error"] == "not_implemented"
+
+
+def test_a_well_formed_chunked_body_reaches_the_handler(api: str) -> None:
+    chunks = b'6;ext=1\r\n{"a": \r\nA\r\n"chunked"}\r\n0\r\n\r\n'
+    status, _, payload = raw_request(api, POST_THINGS + CHUNKED, chunks)
+    assert status == 200, payload
+    assert json.loads(payload)["event"]["body"] == '{"a": "chunked"}'
+
+
 def test_raising_handler_is_502_with_the_traceback_on_stderr_only(api: str, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, payload = http("GET", f"{api}/v1/boom", "dev-reader")
 
@@ -486,6 +593,55 @@ def test_base64_encoded_response_is_decoded(api: str) -> None:
     assert status == 201
     assert payload == b"\x00\x01binary\xff"
     assert headers["content-type"] == ["application/octet-stream"]
+
+
+def test_other_functions_answer_while_one_invocation_runs(api: str, tmp_path: Path) -> None:
+    """Each function has its own worker processes: a long invocation (a rescoring storm) blocks nobody else.
+    With one lock for every handler, the second request would wait for the first, which waits for the test."""
+    release = tmp_path / "release"
+    slow: dict[str, Any] = {}
+
+    def call_slow() -> None:
+        slow["response"] = http("GET", f"{api}/v1/slow?path={release}")
+
+    caller = threading.Thread(target=call_slow)
+    caller.start()
+    try:
+        status, _, payload = http("GET", f"{api}/v1/who")  # the slow handler is still waiting meanwhile
+        assert status == 200, payload
+        status, _, payload = http("GET", f"{api}/v1/things/x", "dev-reader")
+        assert status == 200, payload
+        assert "response" not in slow
+    finally:
+        release.touch()
+        caller.join(timeout=30)
+    status, _, payload = slow["response"]
+    assert status == 200 and json.loads(payload)["waited_for"] == str(release)
+
+
+def test_handlers_run_in_warm_worker_processes_per_function_not_in_the_server() -> None:
+    with serve_in_thread(0, LOCAL_TABLE, FAKE_ENDPOINT, template=_stub_template(), quiet=True) as running:
+        first = json.loads(http("GET", f"{running.base_url}/v1/who")[2])
+        second = json.loads(http("GET", f"{running.base_url}/v1/who")[2])
+        assert first["pid"] != os.getpid()
+        assert (second["pid"], second["calls"]) == (first["pid"], first["calls"] + 1)  # warm: imported once
+        pids = running.server.workers.pids()
+        assert pids["WhoFunction"] == [first["pid"]]
+        workers = [pid for group in pids.values() for pid in group]
+    for pid in workers:  # stopping the server stops its workers
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_crashed_worker_is_a_502_and_the_function_recovers(api: str, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, payload = http("GET", f"{api}/v1/crash")
+    assert status == 502
+    assert error_of(payload)["error"] == "internal_error"
+    assert "CrashFunction's worker process" in capsys.readouterr().err
+    status, _, payload = http("GET", f"{api}/v1/who")
+    assert status == 200, payload
+    status, _, _ = http("GET", f"{api}/v1/crash")  # a new worker, which crashes again: still a clean 502
+    assert status == 502
 
 
 def test_server_clears_the_settings_cache_and_restores_the_environment_when_stopped() -> None:
@@ -603,3 +759,58 @@ def test_run_examples_use_the_dev_reader_token_and_show_a_401() -> None:
     assert sum("Bearer dev-reader" in c for c in commands) >= 4
     assert any("Authorization" not in c and "401" in c for c in commands)
     assert any("/v1/scores/JP/dysprosium" in c for c in commands)
+
+
+# ----------------------------------------------------------------------------------------- DynamoDB Local's bind
+
+
+def _fake_jar_dir(tmp_path: Path) -> Path:
+    jar_dir = tmp_path / "dynamodb_local_2099-01-01"
+    (jar_dir / "DynamoDBLocal_lib").mkdir(parents=True)
+    (jar_dir / "DynamoDBLocal.jar").write_bytes(b"")
+    return jar_dir
+
+
+def _fake_java(tmp_path: Path, stderr: str, code: int) -> str:
+    """A 'java' that prints what a JRE without jdk.compiler prints (or anything else) and exits with `code`."""
+    script = tmp_path / "java"
+    script.write_text(f"#!/bin/sh\necho '{stderr}' >&2\nexit {code}\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_dynamodb_local_runs_through_the_loopback_launcher_bound_to_127_0_0_1(tmp_path: Path) -> None:
+    jar_dir = _fake_jar_dir(tmp_path)
+    command = DynamoDBLocal(8123).command(jar_dir, tmp_path / "launcher")
+    assert "-jar" not in command
+    assert "-Ddynamodb.local.host=127.0.0.1" in command
+    assert command[command.index("-cp") + 1] == f"{tmp_path / 'launcher'}{os.pathsep}{jar_dir / 'DynamoDBLocal.jar'}"
+    assert command[command.index("-cp") + 2] == LOOPBACK_LAUNCHER_CLASS
+    assert command[-2:] == ["-port", "8123"]
+
+
+def test_a_jre_without_a_compiler_is_named_as_the_reason(tmp_path: Path) -> None:
+    java = _fake_java(tmp_path, "java.lang.module.FindException: Module jdk.compiler not found", 1)
+    with pytest.raises(DynamoDBLocalError, match=r"no Java compiler .*JRE, not a JDK"):
+        build_loopback_launcher(java, _fake_jar_dir(tmp_path), tmp_path / "install")
+    assert not list((tmp_path / "install").glob("*launcher*"))  # nothing half-built is left to be reused
+
+
+def test_without_the_launcher_the_exposure_is_reported_or_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    java = _fake_java(tmp_path, "java.lang.module.FindException: Module jdk.compiler not found", 1)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    assert shutil.which("java") == java
+    jar_dir = _fake_jar_dir(tmp_path)
+
+    fallback = DynamoDBLocal(8123, install_dir=tmp_path / "install")
+    assert fallback._launcher(jar_dir) is None
+    assert fallback.exposure_warning is not None and "jdk.compiler" in fallback.exposure_warning
+    err = capsys.readouterr().err
+    assert "warning: DynamoDB Local will listen on port 8123 of EVERY network interface" in err
+    assert "Install a JDK" in err
+
+    strict = DynamoDBLocal(8123, install_dir=tmp_path / "install", loopback_only=True)
+    with pytest.raises(DynamoDBLocalError, match=r"cannot bind DynamoDB Local to 127\.0\.0\.1 only"):
+        strict._launcher(jar_dir)
