@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from shared.domain.countries import is_country_code, is_importer_code
 from shared.domain.errors import InvalidInputError, NotFoundError
@@ -120,10 +120,26 @@ def rank_scores(store: RiskStore, query: RankQuery) -> Page[RiskScore]:
     )
 
 
+def _utc(instant: datetime | None, field: str) -> datetime | None:
+    """History is keyed by UTC ISO timestamps: compare in UTC (a timestamp without an offset is taken as UTC)."""
+    if instant is None:
+        return None
+    try:
+        return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInputError(f"{field}: {instant.isoformat()} is out of range", field=field) from None
+
+
 def score_history(store: RiskStore, query: HistoryQuery) -> Page[HistoryPoint]:
     importer = canonical_importer(query.importer)
     material = require_material(store, query.material)
-    return store.score_history(replace(query, importer=importer, material=material.id))
+    start, end = _utc(query.start, "from"), _utc(query.end, "to")
+    if start is not None and end is not None and start > end:
+        message = f"from ({start.isoformat()}) must not be after to ({end.isoformat()})"
+        raise InvalidInputError(
+            message, field="from", details=[{"field": "from", "message": message}, {"field": "to", "message": message}]
+        )
+    return store.score_history(replace(query, importer=importer, material=material.id, start=start, end=end))
 
 
 def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[PolicySignal]:
