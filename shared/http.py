@@ -100,13 +100,18 @@ def wants_csv(app: APIGatewayRestResolver) -> bool:
     return "text/csv" in accept.lower()
 
 
-#: a cell starting with one of these is a formula to Excel/LibreOffice/Sheets (CSV injection)
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: a cell starting with one of these is a formula to Excel/LibreOffice/Sheets (CSV injection), full-width forms
+#: included (some spreadsheets fold them to ASCII)
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def _spreadsheet_safe(value: object) -> object:
-    """Text that would run as a formula is prefixed with a quote (OWASP CSV injection advice); numbers stay."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+    """Text that would run as a formula is prefixed with a quote (OWASP CSV injection advice), also when the formula
+    follows leading whitespace (spaces, tabs, CR/LF, NBSP: spreadsheets skip it); so is any text starting with a tab
+    or CR. Numbers stay."""
+    if isinstance(value, str) and (
+        value.lstrip().startswith(_FORMULA_PREFIXES) or value.startswith(("\t", "\r", "\n"))
+    ):
         return "'" + value
     return value
 
