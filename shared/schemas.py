@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
@@ -233,11 +233,12 @@ class MaterialUpsertRequest(VersionedRequest):
     substitution_index: StrictFloat | None = Field(default=None, ge=0, le=1)
     source: PlainText = Field(min_length=1, max_length=500)
 
-    @model_validator(mode="after")
-    def _groups_once(self) -> MaterialUpsertRequest:
-        if len(set(self.groups)) != len(self.groups):
-            raise ValueError("groups: a group is listed more than once")
-        return self
+    @field_validator("groups")
+    @classmethod
+    def _groups_once(cls, groups: list[str]) -> list[str]:
+        if len(set(groups)) != len(groups):
+            raise ValueError("a group is listed more than once")
+        return groups
 
 
 class DependencyUpsertRequest(VersionedRequest):

@@ -225,3 +225,15 @@ def test_duplicate_keys_in_nested_objects_are_422(read_api):
     result = call(read_api, api_event("POST", "/v1/scores/batch", body=body))
     assert result.status == 422, result.body
     assert "duplicate key 'importer'" in result.body["message"]
+
+
+@pytest.mark.parametrize("importer", ["u\u017f", "\u0131t", "\u0130T"])
+def test_non_ascii_importer_codes_are_not_folded_onto_ascii_ones(read_api, importer):
+    assert get(read_api, f"/v1/scores/{importer}/dysprosium").status == 422
+    assert get(read_api, f"/v1/importers/{importer}/scores").status == 422
+    batch = call(
+        read_api, api_event("POST", "/v1/scores/batch", body={"pairs": [{"importer": importer, "material": "terbium"}]})
+    )
+    assert batch.status == 200, batch.body
+    assert batch.body["items"] == []
+    assert [m["reason"] for m in batch.body["missing"]] == ["unknown importer"]
