@@ -6,6 +6,7 @@ import base64
 import binascii
 import csv
 import io
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -60,6 +61,14 @@ def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+def _detail(error: Mapping[str, Any]) -> ErrorDetail:
+    # Powertools reports unparsable JSON as "JSON decode error" at ("body", <offset>), the reason in ctx: say which
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error")
+        return ErrorDetail(field="body", message=f"{error.get('msg')}: {reason}" if reason else str(error.get("msg")))
+    return ErrorDetail(field=_location(tuple(error.get("loc", ()))), message=str(error.get("msg")))
+
+
 @dataclass(frozen=True)
 class Caller:
     client_id: str
@@ -91,13 +100,18 @@ def wants_csv(app: APIGatewayRestResolver) -> bool:
     return "text/csv" in accept.lower()
 
 
-#: a cell starting with one of these is a formula to Excel/LibreOffice/Sheets (CSV injection)
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: a cell starting with one of these is a formula to Excel/LibreOffice/Sheets (CSV injection), full-width forms
+#: included (some spreadsheets fold them to ASCII)
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def _spreadsheet_safe(value: object) -> object:
-    """Text that would run as a formula is prefixed with a quote (OWASP CSV injection advice); numbers stay."""
-    if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+    """Text that would run as a formula is prefixed with a quote (OWASP CSV injection advice), also when the formula
+    follows leading whitespace (spaces, tabs, CR/LF, NBSP: spreadsheets skip it); so is any text starting with a tab
+    or CR. Numbers stay."""
+    if isinstance(value, str) and (
+        value.lstrip().startswith(_FORMULA_PREFIXES) or value.startswith(("\t", "\r", "\n"))
+    ):
         return "'" + value
     return value
 
@@ -129,6 +143,52 @@ def _proxy_error(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
+
+
+#: request JSON nested deeper than this is refused (the deepest request model nests 5 levels)
+MAX_JSON_DEPTH = 32
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise ValueError(f"duplicate key {key!r}")
+        obj[key] = value
+    return obj
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether containers nest deeper than `limit` (iterative: no recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def parse_json_body(body: str) -> Any:
+    """The request body's JSON, strictly: no duplicate keys, at most MAX_JSON_DEPTH levels of nesting.
+
+    Every failure is a json.JSONDecodeError, which Powertools' validation turns into a RequestValidationError
+    (422, code validation_error); a RecursionError from very deep input never escapes as a 500.
+    """
+    try:
+        value = json.loads(body, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # a duplicate key
+        raise json.JSONDecodeError(str(exc), body, 0) from None
+    except RecursionError:
+        raise json.JSONDecodeError(f"nested more than {MAX_JSON_DEPTH} levels deep", body, 0) from None
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise json.JSONDecodeError(f"nested more than {MAX_JSON_DEPTH} levels deep", body, 0)
+    return value
 
 
 def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -164,15 +224,16 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
 def build_resolver() -> APIGatewayRestResolver:
     # A response that fails its own schema is our bug: 500, not a 422 blaming the caller.
     app = APIGatewayRestResolver(
-        enable_validation=True, strip_prefixes=[], response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR
+        enable_validation=True,
+        strip_prefixes=[],
+        response_validation_error_http_code=HTTPStatus.INTERNAL_SERVER_ERROR,
+        json_body_deserializer=parse_json_body,
     )
 
     # Powertools' exception_handler decorator is untyped; the handlers themselves are typed.
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
-        details = [
-            ErrorDetail(field=_location(tuple(e.get("loc", ()))), message=str(e.get("msg"))) for e in exc.errors()
-        ]
+        details = [_detail(e) for e in exc.errors()]
         first = details[0] if details else ErrorDetail(message="invalid request")
         message = f"{first.field}: {first.message}" if first.field else first.message
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "validation_error", message, details)

@@ -5,18 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
     Band,
     CountryGovernance,
+    CurrencyCode,
+    HttpUrlText,
     ImporterDependency,
     MaterialProfile,
     Measure,
+    PlainText,
     PolicySignal,
     ProducerShare,
     RiskScore,
+    SaneDate,
     SignalStatus,
     Site,
     Stage,
@@ -213,47 +217,58 @@ IdList = Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Fie
 class VersionedRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    version: int | None = Field(
+    version: StrictInt | None = Field(
         default=None, ge=0, description="The version you last read (optimistic locking); omit to create"
     )
 
 
 class MaterialUpsertRequest(VersionedRequest):
-    name: str = Field(min_length=1, max_length=200)
-    groups: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]] = Field(default_factory=list, max_length=20)
+    name: PlainText = Field(min_length=1, max_length=200)
+    groups: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]] = Field(
+        default_factory=list, max_length=20, description="Group ids; none may be a material id, none twice"
+    )
     stages: dict[Stage, Annotated[list[ProducerShare], Field(max_length=300)]]
     sites: list[Site] = Field(default_factory=list, max_length=100)
-    recycling_input_rate: float | None = Field(default=None, ge=0, le=1)
-    substitution_index: float | None = Field(default=None, ge=0, le=1)
-    source: str = Field(min_length=1, max_length=500)
+    recycling_input_rate: StrictFloat | None = Field(default=None, ge=0, le=1)
+    substitution_index: StrictFloat | None = Field(default=None, ge=0, le=1)
+    source: PlainText = Field(min_length=1, max_length=500)
+
+    @field_validator("groups")
+    @classmethod
+    def _groups_once(cls, groups: list[str]) -> list[str]:
+        if len(set(groups)) != len(groups):
+            raise ValueError("a group is listed more than once")
+        return groups
 
 
 class DependencyUpsertRequest(VersionedRequest):
-    import_reliance: float | None = Field(default=None, ge=0, le=1)
+    import_reliance: StrictFloat | None = Field(default=None, ge=0, le=1)
     sourcing: dict[Stage, Annotated[list[ProducerShare], Field(max_length=300)]] = Field(default_factory=dict)
-    source: str = Field(min_length=1, max_length=500)
+    source: PlainText = Field(min_length=1, max_length=500)
 
 
 class GovernanceUpsertRequest(VersionedRequest):
-    governance_risk: float = Field(ge=0, le=10, description="0..10, 10 = worst (10 x (1 - normalised WGI))")
-    year: int = Field(ge=1990, le=2100)
-    source: str = Field(min_length=1, max_length=500)
+    governance_risk: StrictFloat = Field(ge=0, le=10, description="0..10, 10 = worst (10 x (1 - normalised WGI))")
+    year: StrictInt = Field(ge=1990, le=2100)
+    source: PlainText = Field(min_length=1, max_length=500)
 
 
 class SignalUpsertRequest(VersionedRequest):
     issuer: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 code of the issuing country")
     measure: Measure
-    materials: IdList = Field(min_length=1, description="Material ids or groups (rare_earths, hree, lree, pgm)")
-    targets: IdList = Field(min_length=1, description='Importer codes, or ["ALL"]')
-    severity: float = Field(ge=0, le=1)
-    announced: date
-    effective: date | None = None
+    materials: IdList = Field(
+        min_length=1, description="Material ids or groups (rare_earths, hree, lree, pgm), each once"
+    )
+    targets: IdList = Field(min_length=1, description='Importer codes, or ["ALL"], each once')
+    severity: StrictFloat = Field(ge=0, le=1)
+    announced: SaneDate
+    effective: SaneDate | None = None
     status: SignalStatus
-    suspended_until: date | None = None
-    lifted_at: date | None = None
-    source: str = Field(min_length=1, max_length=1000, description="URL or citation")
-    confidence: float = Field(default=1.0, ge=0, le=1)
-    title: str = Field(default="", max_length=500)
+    suspended_until: SaneDate | None = None
+    lifted_at: SaneDate | None = None
+    source: HttpUrlText = Field(min_length=1, max_length=1000, description="http(s) URL of the source")
+    confidence: StrictFloat = Field(default=1.0, ge=0, le=1)
+    title: PlainText = Field(default="", max_length=500)
 
 
 class DependencyResponse(ApiModel):
@@ -348,15 +363,15 @@ class PortfolioItemRequest(ApiModel):
         pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$", description="Material id or group (rare_earths expands)"
     )
     importer: str = Field(min_length=2, max_length=2, description="The plant's economy: ISO alpha-2 or EU")
-    annual_spend: float = Field(ge=0, le=1e13)
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    part: str | None = Field(default=None, max_length=200)
-    supplier: str | None = Field(default=None, max_length=200)
+    annual_spend: StrictFloat = Field(ge=0, le=1e13)
+    currency: CurrencyCode | None = None
+    part: PlainText | None = Field(default=None, max_length=200)
+    supplier: PlainText | None = Field(default=None, max_length=200)
 
 
 class PortfolioUpsertRequest(VersionedRequest):
-    name: str = Field(min_length=1, max_length=200)
-    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$", description="ISO 4217; every item's spend is in it")
+    name: PlainText = Field(min_length=1, max_length=200)
+    currency: CurrencyCode = Field(default="USD", description="ISO 4217 (current codes); every item's spend is in it")
     items: list[PortfolioItemRequest] = Field(max_length=1000)
 
 
@@ -430,14 +445,14 @@ class ScenarioSignalRequest(ApiModel):
     measure: Measure
     materials: IdList = Field(min_length=1)
     targets: IdList = Field(min_length=1)
-    severity: float = Field(ge=0, le=1)
-    announced: date | None = Field(default=None, description="Default: today")
-    effective: date | None = None
+    severity: StrictFloat = Field(ge=0, le=1)
+    announced: SaneDate | None = Field(default=None, description="Default: today")
+    effective: SaneDate | None = None
     status: SignalStatus = SignalStatus.IN_FORCE
-    suspended_until: date | None = None
-    lifted_at: date | None = None
-    source: str = Field(default="what-if scenario", max_length=1000)
-    confidence: float = Field(default=1.0, ge=0, le=1)
+    suspended_until: SaneDate | None = None
+    lifted_at: SaneDate | None = None
+    source: PlainText = Field(default="what-if scenario", max_length=1000)
+    confidence: StrictFloat = Field(default=1.0, ge=0, le=1)
 
 
 class AddSignalRequest(ApiModel):
@@ -461,7 +476,7 @@ class LiftSignalRequest(ApiModel):
 
     type: Literal["lift_signal"]
     signal_id: str = Field(min_length=1, max_length=100)
-    days_since_lifted: int | None = Field(
+    days_since_lifted: StrictInt | None = Field(
         default=None, ge=0, le=36500, description="Omit for the long-run effect (signal gone)"
     )
 
@@ -479,7 +494,7 @@ class SetSupplyShareRequest(ApiModel):
     material: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
     stage: Stage
     country: str = Field(min_length=2, max_length=2)
-    share: float = Field(ge=0, le=1, description="The country's new share; the others are rescaled")
+    share: StrictFloat = Field(ge=0, le=1, description="The country's new share; the others are rescaled")
 
     def to_change(self, index: int, today: date) -> ScenarioChange:
         try:

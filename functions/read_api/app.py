@@ -42,14 +42,32 @@ from shared.services import queries, scenarios
 
 app = build_resolver()
 
-ImporterPath = Annotated[str, Path(description="ISO 3166-1 alpha-2 code or EU (any case)", min_length=2, max_length=2)]
+ImporterPath = Annotated[
+    str,
+    Path(description="ISO 3166-1 alpha-2 code or EU (any case)", min_length=2, max_length=2, pattern=r"^[A-Za-z]{2}$"),
+]
 MaterialPath = Annotated[
     str, Path(description="Material id, e.g. dysprosium (any case)", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 ]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
-BandFilter = Annotated[Band | None, Query(description="Only scores in this band")]
-MinScore = Annotated[float | None, Query(ge=0, le=100, description="Only scores >= this value")]
+Cursor = Annotated[
+    str | None,
+    Query(
+        max_length=2048,
+        description="next_cursor of the previous page, with the same filters (a cursor replayed with other "
+        "filters, or on another path, is a 422)",
+    ),
+]
+BandFilter = Annotated[Band | None, Query(description="Only scores in this band (combined with min_score: both apply)")]
+MinScore = Annotated[
+    float | None,
+    Query(
+        ge=0,
+        le=100,
+        description="Only scores >= this value. With a band whose scores are all below it (band=low&min_score=50) "
+        "nothing can match: an empty page (200, items [])",
+    ),
+]
 GroupFilter = Annotated[
     str | None, Query(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$", description="Material group, e.g. rare_earths, hree")
 ]
@@ -163,8 +181,12 @@ def rank_material_scores(
 def get_score_history(
     importer: ImporterPath,
     material: MaterialPath,
-    from_: Annotated[datetime | None, Query(alias="from", description="ISO timestamp, inclusive")] = None,
-    to: Annotated[datetime | None, Query(description="ISO timestamp, inclusive")] = None,
+    from_: Annotated[
+        datetime | None, Query(alias="from", description="ISO timestamp, inclusive (no offset = UTC)")
+    ] = None,
+    to: Annotated[
+        datetime | None, Query(description="ISO timestamp, inclusive (no offset = UTC); from after to is a 422")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     cursor: Cursor = None,
 ) -> HistoryResponse:

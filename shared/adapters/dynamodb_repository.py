@@ -18,10 +18,12 @@ from __future__ import annotations
 import base64
 import binascii
 import gzip
+import hashlib
 import json
 import random
+import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -197,6 +199,11 @@ class DynamoRiskRepository:
                 "ServiceUnavailable",
             }:
                 raise StoreUnavailableError(f"DynamoDB {operation} throttled or unavailable: {code}") from exc
+            if code == "ValidationException" and "ExclusiveStartKey" in kwargs:
+                # decode_cursor checks the key; this is the backstop should the store still refuse it
+                raise InvalidInputError(
+                    "cursor is not valid for this query (use next_cursor from the previous page)", field="cursor"
+                ) from exc
             raise
 
     def _query_all(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -410,7 +417,13 @@ class DynamoRiskRepository:
             "Limit": limit,
         }
         if cursor:
-            kwargs["ExclusiveStartKey"] = decode_cursor(cursor, partition)
+            kwargs["ExclusiveStartKey"] = decode_cursor(
+                cursor,
+                partition,
+                {},
+                {"pk", "sk"},
+                lambda key: key["pk"] == partition and key["sk"].startswith("PORTFOLIO#"),
+            )
         page = self._call("query", TableName=self.table_name, **kwargs)
         summaries = [
             PortfolioSummary(
@@ -424,7 +437,7 @@ class DynamoRiskRepository:
             for item in page.get("Items", [])
         ]
         last = page.get("LastEvaluatedKey")
-        return Page(items=summaries, next_cursor=encode_cursor(last, partition) if last else None)
+        return Page(items=summaries, next_cursor=encode_cursor(last, partition, {}) if last else None)
 
     def put_portfolio(self, portfolio: Portfolio, expected_version: int | None) -> None:
         item: dict[str, AttributeValueTypeDef] = {
@@ -522,11 +535,38 @@ class DynamoRiskRepository:
         lower, upper = BAND_RANGES[query.band] if query.band else (0.0, 100.0001)
         if query.min_score is not None:
             lower = max(lower, query.min_score)
+        # "~" sorts after "#<id>", so every score strictly below `upper` is in range
+        low_key, high_key = f"{lower:08.4f}", f"{upper - 0.00005:08.4f}~"
+        filters = {
+            "band": query.band.value if query.band else None,
+            "min_score": query.min_score,
+            "group": query.group,
+        }
+
+        def in_query(key: Mapping[str, str]) -> bool:
+            # the index key of a score in this partition and range, and the table key of the same score
+            sort_key = key[sk_name]
+            score_text, _, other_id = sort_key.partition("#")
+            importer, material_id = (query.key, other_id) if query.by is RankedBy.IMPORTER else (other_id, query.key)
+            return (
+                key[pk_name] == partition
+                and _SCORE_SORT_KEY.fullmatch(sort_key) is not None
+                and low_key <= score_text <= high_key
+                and key["pk"] == f"SCORE#{importer}"
+                and key["sk"] == material_id
+            )
+
+        start_key = (
+            decode_cursor(query.cursor, partition, filters, {"pk", "sk", pk_name, sk_name}, in_query)
+            if query.cursor
+            else None
+        )
+        if low_key > high_key:  # contradictory filters (band=low&min_score=50): nothing can match
+            return Page(items=[], next_cursor=None)
         values: dict[str, AttributeValueTypeDef] = {
             ":pk": _s(partition),
-            ":lo": _s(f"{lower:08.4f}"),
-            # "~" sorts after "#<id>", so every score strictly below `upper` is in range
-            ":hi": _s(f"{upper - 0.00005:08.4f}~"),
+            ":lo": _s(low_key),
+            ":hi": _s(high_key),
         }
         kwargs: dict[str, Any] = {
             "IndexName": index,
@@ -538,7 +578,6 @@ class DynamoRiskRepository:
             kwargs["FilterExpression"] = "contains(#groups, :group)"
             kwargs["ExpressionAttributeNames"] = {"#groups": "groups"}
             values[":group"] = _s(query.group)
-        start_key = decode_cursor(query.cursor, partition) if query.cursor else None
         items: list[RiskScore] = []
         last_key: dict[str, Any] | None = None
         # With a filter, a page may come back short: keep reading until `limit` items or the end.
@@ -551,17 +590,15 @@ class DynamoRiskRepository:
             if not last_key:
                 break
             start_key = last_key
-        next_cursor = encode_cursor(last_key, partition) if last_key and len(items) >= query.limit else None
+        next_cursor = encode_cursor(last_key, partition, filters) if last_key and len(items) >= query.limit else None
         return Page(items=items, next_cursor=next_cursor)
 
     def score_history(self, query: HistoryQuery) -> Page[HistoryPoint]:
         importer, material_id, start, end = query.importer, query.material, query.start, query.end
         partition = f"HISTORY#{importer}#{material_id}"
-        values: dict[str, AttributeValueTypeDef] = {
-            ":pk": _s(partition),
-            ":from": _s(start.isoformat() if start else "0"),
-            ":to": _s((end.isoformat() if end else "9") + "~"),
-        }
+        low_key, high_key = (start.isoformat() if start else "0"), (end.isoformat() if end else "9") + "~"
+        filters = {"from": low_key, "to": high_key}
+        values: dict[str, AttributeValueTypeDef] = {":pk": _s(partition), ":from": _s(low_key), ":to": _s(high_key)}
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",
             "ExpressionAttributeValues": values,
@@ -569,7 +606,15 @@ class DynamoRiskRepository:
             "Limit": query.limit,
         }
         if query.cursor:
-            kwargs["ExclusiveStartKey"] = decode_cursor(query.cursor, partition)
+            kwargs["ExclusiveStartKey"] = decode_cursor(
+                query.cursor,
+                partition,
+                filters,
+                {"pk", "sk"},
+                lambda key: key["pk"] == partition and low_key <= key["sk"] <= high_key,
+            )
+        if low_key > high_key:  # the service refuses from > to; an empty range is an empty page here
+            return Page(items=[], next_cursor=None)
         page = self._call("query", TableName=self.table_name, **kwargs)
         points = []
         for item in page.get("Items", []):
@@ -587,28 +632,64 @@ class DynamoRiskRepository:
                 )
             )
         last = page.get("LastEvaluatedKey")
-        return Page(items=points, next_cursor=encode_cursor(last, partition) if last else None)
+        return Page(items=points, next_cursor=encode_cursor(last, partition, filters) if last else None)
 
 
 # ---------------------------------------------------------------------- cursors
 
 
-def encode_cursor(last_evaluated_key: Mapping[str, Any], partition: str) -> str:
-    """Opaque to clients; bound to the partition it came from so it cannot be replayed on another query."""
-    payload = {"p": partition, "k": {name: value["S"] for name, value in last_evaluated_key.items()}}
+#: a score's sort key on the ranking indexes: '091.7260#<material or importer>'
+_SCORE_SORT_KEY = re.compile(r"\d{3}\.\d{4}#[a-z0-9_A-Z]{1,64}")
+_MAX_CURSOR_VALUE_CHARS = 1024
+
+
+def _query_digest(filters: Mapping[str, object]) -> str:
+    """A digest of a query's filters: a cursor is only valid with the filters it was made for (not a secret)."""
+    text = json.dumps(filters, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def encode_cursor(last_evaluated_key: Mapping[str, Any], partition: str, filters: Mapping[str, object]) -> str:
+    """Opaque to clients; bound to the partition and the filters it came from, so it cannot be replayed on
+    another query."""
+    payload = {
+        "p": partition,
+        "q": _query_digest(filters),
+        "k": {name: value["S"] for name, value in last_evaluated_key.items()},
+    }
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, partition: str) -> dict[str, AttributeValueTypeDef]:
+def decode_cursor(
+    cursor: str,
+    partition: str,
+    filters: Mapping[str, object],
+    key_names: set[str],
+    in_query: Callable[[Mapping[str, str]], bool],
+) -> dict[str, AttributeValueTypeDef]:
+    """The ExclusiveStartKey of a cursor made by encode_cursor for this very query, checked strictly: the same
+    partition and filters, exactly the key attributes of the table/index queried, all strings, and a key this
+    query could have returned (`in_query`); anything else is a 422, never a store error."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         payload = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if payload["p"] != partition or not isinstance(payload["k"], dict):
+        if not isinstance(payload, dict) or set(payload) != {"p", "q", "k"}:
+            raise ValueError("not a cursor")
+        if payload["p"] != partition or payload["q"] != _query_digest(filters):
             raise ValueError("cursor belongs to another query")
-        return {str(name): _s(str(value)) for name, value in payload["k"].items()}
-    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        key = payload["k"]
+        if not isinstance(key, dict) or set(key) != key_names:
+            raise ValueError("cursor key has the wrong attributes")
+        if not all(isinstance(v, str) and 0 < len(v) <= _MAX_CURSOR_VALUE_CHARS for v in key.values()):
+            raise ValueError("cursor key values must be strings")
+        if not in_query(key):
+            raise ValueError("cursor key is outside this query")
+        return {str(name): _s(value) for name, value in key.items()}
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidInputError(
-            "cursor is not valid for this query (use next_cursor from the previous page)", field="cursor"
+            "cursor is not valid for this query: use next_cursor from the previous page with the same path and "
+            "filters (band, min_score, group, from, to)",
+            field="cursor",
         ) from exc
 
 

@@ -294,3 +294,11 @@ def is_country_code(code: str) -> bool:
 
 def is_importer_code(code: str) -> bool:
     return code in IMPORTER_CODES
+
+
+def canonical_code(value: str) -> str:
+    """A code as given (any case, surrounding spaces) in its canonical upper-case form, or "" (never a known code)
+    when it is not ASCII letters: str.upper() maps some non-ASCII letters onto ASCII ones ("u\\u017f" -> "US",
+    "\\u0131t" -> "IT"), so the check comes first."""
+    text = value.strip()
+    return text.upper() if text.isascii() and text.isalpha() else ""

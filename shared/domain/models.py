@@ -10,10 +10,21 @@ import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
+from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    ValidationError,
+    model_validator,
+)
 
-from shared.domain.countries import is_country_code, is_importer_code
+from shared.domain.countries import canonical_code, is_country_code, is_importer_code
+from shared.domain.currencies import is_currency_code
 from shared.domain.errors import InvalidInputError
 
 #: Shares of one stage may add up to a little above 1 because the published tables are rounded.
@@ -26,14 +37,14 @@ MATERIAL_ID_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 
 
 def _country_code(value: str) -> str:
-    code = value.strip().upper()
+    code = canonical_code(value)
     if not is_country_code(code):
         raise ValueError(f"unknown country code {value!r} (expected ISO 3166-1 alpha-2, e.g. CN)")
     return code
 
 
 def _importer_code(value: str) -> str:
-    code = value.strip().upper()
+    code = canonical_code(value)
     if not is_importer_code(code):
         raise ValueError(f"unknown importer code {value!r} (expected ISO 3166-1 alpha-2 or EU)")
     return code
@@ -43,10 +54,57 @@ def _material_id(value: str) -> str:
     return value.strip().lower()
 
 
+def _currency_code(value: str) -> str:
+    if not is_currency_code(value):
+        raise ValueError(f"unknown currency code {value!r} (expected a current ISO 4217 code, e.g. USD)")
+    return value
+
+
+#: characters that hide or reorder what a reader sees: C0/C1 controls (tabs and newlines included), bidi
+#: embeddings/overrides/isolates (U+202A-U+202E, U+2066-U+2069) and zero-width characters (U+200B-U+200D,
+#: U+2060, U+FEFF)
+HIDDEN_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069"  # a regex class body
+_HIDDEN = re.compile(f"[{HIDDEN_CHARACTERS}]")
+
+
+def _plain_text(value: str) -> str:
+    if found := _HIDDEN.search(value):
+        raise ValueError(
+            f"contains the invisible or control character U+{ord(found.group()):04X} at position {found.start()} "
+            "(control characters, bidi overrides and zero-width characters are not allowed)"
+        )
+    return value
+
+
+def _plain_text_schema(schema: dict[str, Any]) -> None:
+    schema["pattern"] = f"^[^{HIDDEN_CHARACTERS}]*$"
+
+
+#: Free text (names, parts, suppliers, sources, titles): anything printable, nothing that hides or reorders
+#: text. Combine with a Field for lengths: Annotated[PlainText, Field(min_length=1, max_length=200)].
+PlainText = Annotated[str, AfterValidator(_plain_text), Field(json_schema_extra=_plain_text_schema)]
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or " " in value:
+        raise ValueError(f"must be an http(s) URL, got {value!r}")
+    return value
+
+
+#: A source given through the API: an http(s) URL (the seed's older signals cite print sources; see decisions)
+HttpUrlText = Annotated[PlainText, AfterValidator(_http_url)]
+
+#: Dates of reference data and signals: 1990-01-01 .. 2100-12-31 (no year 1 or 9999)
+EARLIEST_DATE, LATEST_DATE = date(1990, 1, 1), date(2100, 12, 31)
+SaneDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
+
 CountryCode = Annotated[str, AfterValidator(_country_code)]
 ImporterCode = Annotated[str, AfterValidator(_importer_code)]
-MaterialId = Annotated[str, AfterValidator(_material_id), Field(pattern=r"(?i)^\s*[a-z][a-z0-9_]{0,63}\s*$")]
-Fraction = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency_code)]
+MaterialId = Annotated[str, AfterValidator(_material_id), Field(pattern=r"^\s*[A-Za-z][A-Za-z0-9_]{0,63}\s*$")]
+#: numbers are strict (StrictFloat, StrictInt): true/false are not 1/0 (an int is still a float)
+Fraction = Annotated[StrictFloat, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
 
 class Stage(StrEnum):
@@ -117,7 +175,7 @@ class ProducerShare(DomainModel):
     country: CountryCode
     share: Fraction
     #: EU CRM trade-restriction parameter t (0.8 with trade agreements, 1.0 none, up to 1.5 for quotas/bans/taxes).
-    trade_restriction: float = Field(default=1.0, ge=0.5, le=1.5, allow_inf_nan=False)
+    trade_restriction: StrictFloat = Field(default=1.0, ge=0.5, le=1.5, allow_inf_nan=False)
 
 
 def _check_stage_shares(stages: dict[Stage, tuple[ProducerShare, ...]], field: str) -> None:
@@ -138,23 +196,23 @@ def _check_stage_shares(stages: dict[Stage, tuple[ProducerShare, ...]], field: s
 class Site(DomainModel):
     """A single mine or plant with a known share of world supply at one stage."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     country: CountryCode
     stage: Stage
     share: Fraction
-    source: str = Field(min_length=1, max_length=500)
+    source: PlainText = Field(min_length=1, max_length=500)
 
 
 class MaterialProfile(DomainModel):
     id: MaterialId
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     groups: tuple[str, ...] = ()
     stages: dict[Stage, tuple[ProducerShare, ...]]
     sites: tuple[Site, ...] = ()
     recycling_input_rate: Fraction | None = None
     substitution_index: Fraction | None = None
-    source: str = Field(min_length=1, max_length=500)
-    version: int = Field(default=1, ge=1)
+    source: PlainText = Field(min_length=1, max_length=500)
+    version: StrictInt = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _shares_are_consistent(self) -> Self:
@@ -208,9 +266,9 @@ class ImporterDependency(DomainModel):
     #: bilateral-trade evidence per stage where the dependency was derived from trade data
     trade: dict[Stage, StageTrade] = Field(default_factory=dict)
     #: how the figures were obtained, e.g. "bilateral_trade/1" or "published" (a cited table)
-    method: str = Field(default="published", max_length=40)
-    source: str = Field(min_length=1, max_length=500)
-    version: int = Field(default=1, ge=1)
+    method: str = Field(default="published", max_length=40, pattern=r"^[a-z_]+(/[0-9]+)?$")
+    source: PlainText = Field(min_length=1, max_length=500)
+    version: StrictInt = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _shares_are_consistent(self) -> Self:
@@ -221,10 +279,10 @@ class ImporterDependency(DomainModel):
 class CountryGovernance(DomainModel):
     country: CountryCode
     #: 0..10, 10 = worst governance: 10 * (1 - normalised WGI), as in the EU CRM method.
-    governance_risk: float = Field(ge=0.0, le=10.0, allow_inf_nan=False)
-    year: int = Field(ge=1990, le=2100)
-    source: str = Field(min_length=1, max_length=500)
-    version: int = Field(default=1, ge=1)
+    governance_risk: StrictFloat = Field(ge=0.0, le=10.0, allow_inf_nan=False)
+    year: StrictInt = Field(ge=1990, le=2100)
+    source: PlainText = Field(min_length=1, max_length=500)
+    version: StrictInt = Field(default=1, ge=1)
 
 
 class PolicySignal(DomainModel):
@@ -238,22 +296,27 @@ class PolicySignal(DomainModel):
     #: importer codes, or ("ALL",)
     targets: tuple[str, ...] = Field(min_length=1, max_length=300)
     severity: Fraction
-    announced: date
-    effective: date | None = None
+    announced: SaneDate
+    effective: SaneDate | None = None
     status: SignalStatus
-    suspended_until: date | None = None
-    lifted_at: date | None = None
-    source: str = Field(min_length=1, max_length=1000)
+    suspended_until: SaneDate | None = None
+    lifted_at: SaneDate | None = None
+    source: PlainText = Field(min_length=1, max_length=1000)
     confidence: Fraction = 1.0
-    title: str = Field(default="", max_length=500)
-    version: int = Field(default=1, ge=1)
+    title: PlainText = Field(default="", max_length=500)
+    version: StrictInt = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        targets = tuple(t.strip().upper() for t in self.targets)
-        for target in targets:
+        targets = tuple(canonical_code(t) for t in self.targets)
+        for given, target in zip(self.targets, targets, strict=True):
             if target != ALL_TARGETS and not is_importer_code(target):
-                raise ValueError(f"targets: unknown importer code {target!r} (ISO alpha-2, EU or ALL)")
+                raise ValueError(f"targets: unknown importer code {given!r} (ISO alpha-2, EU or ALL)")
+        # duplicates are refused, not merged: a list that names a target twice is probably not what was meant
+        for field, values in (("materials", self.materials), ("targets", targets)):
+            if len(set(values)) != len(values):
+                twice = sorted({v for v in values if values.count(v) > 1})
+                raise ValueError(f"{field}: {', '.join(twice)} listed more than once")
         object.__setattr__(self, "targets", targets)
         if self.effective is not None and self.effective < self.announced:
             raise ValueError("effective: must not be before announced")

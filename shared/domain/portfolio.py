@@ -8,10 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from shared.domain.countries import country_name
-from shared.domain.models import Band, DomainModel, ImporterCode, MaterialId, MaterialProfile, RiskScore
+from shared.domain.models import (
+    Band,
+    CurrencyCode,
+    DomainModel,
+    ImporterCode,
+    MaterialId,
+    MaterialProfile,
+    PlainText,
+    RiskScore,
+)
 from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringParameters, band_for
 
 MAX_PORTFOLIO_ITEMS = 1000
@@ -24,20 +33,20 @@ class PortfolioItem(DomainModel):
     material: MaterialId
     #: the economy the plant imports into
     importer: ImporterCode
-    annual_spend: float = Field(ge=0, le=1e13, allow_inf_nan=False)
-    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    part: str | None = Field(default=None, max_length=200)
-    supplier: str | None = Field(default=None, max_length=200)
+    annual_spend: StrictFloat = Field(ge=0, le=1e13, allow_inf_nan=False)
+    currency: CurrencyCode | None = None
+    part: PlainText | None = Field(default=None, max_length=200)
+    supplier: PlainText | None = Field(default=None, max_length=200)
 
 
 class Portfolio(DomainModel):
     tenant: str = Field(min_length=1, max_length=200)
     id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     #: ISO 4217 code every item's spend is in (no FX conversion is attempted)
-    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode = "USD"
     items: tuple[PortfolioItem, ...] = Field(max_length=MAX_PORTFOLIO_ITEMS)
-    version: int = Field(default=1, ge=1)
+    version: StrictInt = Field(default=1, ge=1)
     updated_at: datetime
 
     @model_validator(mode="after")

@@ -21,8 +21,23 @@ def upsert_material(
 ) -> UpsertResult[MaterialProfile]:
     material_id = canonical_material(material_id)
     proposed = MaterialProfile.parse({**fields, "id": material_id})
+    _check_group_ids(proposed, store.list_materials())
     current = store.get_material(material_id)
     return upsert_versioned(proposed, current, expected_version, store.put_reference_item, version_required=True)
+
+
+def _check_group_ids(proposed: MaterialProfile, catalogue: list[MaterialProfile]) -> None:
+    """Group ids and material ids share one namespace (a signal or a portfolio line names either): no overlap."""
+    material_ids = {m.id for m in catalogue} | {proposed.id}
+    for group in proposed.groups:
+        if group in material_ids:
+            raise InvalidInputError(f"groups: {group!r} is a material id; a group id may not equal one", field="groups")
+    for other in catalogue:
+        if other.id != proposed.id and proposed.id in other.groups:
+            raise InvalidInputError(
+                f"material: {proposed.id!r} is a group of {other.id!r}; a material id may not equal a group id",
+                field="material",
+            )
 
 
 def upsert_dependency(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 
-from shared.domain.countries import is_country_code, is_importer_code
+from shared.domain.countries import canonical_code, is_country_code, is_importer_code
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, PolicySignal, RiskScore, SignalStatus
 from shared.domain.scoring import ACTIVE_STATUS_FACTOR, DEFAULT_PARAMETERS, signal_status_factor
@@ -29,7 +29,7 @@ class SignalFilter:
 
 def canonical_importer(code: str) -> str:
     """Importer codes are case-insensitive on input; unknown codes are a 404 (nothing can be stored for them)."""
-    canonical = code.strip().upper()
+    canonical = canonical_code(code)
     if not is_importer_code(canonical):
         raise NotFoundError(f"unknown importer {code!r}: use an ISO 3166-1 alpha-2 code or EU", field="importer")
     return canonical
@@ -37,7 +37,7 @@ def canonical_importer(code: str) -> str:
 
 def filter_code(code: str, field: str, known: Callable[[str], bool]) -> str:
     """A code used as a query filter: unknown is invalid input (422), not a missing resource (404)."""
-    canonical = code.strip().upper()
+    canonical = canonical_code(code)
     if not known(canonical):
         raise InvalidInputError(f"{field}: unknown code {code!r} (ISO 3166-1 alpha-2)", field=field)
     return canonical
@@ -76,9 +76,9 @@ def batch_scores(store: RiskStore, pairs: list[Pair]) -> tuple[list[RiskScore], 
     valid: list[Pair] = []
     missing: list[MissingScore] = []
     for pair in pairs:
-        importer, material = pair.importer.strip().upper(), canonical_material(pair.material)
+        importer, material = canonical_code(pair.importer), canonical_material(pair.material)
         if not is_importer_code(importer):
-            missing.append(MissingScore(Pair(importer, material), "unknown importer"))
+            missing.append(MissingScore(Pair(pair.importer, material), "unknown importer"))
         elif material not in catalogue:
             missing.append(MissingScore(Pair(importer, material), "unknown material"))
         else:
@@ -120,10 +120,26 @@ def rank_scores(store: RiskStore, query: RankQuery) -> Page[RiskScore]:
     )
 
 
+def _utc(instant: datetime | None, field: str) -> datetime | None:
+    """History is keyed by UTC ISO timestamps: compare in UTC (a timestamp without an offset is taken as UTC)."""
+    if instant is None:
+        return None
+    try:
+        return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInputError(f"{field}: {instant.isoformat()} is out of range", field=field) from None
+
+
 def score_history(store: RiskStore, query: HistoryQuery) -> Page[HistoryPoint]:
     importer = canonical_importer(query.importer)
     material = require_material(store, query.material)
-    return store.score_history(replace(query, importer=importer, material=material.id))
+    start, end = _utc(query.start, "from"), _utc(query.end, "to")
+    if start is not None and end is not None and start > end:
+        message = f"from ({start.isoformat()}) must not be after to ({end.isoformat()})"
+        raise InvalidInputError(
+            message, field="from", details=[{"field": "from", "message": message}, {"field": "to", "message": message}]
+        )
+    return store.score_history(replace(query, importer=importer, material=material.id, start=start, end=end))
 
 
 def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[PolicySignal]:

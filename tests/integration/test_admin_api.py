@@ -154,3 +154,98 @@ def test_unknown_ids_on_the_dependency_route_are_404(flow, path, field):
     assert [d["field"] for d in result.body["details"]] == [field]
     assert flow.state() == before
     assert flow.poll_stream() == []
+
+
+def signal_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "issuer": "CN",
+        "measure": "export_ban",
+        "materials": ["dysprosium"],
+        "targets": ["US"],
+        "severity": 1,
+        "announced": "2026-11-28",
+        "status": "in_force",
+        "source": "https://example.org/test",
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"announced": "0001-01-01"}, "announced"),
+        ({"announced": "9999-12-31"}, "announced"),
+        ({"effective": "2101-01-01"}, "effective"),
+        ({"lifted_at": "1989-12-31", "status": "lifted"}, "lifted_at"),
+        ({"suspended_until": "9999-01-01"}, "suspended_until"),
+        ({"source": "secondary reports"}, "source"),
+        ({"source": "javascript:alert(1)"}, "source"),
+        ({"source": "ftp://example.org/x"}, "source"),
+        ({"source": "https://example.org/\u202ex"}, "source"),
+        ({"title": "ban\u200b"}, "title"),
+        ({"title": "two\nlines"}, "title"),
+        ({"severity": True}, "severity"),
+        ({"confidence": False}, "confidence"),
+        ({"version": True}, "version"),
+        ({"targets": ["US", "us"]}, "targets"),
+        ({"targets": ["JP", "JP"]}, "targets"),
+        ({"materials": ["dysprosium", "dysprosium"]}, "materials"),
+        ({"targets": ["u\u017f"]}, "targets"),
+        ({"issuer": "\u0131t"}, "issuer"),
+    ],
+)
+def test_bad_signal_input_is_422_naming_the_field_and_stores_nothing(flow, changes, field):
+    result = flow.admin("PUT", "/v1/signals/H12-TEST", signal_body(**changes))
+    assert result.status == 422, result.body
+    assert field in {d["field"] for d in result.body["details"]}, result.body
+    assert stored_item(flow, "SIGNAL", "H12-TEST") is None
+
+
+def test_a_valid_signal_with_dates_at_the_edges_of_the_range_is_accepted(flow):
+    result = flow.admin("PUT", "/v1/signals/H12-EDGE", signal_body(announced="1990-01-01", effective="2100-12-31"))
+    assert result.status == 201, result.body
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"groups": ["terbium"]}, "groups"),  # another material's id
+        ({"groups": ["dysprosium"]}, "groups"),  # its own id
+        ({"groups": ["hree", "hree"]}, "groups"),
+        ({"name": "Dy\u202e"}, "name"),
+        ({"source": "\u200bEU CRM"}, "source"),
+        ({"substitution_index": True}, "substitution_index"),
+        ({"version": True}, "version"),
+    ],
+)
+def test_bad_material_input_is_422_naming_the_field(flow, changes, field):
+    before = stored_item(flow, "MATERIAL", "dysprosium")
+    result = flow.admin("PUT", "/v1/materials/dysprosium", {**material_body("dysprosium", version=1), **changes})
+    assert result.status == 422, result.body
+    assert field in {d["field"] for d in result.body["details"]}, result.body
+    assert stored_item(flow, "MATERIAL", "dysprosium") == before
+
+
+def test_a_material_id_may_not_equal_an_existing_group_id(flow):
+    result = flow.admin("PUT", "/v1/materials/hree", material_body("dysprosium", groups=[]))
+    assert result.status == 422, result.body
+    assert [d["field"] for d in result.body["details"]] == ["material"]
+    assert stored_item(flow, "MATERIAL", "hree") is None
+
+
+@pytest.mark.parametrize("country", ["u\u017f", "\u0131t"])
+def test_non_ascii_country_codes_are_refused(flow, country):
+    body = {"governance_risk": 5.0, "year": 2022, "source": "WGI 2022", "version": 1}
+    before = stored_item(flow, "GOVERNANCE", country.upper())
+    result = flow.admin("PUT", f"/v1/countries/{country}/governance", body)
+    assert result.status == 422, result.body
+    assert stored_item(flow, "GOVERNANCE", country.upper()) == before
+
+
+@pytest.mark.parametrize(("field", "value"), [("year", True), ("governance_risk", True), ("source", "WGI\x00")])
+def test_bad_governance_input_is_422(flow, field, value):
+    body = {"governance_risk": 5.0, "year": 2022, "source": "WGI 2022", field: value}
+    result = flow.admin("PUT", "/v1/countries/US/governance", body)
+    assert result.status == 422, result.body
+    assert field in {d["field"] for d in result.body["details"]}

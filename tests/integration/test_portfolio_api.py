@@ -531,3 +531,83 @@ def test_a_portfolio_too_large_to_store_is_413_and_nothing_is_stored(fresh_repo)
     with pytest.raises(TooLargeError, match="too large to store"):
         fresh_repo.put_portfolio(portfolio, None)
     assert fresh_repo.get_portfolio("team-a", "huge") is None
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        " =1+1",
+        "\u00a0=1+1",  # NBSP
+        "\u3000@SUM(A1)",  # ideographic space
+        "\uff1d1+1",  # full-width =
+        "\uff0b1",
+        "\uff0d1",
+        "\uff20SUM(A1)",
+        "  \uff1dcmd",
+    ],
+)
+def test_csv_cells_that_would_run_as_formulas_after_whitespace_or_full_width_are_defused(api, team_a, cell):
+    assert api.put(team_a, "csv-injection-2", body(items=[item("copper", part=cell, supplier="ACME")])).status in {
+        200,
+        201,
+    }
+    result = api.risk(team_a, "csv-injection-2", headers={"Accept": "text/csv"})
+    row = next(csv.DictReader(io.StringIO(result.body, newline="")))
+    assert row["part"] == "'" + cell  # parsed back: the cell is text, the original after the quote
+    assert row["supplier"] == "ACME"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("part", "rotor\u202emagnet"),  # bidi override
+        ("part", "rotor\u2066magnet\u2069"),  # bidi isolate
+        ("supplier", "ACME\u200b"),  # zero-width space
+        ("supplier", "\ufeffACME"),  # BOM
+        ("supplier", "AC\u2060ME"),  # word joiner
+        ("part", "line\nbreak"),
+        ("part", "nul\x00"),
+        ("supplier", "c1\x85"),
+    ],
+)
+def test_hidden_characters_in_free_text_are_422_naming_the_field(api, team_a, field, value):
+    result = api.put(team_a, "hidden", body(items=[item("copper", **{field: value})]))
+    assert result.status == 422, result.body
+    assert f"items.0.{field}" in {d["field"] for d in result.body["details"]}
+    assert api.get(team_a, "hidden").status == 404
+
+
+def test_hidden_characters_in_the_portfolio_name_are_422(api, team_a):
+    result = api.put(team_a, "hidden-name", body(name="Plant\u202e1"))
+    assert result.status == 422, result.body
+    assert [d["field"] for d in result.body["details"]] == ["name"]
+
+
+@pytest.mark.parametrize("importer", ["u\u017f", "\u0131t", "\u0130T", "J\uff30"])
+def test_non_ascii_importer_codes_are_refused_not_folded(api, team_a, importer):
+    """str.upper() maps the long s to S and the dotless i to I: u\u017f was stored as US before."""
+    result = api.put(team_a, "unicode-importer", body(items=[item("copper", importer=importer)]))
+    assert result.status == 422, result.body
+    assert api.score(importer, "copper").status in {404, 422}
+
+
+@pytest.mark.parametrize("currency", ["XYZ", "HRK", "usd", "XXX"])
+def test_currencies_must_be_current_iso_4217_codes(api, team_a, currency):
+    result = api.put(team_a, "currency", {**body(), "currency": currency})
+    assert result.status == 422, result.body
+    assert "currency" in {d["field"] for d in result.body["details"]}
+    item_currency = api.put(team_a, "currency", body(items=[item("copper", currency=currency)]))
+    assert item_currency.status == 422, item_currency.body
+
+
+def test_a_current_currency_is_accepted(api, team_a):
+    assert api.put(team_a, "currency-ok", {**body(), "currency": "EUR"}).status == 201
+
+
+@pytest.mark.parametrize(("field", "value"), [("annual_spend", True), ("annual_spend", False), ("version", True)])
+def test_booleans_are_not_numbers(api, team_a, field, value):
+    doc = body(items=[item("copper", **({field: value} if field == "annual_spend" else {}))])
+    if field == "version":
+        doc["version"] = value
+    result = api.put(team_a, "booleans", doc)
+    assert result.status == 422, result.body
