@@ -8,8 +8,9 @@ Starts DynamoDB Local, loads the seed data, computes the default scores, serves 
 bounded number of requests). Reports requests, errors (must be 0: any non-2xx, bad JSON or transport error),
 p50/p95/p99 per route, and writes the "Load test" section of docs/performance.md (other sections kept).
 
-The /v1/health route (no DynamoDB call, no auth) is in the mix as the floor: the cost of the HTTP server, the
-gateway emulation and a handler invocation; every route's p50 is also shown as a ratio to it. The local API calls
+The /v1/health route (no auth; its one DynamoDB GetItem is remembered for 10 s) is in the mix as the floor: the
+cost of the HTTP server, the gateway emulation and a handler invocation; every route's p50 is also shown as a ratio
+to it. The local API calls
 the handlers in-process one at a time (local.lambda_runtime.INVOCATION_LOCK, as one Lambda execution environment
 does), so this measures one "instance" under concurrent clients, not Lambda's scaling.
 """
