@@ -182,8 +182,9 @@ def error_responses(route: ApiRoute, traits: OperationTraits) -> dict[str, dict[
 
     Every operation can hit a store outage (503) or a bug (500); one that takes input validates it (422); ids in
     the path or body can name something unknown (404); a versioned write can carry a stale version (409). Secured
-    routes get the authorizer's 401/403, bodies the gateway's 413, and the stage's throttling answers 429
-    everywhere. The gateway's errors have no body schema here: in AWS their body is API Gateway's, not ours.
+    routes get the authorizer's 401/403, bodies the gateway's 413, and the per-client rate limit (WAF) and the
+    stage's throttling answer 429 everywhere. The gateway's errors have no body schema here: in AWS their body is
+    API Gateway's, not ours.
     """
     responses: dict[int, dict[str, Any]] = {
         HTTPStatus.INTERNAL_SERVER_ERROR: _error_response("Unexpected error (error: internal_error); it is logged"),
@@ -196,7 +197,10 @@ def error_responses(route: ApiRoute, traits: OperationTraits) -> dict[str, dict[
                 }
             },
         ),
-        HTTPStatus.TOO_MANY_REQUESTS: {"description": "Throttled by API Gateway (stage or usage-plan limits)"},
+        HTTPStatus.TOO_MANY_REQUESTS: {
+            "description": "Throttled: this client's rate limit (AWS WAF, error: too_many_requests, Retry-After) "
+            "or the stage's limits (API Gateway)"
+        },
     }
     if traits.takes_input:
         responses[HTTPStatus.UNPROCESSABLE_ENTITY] = _error_response(

@@ -33,6 +33,11 @@ from shared.schemas import ErrorDetail, ErrorResponse
 RETRY_AFTER_SECONDS = 2
 #: request bodies above this are refused with 413 before any parsing (a 1,000-item portfolio is ~200 KB)
 MAX_BODY_BYTES = 1024 * 1024
+#: on every response of every function (and API Gateway's own, template.yaml GatewayResponses): responses hold
+#: tenant data and scores that change, so no cache may keep them, and browsers must not guess content types
+SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+#: what a client learns about a store outage; the cause (operation, exception) goes to the log only
+UNAVAILABLE_MESSAGE = "the service is temporarily unavailable; retry later"
 
 STATUS_BY_ERROR: dict[type[DomainError], HTTPStatus] = {
     TooLargeError: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,  # before its base class: the first match wins
@@ -134,10 +139,24 @@ def _proxy_error(status: HTTPStatus, code: str, message: str) -> dict[str, Any]:
     body = ErrorResponse(error=code, message=message, details=[])
     return {
         "statusCode": status.value,
-        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "headers": {"Content-Type": content_types.APPLICATION_JSON, **SECURITY_HEADERS},
         "body": body.model_dump_json(),
         "isBase64Encoded": False,
     }
+
+
+def _with_security_headers(response: dict[str, Any]) -> dict[str, Any]:
+    """SECURITY_HEADERS on a proxy response, whichever way it carries headers (the resolver uses multiValueHeaders;
+    routes, error handlers and not-found answers all come through here)."""
+    if "multiValueHeaders" in response:
+        multi = response["multiValueHeaders"] = response["multiValueHeaders"] or {}
+        for name, value in SECURITY_HEADERS.items():
+            multi.setdefault(name, [value])
+    else:
+        single = response["headers"] = response.get("headers") or {}
+        for name, value in SECURITY_HEADERS.items():
+            single.setdefault(name, value)
+    return response
 
 
 def _is_json(content_type: str) -> bool:
@@ -218,7 +237,7 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
                 "unsupported_media_type",
                 f"request bodies must be JSON (Content-Type: application/json), not {content_type!r}",
             )
-    return app.resolve(event, context)
+    return _with_security_headers(app.resolve(event, context))
 
 
 def build_resolver() -> APIGatewayRestResolver:
@@ -256,8 +275,11 @@ def build_resolver() -> APIGatewayRestResolver:
             for d in exc.details
         ]
         if status is HTTPStatus.SERVICE_UNAVAILABLE:
-            logger.warning("store unavailable", error=exc.message)
-            return error_response(status, exc.code, exc.message, details, **{"Retry-After": str(RETRY_AFTER_SECONDS)})
+            # The message names the backend call and the exception: for the log, not for the client.
+            logger.warning("store unavailable", error=exc.message, details=exc.details)
+            return error_response(
+                status, exc.code, UNAVAILABLE_MESSAGE, None, **{"Retry-After": str(RETRY_AFTER_SECONDS)}
+            )
         return error_response(status, exc.code, exc.message, details)
 
     @app.not_found

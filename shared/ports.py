@@ -225,6 +225,14 @@ class PortfolioStore(Protocol):
         ...
 
 
+class StoreProbe(Protocol):
+    """The store's health, from the cheapest call that proves it can serve reads."""
+
+    def ping(self) -> None:
+        """Raises StoreUnavailableError when the store cannot answer one small read."""
+        ...
+
+
 class RiskStore(ReferenceDataStore, ScoreStore, RunStore, PortfolioStore, Protocol):
     """The one table holds all of it; services ask for the narrower port they need."""
 

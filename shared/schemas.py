@@ -52,7 +52,8 @@ class ErrorResponse(ApiModel):
 
 
 class HealthResponse(ApiModel):
-    status: str
+    status: Literal["ok", "degraded"] = Field(description="degraded while the data store cannot be read")
+    store: Literal["ok", "unavailable"] = Field(description="the data store's state, checked at most every 10 s")
     model_version: str
 
 

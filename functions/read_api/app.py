@@ -39,6 +39,7 @@ from shared.schemas import (
     SignalResponse,
 )
 from shared.services import queries, scenarios
+from shared.services.health import StoreHealth
 
 app = build_resolver()
 
@@ -73,10 +74,34 @@ GroupFilter = Annotated[
 ]
 
 
-@app.get("/v1/health", summary="Liveness check (no auth)", tags=["meta"])
-def health() -> HealthResponse:
+#: this container's last look at the store (shared/services/health.py)
+STORE_HEALTH = StoreHealth()
+
+
+@app.get(
+    "/v1/health",
+    summary="Health: the API and its data store (no auth)",
+    tags=["meta"],
+    responses={
+        200: {
+            "description": "The API can read its data store",
+            "content": {"application/json": {"model": HealthResponse}},
+        },
+        503: {
+            "description": "The data store cannot be read (status: degraded); checked at most every 10 s per instance",
+            "content": {"application/json": {"model": HealthResponse}},
+        },
+    },
+)
+def health() -> Response[Any]:
+    store = STORE_HEALTH.check(get_repository())
+    if not store.available and store.fresh:
+        logger.warning("health check: store unavailable", error=store.cause)
     metrics.add_metric(name="HealthCheck", unit=MetricUnit.Count, value=1)
-    return HealthResponse(status="ok", model_version=MODEL_VERSION)
+    if store.available:
+        return Response(200, "application/json", HealthResponse(status="ok", store="ok", model_version=MODEL_VERSION))
+    body = HealthResponse(status="degraded", store="unavailable", model_version=MODEL_VERSION)
+    return Response(503, "application/json", body)
 
 
 @app.get("/v1/materials", summary="The materials catalogue", tags=["materials"])

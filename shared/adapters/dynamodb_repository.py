@@ -258,6 +258,21 @@ class DynamoRiskRepository:
                     time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 (backoff jitter, not cryptography)  # nosec B311
         return found
 
+    def ping(self) -> None:
+        """One GetItem of a key nothing writes: a data-plane read (0.5 RCU) that any role that reads the table may
+        make (DescribeTable is a control-plane call with low request limits). Any failure, a missing table or a
+        denied call included, is StoreUnavailableError."""
+        try:
+            self._call(
+                "get_item",
+                TableName=self.table_name,
+                Key={"pk": _s("HEALTH"), "sk": _s("HEALTH")},
+                ProjectionExpression="pk",
+            )
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            raise StoreUnavailableError(f"DynamoDB get_item (health check) failed: {code}") from exc
+
     # ------------------------------------------------------------------ reference data
 
     def get_material(self, material_id: str) -> MaterialProfile | None:

@@ -82,7 +82,7 @@ def test_open_routes_need_no_token(api: ApiClient, route: ApiRoute) -> None:
     reply = api.request(route.method, concrete_path(route))
     assert reply.status == 200, reply.body
     if route.path == "/v1/health":
-        assert reply.body == {"status": "ok", "model_version": MODEL_VERSION}
+        assert reply.body == {"status": "ok", "store": "ok", "model_version": MODEL_VERSION}
 
 
 def test_reader_and_team_tokens_cannot_touch_admin_routes(api: ApiClient) -> None:

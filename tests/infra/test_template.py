@@ -420,3 +420,203 @@ def test_handler_imports_without_env_vars_or_aws(logical_id, handler) -> None:
     assert report["collections_during_import"] == 0, f"{handler}: the GC ran while the function's modules loaded"
     assert report["gc_enabled_after"], f"{handler}: the module does not end with init_done(), the GC stays off"
     assert report["frozen_objects"] > 10_000, f"{handler}: the objects built at import were not frozen"
+
+
+# ----------------------------------------------------------------------------------------- table actions per function
+
+#: What SAM's DynamoDB policy templates grant (SAM's policy_templates.json).
+SAM_DYNAMODB_TEMPLATE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "DynamoDBReadPolicy": ("GetItem", "Scan", "Query", "BatchGetItem", "DescribeTable"),
+    "DynamoDBWritePolicy": ("PutItem", "UpdateItem", "BatchWriteItem"),
+    "DynamoDBCrudPolicy": (
+        "GetItem", "DeleteItem", "PutItem", "Scan", "Query", "UpdateItem", "BatchWriteItem", "BatchGetItem",
+        "DescribeTable", "ConditionCheckItem",
+    ),
+}  # fmt: skip
+DYNAMODB_ACTIONS = (
+    *DYNAMODB_WRITE_ACTIONS,
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:DescribeTable",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:PartiQLSelect",
+)
+
+
+def dynamodb_grants(template: dict[str, Any], name: str) -> list[tuple[str, dict[str, Any]]]:
+    """(action, the statement's Condition) for every DynamoDB action a function's Policies allow, wildcards
+    expanded against DYNAMODB_ACTIONS and SAM policy templates against what they grant."""
+    grants: list[tuple[str, dict[str, Any]]] = []
+    for policy in as_list(props(functions(template)[name]).get("Policies")):
+        if isinstance(policy, str) and fnmatch.fnmatchcase(policy.rsplit("/", 1)[-1], "*DynamoDB*"):
+            grants.extend((action, {}) for action in DYNAMODB_ACTIONS)  # a managed policy: assume the worst
+        elif isinstance(policy, dict) and "Statement" in policy:
+            for statement in as_list(policy["Statement"]):
+                if statement.get("Effect", "Allow") != "Allow":
+                    continue
+                for pattern in as_list(statement.get("Action")):
+                    grants.extend(
+                        (action, statement.get("Condition") or {})
+                        for action in DYNAMODB_ACTIONS
+                        if fnmatch.fnmatchcase(action.lower(), str(pattern).lower())
+                    )
+        elif isinstance(policy, dict):
+            for key in policy:
+                grants.extend((f"dynamodb:{a}", {}) for a in SAM_DYNAMODB_TEMPLATE_ACTIONS.get(key, ()))
+    return grants
+
+
+def granted_actions(template: dict[str, Any], name: str) -> set[str]:
+    return {action for action, _ in dynamodb_grants(template, name)}
+
+
+def test_no_function_can_scan_the_table(template) -> None:
+    # Every access pattern is a GetItem, Query or BatchGetItem (docs/architecture.md): a Scan is a bug or an abuse.
+    for name in functions(template):
+        assert "dynamodb:Scan" not in granted_actions(template, name), f"{name} may Scan the table"
+
+
+def test_the_read_api_gets_queries_and_batch_gets_only(template) -> None:
+    assert granted_actions(template, "ReadApiFunction") == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+    }
+
+
+def test_the_stream_function_cannot_delete_or_update(template) -> None:
+    granted = granted_actions(template, "StreamRescoreFunction")
+    assert granted & {"dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:Scan"} == set()
+    assert {"dynamodb:PutItem", "dynamodb:BatchWriteItem"} <= granted, "it writes scores and history"
+
+
+#: The portfolio function's writes must be conditioned on the partition key starting with this.
+TENANT_LEADING_KEYS = ["TENANT#*"]
+
+
+def tenant_write_violations(template: dict[str, Any], name: str) -> list[str]:
+    """Write grants of `name` not confined to tenant partitions (dynamodb:LeadingKeys, every value like TENANT#*)."""
+    violations = []
+    for action, condition in dynamodb_grants(template, name):
+        if action not in DYNAMODB_WRITE_ACTIONS:
+            continue
+        leading = (condition.get("ForAllValues:StringLike") or {}).get("dynamodb:LeadingKeys")
+        if as_list(leading) != TENANT_LEADING_KEYS or set(condition) != {"ForAllValues:StringLike"}:
+            violations.append(f"{action} with Condition {condition}")
+    return violations
+
+
+def test_the_portfolio_function_writes_only_tenant_partitions(template) -> None:
+    assert tenant_write_violations(template, "PortfolioApiFunction") == []
+    writes = granted_actions(template, "PortfolioApiFunction") & set(DYNAMODB_WRITE_ACTIONS)
+    assert writes == {"dynamodb:PutItem", "dynamodb:DeleteItem"}
+
+
+def test_the_tenant_check_catches_unconditioned_writes(template) -> None:
+    bad = copy.deepcopy(template)
+    policies = props(bad["Resources"]["PortfolioApiFunction"])["Policies"]
+    policies.append({"Statement": [{"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": "x"}]})
+    policies.append(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "dynamodb:DeleteItem",
+                    "Resource": "x",
+                    "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*"]}},
+                }
+            ]
+        }
+    )
+    assert len(tenant_write_violations(bad, "PortfolioApiFunction")) == 2
+
+
+def test_the_risk_table_refuses_deletion(template) -> None:
+    assert props(resources(template)[_the_table(template)]).get("DeletionProtectionEnabled") is True
+
+
+# ----------------------------------------------------------------------------------------- WAF and gateway responses
+
+
+def _the_api(template: dict[str, Any]) -> str:
+    (api,) = resources(template, "AWS::Serverless::Api")
+    return api
+
+
+def _web_acl(template: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    acls = resources(template, "AWS::WAFv2::WebACL")
+    assert len(acls) == 1, f"expected one web ACL, found {sorted(acls)}"
+    name, acl = next(iter(acls.items()))
+    return name, props(acl)
+
+
+def test_a_regional_web_acl_protects_the_api_stage(template) -> None:
+    name, acl = _web_acl(template)
+    assert acl.get("Scope") == "REGIONAL"
+    assert acl.get("DefaultAction") == {"Allow": {}}
+    api = _the_api(template)
+    stage_arn = f"arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}::/restapis/${{{api}}}/stages/${{{api}.Stage}}"
+    associations = [
+        props(a)
+        for a in resources(template, "AWS::WAFv2::WebACLAssociation").values()
+        if ref_target(props(a).get("WebACLArn")) == name
+    ]
+    assert [a.get("ResourceArn") for a in associations] == [{"Fn::Sub": stage_arn}]
+
+
+#: AWS managed rule groups the web ACL must run, with the only rules allowed to count instead of block (and why).
+REQUIRED_MANAGED_RULE_GROUPS: dict[str, dict[str, str]] = {
+    "AWSManagedRulesCommonRuleSet": {
+        "SizeRestrictions_BODY": "its 8 KB body cap would refuse portfolios; the functions cap bodies at 1 MiB (413)",
+    },
+    "AWSManagedRulesKnownBadInputsRuleSet": {},
+}
+
+
+@pytest.mark.parametrize("group_name", sorted(REQUIRED_MANAGED_RULE_GROUPS))
+def test_the_web_acl_runs_the_aws_managed_rule_group(template, group_name) -> None:
+    _, acl = _web_acl(template)
+    rules = [
+        r
+        for r in acl.get("Rules") or []
+        if (r["Statement"].get("ManagedRuleGroupStatement") or {}).get("Name") == group_name
+    ]
+    assert len(rules) == 1, f"the web ACL does not run {group_name}"
+    rule = rules[0]
+    group = rule["Statement"]["ManagedRuleGroupStatement"]
+    assert group.get("VendorName") == "AWS"
+    assert rule.get("OverrideAction") == {"None": {}}, "the group's rules must block, not only count"
+    overridden = sorted(o["Name"] for o in group.get("RuleActionOverrides") or [])
+    assert overridden == sorted(REQUIRED_MANAGED_RULE_GROUPS[group_name]), "an unjustified rule override"
+
+
+def test_the_web_acl_limits_each_client_separately(template) -> None:
+    _, acl = _web_acl(template)
+    rate_rules = [r for r in acl.get("Rules") or [] if "RateBasedStatement" in r["Statement"]]
+    assert len(rate_rules) == 1
+    rule = rate_rules[0]
+    statement = rule["Statement"]["RateBasedStatement"]
+    assert "Block" in rule.get("Action", {})
+    assert statement.get("AggregateKeyType") == "CUSTOM_KEYS"
+    keys = statement.get("CustomKeys") or []
+    # one aggregation instance per bearer token, i.e. per client (the authorizer runs after WAF)
+    assert [k.get("Header", {}).get("Name", "").lower() for k in keys] == ["authorization"]
+    limit = ref_target(statement.get("Limit"))
+    assert limit in (template.get("Parameters") or {}), "the per-client limit is a template parameter"
+    assert statement.get("EvaluationWindowSec") == 60
+    custom = rule["Action"]["Block"].get("CustomResponse") or {}
+    assert custom.get("ResponseCode") == 429
+    body = json.loads(acl["CustomResponseBodies"][custom["CustomResponseBodyKey"]]["Content"])
+    assert set(body) == {"error", "message", "details"}, "the API's one error shape"
+
+
+def test_gateway_responses_carry_the_security_headers(template) -> None:
+    from shared.http import SECURITY_HEADERS
+
+    gateway_responses = props(resources(template)[_the_api(template)]).get("GatewayResponses") or {}
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} <= set(gateway_responses)
+    for kind, response in gateway_responses.items():
+        headers = (response.get("ResponseParameters") or {}).get("Headers") or {}
+        assert headers == {name: f"'{value}'" for name, value in SECURITY_HEADERS.items()}, kind

@@ -97,10 +97,25 @@ def function_events(logical_id: str) -> list[dict[str, Any]]:
     return [e for e in ((resource.get("Properties") or {}).get("Events") or {}).values() if isinstance(e, dict)]
 
 
+#: DynamoDB actions that cannot change anything
+READ_ACTIONS = frozenset({"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem", "dynamodb:Scan"})
+
+
+def _reads_only(policy: Any) -> bool:
+    if not isinstance(policy, dict):
+        return False
+    if set(policy) == {"DynamoDBReadPolicy"}:
+        return True
+    statements = policy.get("Statement")
+    return isinstance(statements, list) and all(
+        set(s["Action"] if isinstance(s["Action"], list) else [s["Action"]]) <= READ_ACTIONS for s in statements
+    )
+
+
 def is_read_only(logical_id: str) -> bool:
-    """Its only permission is DynamoDBReadPolicy: safe to run against the shared seeded table."""
+    """Its permissions only read the table: safe to run against the shared seeded table."""
     policies = TEMPLATE["Resources"][logical_id]["Properties"].get("Policies") or []
-    return bool(policies) and all(isinstance(p, dict) and set(p) == {"DynamoDBReadPolicy"} for p in policies)
+    return bool(policies) and all(_reads_only(p) for p in policies)
 
 
 # ----------------------------------------------------------------------------------------- fixtures

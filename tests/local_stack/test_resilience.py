@@ -11,6 +11,7 @@ import pytest
 
 from local.dynamodb_local import DynamoDBLocal, find_free_port, local_client
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
+from shared.services.health import HEALTH_CACHE_SECONDS
 from shared.services.rescoring import rescore_all
 from shared.services.seeding import SeedData, seed_reference_data
 from tests.conftest import point_handlers_at
@@ -43,12 +44,47 @@ def test_store_outage_is_a_503_with_a_retry_hint_and_the_api_recovers(
         assert down.body["error"] == "service_unavailable"
         assert int(down.headers["Retry-After"]) > 0
         assert "Traceback" not in str(down.body)
+        assert "DynamoDB" not in down.body["message"] and "Error" not in down.body["message"]
 
         store = DynamoDBLocal(port, quiet=True).start()  # back (in memory: it comes back empty, so reload)
         seed_small(local_client(store.endpoint_url), seed_data, table)
         recovered = call(read_api, api_event("GET", "/v1/scores/JP/dysprosium"))
         assert recovered.status == 200, recovered.body
         assert recovered.body["band"] == "critical"
+    finally:
+        store.stop()
+
+
+def test_health_turns_degraded_while_the_store_is_down_and_recovers(
+    monkeypatch: pytest.MonkeyPatch, local_aws_environment: None
+) -> None:
+    port = find_free_port()
+    store = DynamoDBLocal(port, quiet=True).start()
+    try:
+        table = create_table(local_client(store.endpoint_url))
+        point_handlers_at(monkeypatch, table, store.endpoint_url)
+        from functions.read_api.app import STORE_HEALTH
+        from functions.read_api.app import lambda_handler as read_api
+
+        now = [0.0]
+        monkeypatch.setattr(STORE_HEALTH, "clock", lambda: now[0])
+        health = api_event("GET", "/v1/health", scopes=())
+
+        up = call(read_api, health)
+        assert (up.status, up.body["status"], up.body["store"]) == (200, "ok", "ok")
+
+        store.stop()  # the database goes away; the warm container remembers its last look for 10 s
+        assert call(read_api, health).status == 200
+        now[0] += HEALTH_CACHE_SECONDS
+        down = call(read_api, health)
+        assert (down.status, down.body["status"], down.body["store"]) == (503, "degraded", "unavailable"), down.body
+        assert set(down.body) == {"status", "store", "model_version"}, "no cause, no backend call, no traceback"
+
+        store = DynamoDBLocal(port, quiet=True).start()
+        create_table(local_client(store.endpoint_url), table)
+        now[0] += HEALTH_CACHE_SECONDS
+        recovered = call(read_api, health)
+        assert (recovered.status, recovered.body["status"], recovered.body["store"]) == (200, "ok", "ok")
     finally:
         store.stop()
 
