@@ -14,9 +14,9 @@ routes in two phases:
    (bounded by --storm-timeout); the requests started in that window are its numbers.
 
 Reports requests, errors (must be 0: any non-2xx, bad JSON or transport error), p50/p95/p99 per route, and writes
-the "Load test" section of docs/performance.md (other sections kept). The /v1/health route (no auth; its one DynamoDB GetItem
-is remembered for 10 s) is in the mix as the floor: the cost of the HTTP server, the gateway emulation and a handler invocation;
-every route's p50 is also shown as a ratio to it.
+the "Load test" section of docs/performance.md (other sections kept). The /v1/health route (no auth; its one
+DynamoDB GetItem is remembered for 10 s) is in the mix as the floor: the cost of the HTTP server, the gateway
+emulation and a handler invocation; every route's p50 is also shown as a ratio to it.
 """
 
 from __future__ import annotations
