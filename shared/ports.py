@@ -113,6 +113,8 @@ class RescoreRun:
     chunks_failed: int
     pairs_scored: int
     created_at: datetime
+    #: sha256 of what the run was asked to score (materials, importers): a repeated idempotency key must match
+    request_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -392,6 +392,8 @@ class DynamoRiskRepository:
             "pairs_scored": _n(0),
             "created_at": _s(run.created_at.isoformat()),
         }
+        if run.request_digest is not None:
+            item["request_digest"] = _s(run.request_digest)
         created = True
         try:
             self._call("put_item", TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
@@ -421,6 +423,7 @@ class DynamoRiskRepository:
             chunks_failed=failed,
             pairs_scored=int(item["pairs_scored"]["N"]),
             created_at=datetime.fromisoformat(item["created_at"]["S"]),
+            request_digest=item["request_digest"]["S"] if "request_digest" in item else None,
         )
 
     # ------------------------------------------------------------------ portfolios
