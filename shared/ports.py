@@ -43,7 +43,7 @@ class RankQuery:
 
 @dataclass(frozen=True, slots=True)
 class HistoryQuery:
-    """One pair's score history, oldest first, between two optional instants (inclusive)."""
+    """One pair's score history, oldest first, between two optional instants (inclusive; aware datetimes)."""
 
     importer: str
     material: str

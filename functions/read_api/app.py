@@ -163,8 +163,13 @@ def rank_material_scores(
 def get_score_history(
     importer: ImporterPath,
     material: MaterialPath,
-    from_: Annotated[datetime | None, Query(alias="from", description="ISO timestamp, inclusive")] = None,
-    to: Annotated[datetime | None, Query(description="ISO timestamp, inclusive")] = None,
+    from_: Annotated[
+        datetime | None,
+        Query(alias="from", description="ISO 8601 timestamp, inclusive; compared as an instant (no offset: UTC)"),
+    ] = None,
+    to: Annotated[
+        datetime | None, Query(description="ISO 8601 timestamp, inclusive; compared as an instant (no offset: UTC)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     cursor: Cursor = None,
 ) -> HistoryResponse:

@@ -22,7 +22,7 @@ import json
 import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -603,8 +603,9 @@ class DynamoRiskRepository:
         partition = f"HISTORY#{importer}#{material_id}"
         values: dict[str, AttributeValueTypeDef] = {
             ":pk": _s(partition),
-            ":from": _s(start.isoformat() if start else "0"),
-            ":to": _s((end.isoformat() if end else "9") + "~"),
+            # the sort keys are UTC ISO texts (computed_at): bounds in the same form compare as instants
+            ":from": _s(start.astimezone(UTC).isoformat() if start else "0"),
+            ":to": _s((end.astimezone(UTC).isoformat() if end else "9") + "~"),
         }
         kwargs: dict[str, Any] = {
             "KeyConditionExpression": "pk = :pk AND sk BETWEEN :from AND :to",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 from shared.domain.countries import is_country_code, is_importer_code
 from shared.domain.errors import InvalidInputError, NotFoundError
@@ -120,10 +120,18 @@ def rank_scores(store: RiskStore, query: RankQuery) -> Page[RiskScore]:
     )
 
 
+def as_utc(instant: datetime | None) -> datetime | None:
+    """A timestamp filter as an instant in UTC: its offset is honoured, and one without an offset is UTC."""
+    if instant is None:
+        return None
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
 def score_history(store: RiskStore, query: HistoryQuery) -> Page[HistoryPoint]:
     importer = canonical_importer(query.importer)
     material = require_material(store, query.material)
-    return store.score_history(replace(query, importer=importer, material=material.id))
+    start, end = as_utc(query.start), as_utc(query.end)
+    return store.score_history(replace(query, importer=importer, material=material.id, start=start, end=end))
 
 
 def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[PolicySignal]:
