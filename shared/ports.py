@@ -43,7 +43,7 @@ class RankQuery:
 
 @dataclass(frozen=True, slots=True)
 class HistoryQuery:
-    """One pair's score history, oldest first, between two optional instants (inclusive)."""
+    """One pair's score history, oldest first, between two optional instants (inclusive; aware datetimes)."""
 
     importer: str
     material: str
@@ -113,6 +113,8 @@ class RescoreRun:
     chunks_failed: int
     pairs_scored: int
     created_at: datetime
+    #: sha256 of what the run was asked to score (materials, importers): a repeated idempotency key must match
+    request_digest: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +166,12 @@ class ScoreStore(Protocol):
 
     def get_score(self, importer: str, material_id: str) -> RiskScore | None: ...
 
-    def save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> None:
-        """Current score + one history row per score (keyed by the score's computed_at: a rerun overwrites)."""
+    def save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
+        """Current score + one history row per score (keyed by the score's computed_at: a rerun overwrites).
+
+        The current score is conditional, like save_scores_if_newer's: a score computed for an earlier time (a
+        late nightly chunk) never replaces a later one (a stream rescoring); the history row is always written.
+        Batched for bulk writers (the nightly worker). Returns the scores whose current item was written."""
         ...
 
     def get_scores(self, pairs: Sequence[Pair]) -> dict[Pair, RiskScore]:

@@ -300,8 +300,14 @@ class GovernanceResponse(ApiModel):
 class RescoreRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    materials: IdList | None = Field(default=None, description="Only these materials (default: all)")
-    importers: IdList | None = Field(default=None, description="Only these importers (default: the scored set)")
+    materials: IdList | None = Field(
+        default=None, min_length=1, description="Only these materials; absent or null: all (an empty list is a 422)"
+    )
+    importers: IdList | None = Field(
+        default=None,
+        min_length=1,
+        description="Only these importers; absent or null: the scored set (an empty list is a 422)",
+    )
 
 
 class RescoreRunResponse(ApiModel):

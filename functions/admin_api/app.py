@@ -48,7 +48,11 @@ UPSERT_RESPONSES: dict[int, OpenAPIResponse] = {
 
 IfMatch = Annotated[str | None, Header(description="The version you last read, as an alternative to body version")]
 IdempotencyKey = Annotated[
-    str | None, Header(max_length=200, description="Repeat a POST with the same key to get the same run")
+    str | None,
+    Header(
+        max_length=200,
+        description="Repeat a POST with the same key and body to get the same run; the key with another body is a 422",
+    ),
 ]
 MaterialPath = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
 CountryPath = Annotated[str, Path(min_length=2, max_length=2)]

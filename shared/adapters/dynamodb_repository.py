@@ -65,6 +65,7 @@ M = TypeVar("M", bound=BaseModel)
 #: compressed portfolio document limit, under DynamoDB's 400 KB item size with room for the other attributes
 MAX_PORTFOLIO_DOC_BYTES = 350_000
 BATCH_WRITE_LIMIT = 25  # DynamoDB's per-call item limit
+TRANSACT_WRITE_LIMIT = 100  # DynamoDB's per-transaction action limit
 BATCH_GET_LIMIT = 100
 MAX_BATCH_ATTEMPTS = 8
 
@@ -326,12 +327,58 @@ class DynamoRiskRepository:
         item = self._get(self._score_key(importer, material_id))
         return self._parse(RiskScore, item) if item else None
 
-    def save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> None:
-        requests: list[WriteRequestTypeDef] = []
-        for score in scores:
-            requests.append({"PutRequest": {"Item": self._score_item(score)}})
-            requests.append({"PutRequest": {"Item": self._history_item(score, history_expires_at)}})
-        self.batch_write(requests)
+    def save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
+        """The nightly and bulk writer: each score item is put only if no later score is stored for its pair,
+        in TransactWriteItems of up to 100 conditional Puts (no read first: the condition is the check, so a
+        stream rescoring that lands between any read and this write still wins); the history rows, keyed by
+        their own time, go in 25-item BatchWriteItem calls. Returns the scores whose item was written."""
+        written = self._put_scores_if_newer(scores)
+        self.batch_write([{"PutRequest": {"Item": self._history_item(s, history_expires_at)}} for s in scores])
+        return written
+
+    @staticmethod
+    def _if_newer(score: RiskScore) -> dict[str, Any]:
+        """The one condition every score write carries: nothing stored yet, or a score for the same or an
+        earlier time (the same time again is a redelivery: it writes the same item)."""
+        return {
+            "ConditionExpression": "attribute_not_exists(pk) OR computed_at <= :at",
+            "ExpressionAttributeValues": {":at": _s(score.computed_at.isoformat())},
+        }
+
+    def _put_scores_if_newer(self, scores: Sequence[RiskScore]) -> list[RiskScore]:
+        """Conditional Puts, 100 per transaction. A transaction is all or nothing, so when DynamoDB cancels one,
+        its CancellationReasons say which items failed their condition (a later score is stored: skipped) and the
+        rest is sent again; a cancellation for any other reason (a conflicting write in flight, throttling) is
+        retried whole with backoff."""
+        written: list[RiskScore] = []
+        for start in range(0, len(scores), TRANSACT_WRITE_LIMIT):
+            pending = list(scores[start : start + TRANSACT_WRITE_LIMIT])
+            attempt = 0
+            while pending:
+                puts = [
+                    {"Put": {"TableName": self.table_name, "Item": self._score_item(s), **self._if_newer(s)}}
+                    for s in pending
+                ]
+                try:
+                    self._call("transact_write_items", TransactItems=puts)
+                except ClientError as exc:
+                    if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                        raise
+                    reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                    later = {i for i, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+                    if later:
+                        pending = [s for i, s in enumerate(pending) if i not in later]
+                        continue
+                    attempt += 1
+                    if attempt >= MAX_BATCH_ATTEMPTS:
+                        raise StoreUnavailableError(
+                            f"TransactWriteItems of {len(pending)} scores cancelled {attempt} times: {reasons}"
+                        ) from exc
+                    time.sleep(min(2.0, 0.05 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 (backoff jitter, not cryptography)  # nosec B311
+                    continue
+                written.extend(pending)
+                pending = []
+        return written
 
     def get_scores(self, pairs: Sequence[Pair]) -> dict[Pair, RiskScore]:
         items = self.batch_get([self._score_key(p.importer, p.material) for p in dict.fromkeys(pairs)])
@@ -342,13 +389,7 @@ class DynamoRiskRepository:
         written: list[RiskScore] = []
         for score in scores:
             try:
-                self._call(
-                    "put_item",
-                    TableName=self.table_name,
-                    Item=self._score_item(score),
-                    ConditionExpression="attribute_not_exists(pk) OR computed_at <= :at",
-                    ExpressionAttributeValues={":at": _s(score.computed_at.isoformat())},
-                )
+                self._call("put_item", TableName=self.table_name, Item=self._score_item(score), **self._if_newer(score))
                 written.append(score)
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
@@ -373,6 +414,8 @@ class DynamoRiskRepository:
             "pairs_scored": _n(0),
             "created_at": _s(run.created_at.isoformat()),
         }
+        if run.request_digest is not None:
+            item["request_digest"] = _s(run.request_digest)
         created = True
         try:
             self._call("put_item", TableName=self.table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
@@ -402,6 +445,7 @@ class DynamoRiskRepository:
             chunks_failed=failed,
             pairs_scored=int(item["pairs_scored"]["N"]),
             created_at=datetime.fromisoformat(item["created_at"]["S"]),
+            request_digest=item["request_digest"]["S"] if "request_digest" in item else None,
         )
 
     # ------------------------------------------------------------------ portfolios

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.config import DEFAULT_SCORED_IMPORTERS
+from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
     ALL_TARGETS,
     CountryGovernance,
@@ -133,6 +136,15 @@ def plan_chunks(
     ]
 
 
+def request_digest(materials: Sequence[str] | None, importers: Sequence[str]) -> str:
+    """What a run was asked to score, order and repeats aside (None: every material)."""
+    asked = {
+        "materials": sorted(set(materials)) if materials is not None else None,
+        "importers": sorted(set(importers)),
+    }
+    return hashlib.sha256(json.dumps(asked, separators=(",", ":")).encode()).hexdigest()
+
+
 def plan_run(
     store: RiskStore,
     queue: ChunkQueue,
@@ -147,8 +159,10 @@ def plan_run(
 
     Planning the same run again (a retried schedule, a repeated POST with the same idempotency key) queues the
     chunks again unless the run already completed: chunk results are keyed by the run's as_of, so a repeat
-    writes the same items, and chunk completions count once.
+    writes the same items, and chunk completions count once. A repeat that asks for other materials or importers
+    (the same idempotency key with another body) is refused: InvalidInputError, nothing queued.
     """
+    digest = request_digest(materials, importers)
     material_ids = list(materials) if materials is not None else [m.id for m in store.list_materials()]
     chunk_count = len(plan_chunks(run_id, as_of, material_ids, importers, chunk_pairs))
     run, created = store.create_run(
@@ -161,8 +175,15 @@ def plan_run(
             chunks_failed=0,
             pairs_scored=0,
             created_at=now,
+            request_digest=digest,
         )
     )
+    if not created and run.request_digest not in (None, digest):  # runs stored before digests were kept: None
+        raise InvalidInputError(
+            f"Idempotency-Key was already used for run {run_id} with a different request body: repeat the "
+            "first body to get that run, or use a new key for this one",
+            field="Idempotency-Key",
+        )
     if created or run.status == "running":
         # a re-planned run keeps its first as_of, so its chunks write the same items again
         queue.send_chunks(plan_chunks(run_id, run.as_of, material_ids, importers, chunk_pairs))

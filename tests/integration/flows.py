@@ -552,4 +552,10 @@ class ThrottleInjector:
                 for write in requests:
                     item = write["PutRequest"]["Item"]
                     self.written[(item["pk"]["S"], item["sk"]["S"])] += 1
+        if operation == "TransactWriteItems" and isinstance(request.body, str | bytes):
+            # the score items' conditional puts (run counters and chunk markers are not score or history items)
+            for action in json.loads(request.body).get("TransactItems", []):
+                item = action.get("Put", {}).get("Item", {})
+                if item.get("pk", {}).get("S", "").startswith("SCORE#"):
+                    self.written[(item["pk"]["S"], item["sk"]["S"])] += 1
         return None

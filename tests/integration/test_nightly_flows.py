@@ -233,7 +233,7 @@ def test_unprocessed_items_and_throttling_are_retried_until_every_item_is_writte
     flow = small_flow(flows)
     repository_sleeps, botocore_sleeps = no_backoff(monkeypatch)
     repo = factory.get_repository()
-    throttle = ThrottleInjector(every=3)
+    throttle = ThrottleInjector(("BatchWriteItem", "BatchGetItem", "TransactWriteItems"), every=3)
     throttle.install(repo.client)  # on the real client: botocore's retries see the throttling errors
     proxy = UnprocessedProxy(repo.client, flow.table, every=2)
     monkeypatch.setattr(repo, "client", proxy)
@@ -258,11 +258,15 @@ def test_unprocessed_items_and_throttling_are_retried_until_every_item_is_writte
         "ProvisionedThroughputExceededException",
         "ThrottlingException",
     }
-    assert {code.split(":")[0] for code in throttle.throttled} == {"BatchWriteItem", "BatchGetItem"}
+    assert {code.split(":")[0] for code in throttle.throttled} == {
+        "BatchWriteItem",
+        "BatchGetItem",
+        "TransactWriteItems",
+    }
     assert repository_sleeps.delays and all(0 < d <= 2.0 for d in repository_sleeps.delays)
     assert len(botocore_sleeps.delays) == sum(throttle.throttled.values())
-    # writes stay within DynamoDB's 25-item limit, retries included
-    assert proxy.largest_write == BATCH_WRITE_LIMIT
+    # writes stay within DynamoDB's 25-item limit, retries included (a chunk's 16 history rows are one batch)
+    assert proxy.largest_write == CHUNK_PAIRS <= BATCH_WRITE_LIMIT
 
 
 def test_the_worker_scores_each_chunk_with_the_cyclic_gc_paused_and_restores_it(flows, monkeypatch):

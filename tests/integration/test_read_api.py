@@ -209,6 +209,25 @@ def test_history_has_the_seeded_run(read_api):
     assert empty["items"] == []
 
 
+@pytest.mark.parametrize(
+    ("query", "rows"),
+    [
+        ({"from": "2026-11-28T02:00:00Z"}, 1),
+        ({"from": "2026-11-28T12:00:00+10:00"}, 1),  # the same instant
+        ({"from": "2026-11-28T02:00:00"}, 1),  # no offset: UTC
+        ({"from": "2026-11-28T12:00:01+10:00"}, 0),  # a second later
+        ({"to": "2026-11-28T02:00:00Z"}, 1),
+        ({"to": "2026-11-27T21:00:00-05:00"}, 1),  # the same instant
+        ({"to": "2026-11-28T01:59:59"}, 0),
+        ({"to": "2026-11-27T20:59:59-05:00"}, 0),
+        ({"from": "2026-11-28T11:00:00+09:00", "to": "2026-11-27T18:00:00-08:00"}, 1),
+    ],
+)
+def test_history_bounds_compare_instants_not_text(read_api, query, rows):
+    body = get(read_api, "/v1/scores/JP/dysprosium/history", query).body
+    assert len(body["items"]) == rows, body
+
+
 def test_a_body_that_is_not_json_is_415(read_api):
     event = api_event("POST", "/v1/scores/batch", body="pairs=JP", headers={"Content-Type": "text/plain"})
     result = call(read_api, event)
