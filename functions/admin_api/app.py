@@ -152,7 +152,9 @@ def start_rescore(
         else f"manual-{uuid.uuid4().hex[:20]}"
     )
     logger.append_keys(run_id=run_id)
-    run = plan_run(repo, get_chunk_queue(), run_id, now, now, importers, materials, settings.chunk_pairs)
+    run = plan_run(
+        repo, get_chunk_queue(), run_id, now, now, importers, materials, settings.chunk_pairs, bound_to_request=True
+    )
     metrics.add_metric(name="RescoreRunStarted", unit=MetricUnit.Count, value=1)
     return Response(
         status_code=HTTPStatus.ACCEPTED,

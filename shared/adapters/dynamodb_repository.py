@@ -386,17 +386,9 @@ class DynamoRiskRepository:
         return {Pair(s.importer, s.material): s for s in scores}
 
     def save_scores_if_newer(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
-        written: list[RiskScore] = []
-        for score in scores:
-            try:
-                self._call("put_item", TableName=self.table_name, Item=self._score_item(score), **self._if_newer(score))
-                written.append(score)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise
-        # History rows are keyed by their own time, so writing them again is harmless.
-        self.batch_write([{"PutRequest": {"Item": self._history_item(s, history_expires_at)}} for s in scores])
-        return written
+        """The stream path's writer: the same conditional transactions as `save_scores` (a signal on a group for
+        every importer touches thousands of pairs; one conditional PutItem per pair was a round trip each)."""
+        return self.save_scores(scores, history_expires_at)
 
     # ------------------------------------------------------------------ rescoring runs
 

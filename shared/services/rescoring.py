@@ -154,13 +154,15 @@ def plan_run(
     importers: Sequence[str] = DEFAULT_IMPORTERS,
     materials: Sequence[str] | None = None,
     chunk_pairs: int = 1000,
+    bound_to_request: bool = False,
 ) -> RescoreRun:
     """Creates the run record and queues its chunks.
 
     Planning the same run again (a retried schedule, a repeated POST with the same idempotency key) queues the
     chunks again unless the run already completed: chunk results are keyed by the run's as_of, so a repeat
-    writes the same items, and chunk completions count once. A repeat that asks for other materials or importers
-    (the same idempotency key with another body) is refused: InvalidInputError, nothing queued.
+    writes the same items, and chunk completions count once. With `bound_to_request` (a run named by a client's
+    idempotency key) a repeat that asks for other materials or importers is refused: InvalidInputError, nothing
+    queued. A scheduled run is not bound: its retry re-plans with the scored importers as they are then.
     """
     digest = request_digest(materials, importers)
     material_ids = list(materials) if materials is not None else [m.id for m in store.list_materials()]
@@ -178,7 +180,7 @@ def plan_run(
             request_digest=digest,
         )
     )
-    if not created and run.request_digest not in (None, digest):  # runs stored before digests were kept: None
+    if bound_to_request and not created and run.request_digest not in (None, digest):  # older runs: None
         raise InvalidInputError(
             f"Idempotency-Key was already used for run {run_id} with a different request body: repeat the "
             "first body to get that run, or use a new key for this one",
