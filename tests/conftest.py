@@ -9,13 +9,12 @@ from typing import Any, NoReturn
 import pytest
 
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
-from shared.config import DEFAULT_SCORED_IMPORTERS
 from shared.adapters.factory import clear_adapter_caches
 from shared.adapters.seed_files import read_seed
+from shared.config import DEFAULT_SCORED_IMPORTERS
 from shared.services.rescoring import rescore_all
 from shared.services.seeding import SeedData, seed_reference_data
 from tests.support import SEED_AS_OF, create_table
-
 
 #: The importers every test tier scores: the G20 set (EU + G20 + TW) plus a few economies whose scores come from
 #: bilateral trade only (CD, PH) or that are re-export hubs (NL, BE). The product's default scores every economy
