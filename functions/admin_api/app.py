@@ -34,6 +34,7 @@ from shared.schemas import (
     SignalUpsertRequest,
 )
 from shared.services import admin, queries
+from shared.services.importers import scored_importers
 from shared.services.rescoring import plan_run
 
 app = build_resolver()
@@ -143,7 +144,7 @@ def start_rescore(
     importers = (
         [queries.canonical_importer(i) for i in request.importers]
         if request.importers
-        else list(settings.scored_importer_codes)
+        else list(scored_importers(repo, settings.scored_importer_codes))
     )
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = (

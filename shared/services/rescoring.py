@@ -33,7 +33,9 @@ from shared.ports import (
     RiskStore,
     ScoreChanged,
 )
+from shared.services.importers import scored_importers
 
+#: a fixed importer set for callers that do not pass one (tests, benchmarks); full runs use services.importers
 DEFAULT_IMPORTERS: tuple[str, ...] = tuple(sorted(DEFAULT_SCORED_IMPORTERS.split()))
 DEFAULT_HISTORY_RETENTION_DAYS = 400
 
@@ -96,14 +98,17 @@ def history_expiry(as_of: datetime, retention_days: int) -> int:
 def rescore_all(
     store: RiskStore,
     as_of: datetime,
-    importers: Sequence[str] = DEFAULT_IMPORTERS,
+    importers: Sequence[str] | None = None,
     retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
 ) -> RescoreSummary:
-    """Rescores every material for `importers` in-process, one material at a time.
+    """Rescores every material for `importers` (None: the default scored set, from the importer index)
+    in-process, one material at a time.
 
     Fine for the local stack and small catalogues; the nightly flow in AWS splits the same work into chunks.
     `as_of` is the run's logical time: it keys the history rows, so a rerun overwrites instead of duplicating.
     """
+    if importers is None:
+        importers = scored_importers(store)
     context = ScoringContext.load(store)
     materials = store.list_materials()
     expires_at = history_expiry(as_of, retention_days)
