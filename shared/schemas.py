@@ -25,6 +25,7 @@ from shared.domain.models import (
     SignalStatus,
     Site,
     Stage,
+    StageTrade,
 )
 from shared.domain.portfolio import Portfolio
 from shared.domain.scenarios import (
@@ -354,6 +355,15 @@ class MaterialUpsertRequest(VersionedRequest):
 class DependencyUpsertRequest(VersionedRequest):
     import_reliance: StrictFloat | None = Field(default=None, ge=0, le=1)
     sourcing: dict[Stage, Annotated[list[ProducerShare], Field(max_length=300)]] = Field(default_factory=dict)
+    trade: dict[Stage, StageTrade] = Field(
+        default_factory=dict, description="bilateral-trade evidence per stage (HS codes, years, tonnes, USD)"
+    )
+    method: str = Field(
+        default="published",
+        max_length=40,
+        pattern=r"^[a-z_]+(/[0-9]+)?$",
+        description='"published" (a cited table) or a derivation method such as "bilateral_trade/1"',
+    )
     source: PlainText = Field(min_length=1, max_length=500)
 
 
@@ -386,6 +396,7 @@ class DependencyResponse(ApiModel):
     material: str
     import_reliance: float | None
     sourcing: dict[Stage, list[ProducerShareResponse]]
+    method: str
     source: str
     version: int
 
