@@ -25,6 +25,7 @@ from shared.domain.models import (
     Driver,
     ImporterDependency,
     MaterialProfile,
+    Measure,
     PolicySignal,
     ProducerShare,
     RiskScore,
@@ -35,7 +36,7 @@ from shared.domain.models import (
 
 _T = TypeVar("_T")
 
-MODEL_VERSION = "1.1.0"
+MODEL_VERSION = "1.2.0"
 
 #: A signal whose pressure on a pair is below this is not named as a driver (e.g. an embargo lifted years ago).
 NEGLIGIBLE_PRESSURE = 1e-3
@@ -68,7 +69,15 @@ class ScoringParameters(BaseModel):
 
     # Signal status factors.
     status_in_force: float = 1.0
-    status_announced: float = 0.5  # in force but its effective date is still ahead
+    #: adopted or announced, effective date still ahead: this factor the day before it takes effect, halving for
+    #: every announced_half_life_days further ahead (a 2029 ban weighs less in 2026 than one due next month);
+    #: always below status_in_force
+    status_announced: float = 0.5
+    announced_half_life_days: float = 365.0
+    #: announced with no effective date (a policy without its implementing rules): a fixed low factor
+    status_announced_undated: float = 0.2
+    #: announced, its effective date passed and the status never updated to in force: unconfirmed
+    status_announced_overdue: float = 0.6
     status_reported: float = 0.6  # reported practice, no formal instrument
     status_suspended: float = 0.1  # latent: the instrument exists and can be switched back on
     status_lapsed_suspension: float = 0.6  # suspended_until has passed with no update: unconfirmed
@@ -142,6 +151,11 @@ def governance_weighted_hhi(
     )
 
 
+def _pending_factor(days_ahead: int, params: ScoringParameters) -> float:
+    """Pressure today from a measure that takes effect in `days_ahead` days (> 0): below the in-force factor."""
+    return params.status_announced * math.pow(0.5, (days_ahead - 1) / params.announced_half_life_days)
+
+
 def signal_status_factor(signal: PolicySignal, as_of: date, params: ScoringParameters) -> float:
     """How binding a signal is on `as_of` (0..1)."""
     if as_of < signal.announced:
@@ -149,10 +163,14 @@ def signal_status_factor(signal: PolicySignal, as_of: date, params: ScoringParam
     match signal.status:
         case SignalStatus.IN_FORCE:
             if signal.effective is not None and as_of < signal.effective:
-                return params.status_announced
+                return _pending_factor((signal.effective - as_of).days, params)
             return params.status_in_force
         case SignalStatus.ANNOUNCED:
-            return params.status_announced
+            if signal.effective is None:
+                return params.status_announced_undated
+            if as_of < signal.effective:
+                return _pending_factor((signal.effective - as_of).days, params)
+            return params.status_announced_overdue
         case SignalStatus.REPORTED:
             return params.status_reported
         case SignalStatus.SUSPENDED:
@@ -166,6 +184,40 @@ def signal_status_factor(signal: PolicySignal, as_of: date, params: ScoringParam
                 return params.status_in_force
             days = (as_of - signal.lifted_at).days
             return params.status_lifted_residual * math.pow(0.5, days / params.lifted_half_life_days)
+
+
+_QUOTA_MEASURES = frozenset({Measure.QUOTA, Measure.EXPORT_QUOTA})
+
+
+def quota_bindingness(signal: PolicySignal) -> float | None:
+    """clip(1 - quota / reference, 0, 1) for a quota with both volumes, else None (the default severity applies)."""
+    if signal.measure not in _QUOTA_MEASURES or signal.quota_tonnes is None or signal.reference_tonnes is None:
+        return None
+    return min(max(1.0 - signal.quota_tonnes / signal.reference_tonnes, 0.0), 1.0)
+
+
+def effective_severity(signal: PolicySignal) -> float:
+    """The severity the model uses: a quota with volumes withholds `bindingness` of the issuer's reference exports,
+    so its severity is severity x bindingness (severity is then the part of the cut that bites: 1.0 in the seed);
+    every other signal: its severity."""
+    bindingness = quota_bindingness(signal)
+    return signal.severity if bindingness is None else signal.severity * bindingness
+
+
+def signal_exposure(
+    signal: PolicySignal, material: MaterialProfile, sourcing: Mapping[Stage, Sequence[ShareLike]]
+) -> float:
+    """Max over the signal's stages (all the material's stages when it names none) of the importer's sourcing share
+    from the issuer at that stage, else the issuer's world share there. 0 when the material has none of them."""
+    stages = signal.stages or material.stages
+    return max(
+        (
+            _share_of(sourcing.get(stage) or material.stages[stage], signal.issuer)
+            for stage in stages
+            if stage in material.stages
+        ),
+        default=0.0,
+    )
 
 
 def combine_pressures(pressures: Iterable[float]) -> float:
@@ -214,6 +266,7 @@ class _SignalPressure:
     signal: PolicySignal
     exposure: float
     status_factor: float
+    severity: float
     pressure: float
 
 
@@ -408,13 +461,11 @@ def compute_score(
     pressures: list[_SignalPressure] = []
     relevant = [s for s in inputs.signals if signal_applies(s, inputs.importer, material)]
     for signal in sorted(relevant, key=lambda s: s.id):
-        exposure = max(
-            _share_of(sourcing.get(stage) or world_shares, signal.issuer)
-            for stage, world_shares in material.stages.items()
-        )
+        exposure = signal_exposure(signal, material, sourcing)
         status_factor = signal_status_factor(signal, inputs.as_of, params)
-        pressure = signal.severity * exposure * status_factor * signal.confidence
-        pressures.append(_SignalPressure(signal, exposure, status_factor, pressure))
+        severity = effective_severity(signal)
+        pressure = severity * exposure * status_factor * signal.confidence
+        pressures.append(_SignalPressure(signal, exposure, status_factor, severity, pressure))
     policy_pressure = combine_pressures(p.pressure for p in pressures)
 
     # Composite: a structural base S in 0..1, and policy pressure filling the headroom above it:
@@ -525,22 +576,48 @@ def _drivers(
             continue
         signal = p.signal
         share = p.pressure / total_pressure if total_pressure > 0 else 0.0
-        since = signal.effective or signal.announced
         drivers.append(
             Driver(
                 component=COMPONENT_POLICY,
-                text=(
-                    f"{country_name(signal.issuer)} {signal.measure.value.replace('_', ' ')} "
-                    f"({signal.status.value.replace('_', ' ')}) since {since.isoformat()} [{signal.id}]: "
-                    f"severity {signal.severity:g} x exposure of {importer_name} to {country_name(signal.issuer)} "
-                    f"{p.exposure:.0%} x status {p.status_factor:.2f} x confidence {signal.confidence:g}"
-                ),
+                text=_signal_text(signal, p, importer_name, material, inputs.as_of),
                 source=signal.source,
                 points=round(contributions[COMPONENT_POLICY] * share, 4),
             )
         )
     drivers.sort(key=lambda d: (-d.points, d.component, d.text))
     return tuple(drivers)
+
+
+def _signal_text(
+    signal: PolicySignal, p: _SignalPressure, importer_name: str, material: MaterialProfile, as_of: date
+) -> str:
+    """'Indonesia export ban on extraction (in force) since 2020-01-01 [ID-2020-NICKEL-ORE]: severity 1 x ...'."""
+    issuer = country_name(signal.issuer)
+    since = signal.effective or signal.announced
+    who = f"{issuer} (country of supply; reported, not a state measure)" if not signal.state_measure else issuer
+    on = (
+        f" on {' and '.join(s.value for s in sorted(signal.stages))} of {material.name.lower()}"
+        if signal.stages
+        else ""
+    )
+    when = "from" if as_of < since else "since"
+    if signal.status is SignalStatus.ANNOUNCED and signal.effective is None:
+        dated = f"announced {signal.announced.isoformat()}, no effective date"
+    else:
+        dated = f"{when} {since.isoformat()}"
+    bindingness = quota_bindingness(signal)
+    if bindingness is not None and signal.quota_tonnes is not None and signal.reference_tonnes is not None:
+        severity = (
+            f"severity {p.severity:.2f} (quota {signal.quota_tonnes:,.0f} t/yr vs {signal.reference_tonnes:,.0f} t/yr "
+            f"reference: binding {bindingness:.0%}, x {signal.severity:g})"
+        )
+    else:
+        severity = f"severity {p.severity:g}"
+    return (
+        f"{who} {signal.measure.value.replace('_', ' ')}{on} ({signal.status.value.replace('_', ' ')}) "
+        f"{dated} [{signal.id}]: {severity} x exposure of {importer_name} to {issuer} "
+        f"{p.exposure:.0%} x status {p.status_factor:.2f} x confidence {signal.confidence:g}"
+    )
 
 
 def _own_stage_phrase(importer: str, shares: Sequence[ShareLike] | None, stage: _StageRisk) -> str:

@@ -82,6 +82,9 @@ site_counts = st.integers(min_value=0, max_value=3)
 stage_indices = st.integers(min_value=0, max_value=1)
 country_sets = st.sets(countries)
 signal_counts = st.integers(min_value=0, max_value=4)
+tonnes = st.floats(min_value=0.0, max_value=1e6, allow_nan=False, allow_subnormal=False)
+#: (quota_tonnes, reference_tonnes) of a quota signal: none, one or both (the reference is > 0)
+quota_volumes = st.tuples(st.none() | tonnes, st.none() | tonnes.filter(lambda t: t > 0.0))
 
 
 @st.composite
@@ -159,10 +162,12 @@ def signal_from(draw: st.DrawFn, signal_id: str) -> PolicySignal:
     def after(offset: int | None) -> date | None:
         return None if offset is None else announced + timedelta(days=offset)
 
+    measure = draw(measures)
+    quota = draw(quota_volumes) if measure in (Measure.QUOTA, Measure.EXPORT_QUOTA) else (None, None)
     return PolicySignal(
         id=signal_id,
         issuer=draw(countries),
-        measure=draw(measures),
+        measure=measure,
         materials=tuple(draw(signal_materials)),
         targets=tuple(draw(signal_targets)),
         severity=draw(fractions),
@@ -173,6 +178,10 @@ def signal_from(draw: st.DrawFn, signal_id: str) -> PolicySignal:
         lifted_at=after(draw(day_offsets)) if status is SignalStatus.LIFTED else None,
         source="test fixture",
         confidence=draw(fractions),
+        stages=tuple(sorted(draw(maybe_stage_sets))),
+        quota_tonnes=quota[0],
+        reference_tonnes=quota[1],
+        state_measure=draw(st.booleans()),
     )
 
 
@@ -498,14 +507,24 @@ def change_signal_field(inputs: ScoringInputs, data: st.DataObject) -> ScoringIn
     assume(applicable)
     index = data.draw(st.sampled_from(applicable), label="signal")
     signal = inputs.signals[index]
-    field = data.draw(st.sampled_from(("severity", "confidence", "status", "announced", "effective")), label="field")
+    field = data.draw(
+        st.sampled_from(("severity", "confidence", "status", "announced", "effective", "stages", "state_measure")),
+        label="field",
+    )
     changed: PolicySignal
-    if field in ("severity", "confidence"):
+    if field == "stages":
+        new_stages = _different(data, maybe_stage_sets.map(lambda s: tuple(sorted(s))), signal.stages, "stages")
+        changed = rebuild(signal, stages=new_stages)
+    elif field == "state_measure":
+        changed = rebuild(signal, state_measure=not signal.state_measure)
+    elif field in ("severity", "confidence"):
         changed = rebuild(signal, **{field: _different(data, fractions, getattr(signal, field), field)})
     elif field == "status":
         new_status = _different(
             data,
-            st.sampled_from([SignalStatus.IN_FORCE, SignalStatus.REPORTED, SignalStatus.SUSPENDED]),
+            st.sampled_from(
+                [SignalStatus.IN_FORCE, SignalStatus.ANNOUNCED, SignalStatus.REPORTED, SignalStatus.SUSPENDED]
+            ),
             signal.status,
             "status",
         )
@@ -555,6 +574,28 @@ any_inputs = scoring_inputs()
 inputs_with_sourcing = scoring_inputs(with_sourcing=True)
 inputs_with_sites = scoring_inputs(with_sites=True)
 inputs_with_signal = scoring_inputs(with_signal=True)
+
+
+@st.composite
+def _with_first_signal(draw: st.DrawFn, quota: bool) -> ScoringInputs:
+    """Inputs whose first signal applies and is an export quota with both volumes, or covers one stage only."""
+    inputs = draw(inputs_with_signal)
+    first = inputs.signals[0]
+    if quota:
+        reference = draw(tonnes.filter(lambda t: t > 0.0), label="reference_tonnes")
+        changed = rebuild(
+            first,
+            measure=Measure.EXPORT_QUOTA,
+            quota_tonnes=draw(tonnes, label="quota_tonnes"),
+            reference_tonnes=reference,
+        )
+    else:
+        changed = rebuild(first, stages=(draw(st.sampled_from(sorted(Stage)), label="stage"),))
+    return replace_inputs(inputs, signals=(changed, *inputs.signals[1:]))
+
+
+inputs_with_quota = _with_first_signal(quota=True)
+inputs_with_stage_signal = _with_first_signal(quota=False)
 #: mutations that need a particular input to act on draw from inputs that have it (no filtering)
 INPUTS_FOR: dict[Mutation, st.SearchStrategy[ScoringInputs]] = {
     change_sourcing_share: inputs_with_sourcing,
@@ -682,6 +723,31 @@ def raise_signal_severity(inputs: ScoringInputs, data: st.DataObject) -> Scoring
     return replace_inputs(inputs, signals=signals)
 
 
+def lower_signal_quota(inputs: ScoringInputs, data: st.DataObject) -> ScoringInputs:
+    """A quota signal's volume lowered (a more binding quota), or its reference volume raised."""
+    quotas = [i for i, s in enumerate(inputs.signals) if s.quota_tonnes is not None and s.reference_tonnes]
+    assume(quotas)
+    index = data.draw(st.sampled_from(quotas), label="signal")
+    signal = inputs.signals[index]
+    assert signal.quota_tonnes is not None and signal.reference_tonnes is not None
+    if data.draw(st.booleans(), label="lower the quota"):
+        changed = rebuild(signal, quota_tonnes=lowered(data, signal.quota_tonnes, 0.0, "quota_tonnes"))
+    else:
+        changed = rebuild(signal, reference_tonnes=raised(data, signal.reference_tonnes, 2e6, "reference_tonnes"))
+    signals = (*inputs.signals[:index], changed, *inputs.signals[index + 1 :])
+    return replace_inputs(inputs, signals=signals)
+
+
+def widen_signal_stages(inputs: ScoringInputs, data: st.DataObject) -> ScoringInputs:
+    """A stage-specific signal made to cover both stages (listed, or stages = () for every stage)."""
+    narrow = [i for i, s in enumerate(inputs.signals) if len(s.stages) == 1]
+    assume(narrow)
+    index = data.draw(st.sampled_from(narrow), label="signal")
+    wide = data.draw(st.sampled_from(((), tuple(sorted(Stage)))), label="stages")
+    signals = (*inputs.signals[:index], rebuild(inputs.signals[index], stages=wide), *inputs.signals[index + 1 :])
+    return replace_inputs(inputs, signals=signals)
+
+
 def raise_site_share(inputs: ScoringInputs, data: st.DataObject) -> ScoringInputs:
     """One site's share raised, or a new site added."""
     material = inputs.material
@@ -731,6 +797,8 @@ RAISING: dict[str, Mutation] = {
     "(d) raise import reliance": raise_import_reliance,
     "(e) add a signal": add_signal,
     "(e) raise a signal severity": raise_signal_severity,
+    "(e) lower a quota volume (or raise its reference)": lower_signal_quota,
+    "(e) widen a signal's stages": widen_signal_stages,
     "(f) raise a site share": raise_site_share,
 }
 
@@ -745,6 +813,8 @@ INPUTS_FOR.update(
         raise_sourcing_share: inputs_with_sourcing,
         raise_sourcing_trade_restriction: inputs_with_sourcing,
         raise_signal_severity: inputs_with_signal,
+        lower_signal_quota: inputs_with_quota,
+        widen_signal_stages: inputs_with_stage_signal,
     }
 )
 
