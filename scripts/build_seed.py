@@ -27,7 +27,9 @@ if str(REPO_ROOT) not in sys.path:
 from scripts.seed_trade import (  # noqa: E402
     BACI_LICENCE,
     BACI_SOURCE,
+    PRODUCTION_CSV,
     WMD_LICENCE,
+    WMD_SOURCE,
     TradeDependencies,
     build_trade_dependencies,
     eu_agreement,
@@ -54,6 +56,9 @@ EU_SOURCING_CSV = "eu_crm_2023_eu_sourcing_shares.csv"
 GROUPINGS_CSV = "eu_crm_2023_material_groupings.csv"
 WGI_CSV = "wgi_2022_normalised.csv"
 SIGNALS_CSV = "china_export_controls_2023_2026.csv"
+NON_CN_SIGNALS_CSV = "export_restrictions_non_cn_2019_2026.csv"
+#: both timelines, in one signals.json (same columns)
+SIGNAL_CSVS = (SIGNALS_CSV, NON_CN_SIGNALS_CSV)
 
 MATERIALS_JSON = "materials.json"
 GOVERNANCE_JSON = "governance.json"
@@ -356,6 +361,7 @@ SEVERITY_BY_MEASURE: Mapping[str, float] = {
     "informal_embargo": 0.9,
     "licence_slowdown": 0.7,
     "quota": 0.6,
+    "export_quota": 0.6,
     "end_user_ban": 0.5,
     "licensing": 0.4,
     "technology_ban": 0.2,
@@ -364,6 +370,50 @@ SEVERITY_BY_MEASURE: Mapping[str, float] = {
 #: Confidence of a signal whose instrument text admits it is only partly confirmed or secondhand.
 LOW_CONFIDENCE = 0.7
 LOW_CONFIDENCE_MARKERS = ("partly confirmed", "secondary", "reported")
+
+#: A quota with both volumes: its severity is the part of the cut that bites (all of it); the model scales it by
+#: the quota's bindingness, 1 - quota / reference (docs/scoring-model.md section 6).
+QUOTA_WITH_VOLUMES_SEVERITY = 1.0
+
+#: Signal material names outside the catalogue -> (material id, the stage that name is). Explicit and tested: a
+#: name neither here nor in the catalogue is listed in unmodelled_items (and the row in not_scored if nothing is
+#: left), never dropped silently.
+SIGNAL_MATERIAL_ALIASES: Mapping[str, tuple[str, Stage]] = {
+    "bauxite": ("aluminium", Stage.EXTRACTION),  # EU CRM data: bauxite is aluminium's extraction stage
+}
+
+_E = (Stage.EXTRACTION,)
+#: The stages each row of the non-Chinese timeline covers, read by judgement from its instrument text (no text
+#: parsing): ore, raw and concentrate bans are the extraction stage (the EU data's extraction stage is mining up to
+#: concentrates; with trade data, ore codes are the extraction stage); () = every stage (the row names no form).
+#: Every row of that file must be listed here; the Chinese rows cover every stage.
+SIGNAL_STAGES: Mapping[str, tuple[tuple[Stage, ...], str]] = {
+    "ID-2020-NICKEL-ORE": (_E, "nickel ore only; processed nickel (NPI, ferronickel) stays exportable"),
+    "ID-2023-BAUXITE-ORE": (_E, "bauxite ore only (bauxite is aluminium's extraction stage)"),
+    "ID-2025-COPPER-CONC": (_E, "copper concentrate only; refined copper stays exportable"),
+    "CD-2025-COBALT-SUSPENSION": ((), "all cobalt exports (hydroxide and refined)"),
+    "CD-2025-COBALT-QUOTA": ((), "all cobalt exports"),
+    "ZW-2022-LITHIUM-ORE": (_E, "lithium-bearing ore only; concentrates exempt (still mining-stage products)"),
+    "ZW-2023-BASE-ORES": (_E, "unbeneficiated base-mineral ores only; any in-country processing exempts"),
+    "ZW-2026-RAW-MINERALS": (_E, "raw minerals and lithium concentrates: the mining stage"),
+    "MY-2024-REE-RAW": (_E, "raw rare earths only; processed REE stays exportable"),
+    "NA-2023-CRIT-MIN-RAW": (_E, "unprocessed ore only"),
+    "GA-2029-MANGANESE-RAW": (_E, "raw manganese ore only"),
+    "VN-2026-RE-ORE": (_E, "raw rare-earth minerals (the explicit ban); refined exports only indirectly restricted"),
+    "MM-2024-KACHIN-RE": (_E, "the mining belt and its concentrate exports"),
+    "IN-2025-IREL-JP": ((), "the report names rare earths (mainly neodymium) without their form"),
+    "GH-2023-LITHIUM-RAW": (_E, "lithium in its raw state only"),
+}
+
+#: Quota volumes (tonnes a year): row id -> (quota, World Mining Data commodity and country whose mean production
+#: over the file's years is the reference volume). The DR Congo refines almost none of its cobalt, so its mine
+#: output (Co content, the quota's unit) stands for its exports; the trade data counts gross weight of hydroxide.
+QUOTA_VOLUMES: Mapping[str, tuple[float, tuple[str, str]]] = {
+    "CD-2025-COBALT-QUOTA": (96_600.0, ("Cobalt", "CD")),  # 96,600 t a year for 2026 and 2027
+}
+
+#: Reported disruptions that are not state measures (the issuer is still the country of supply).
+NON_STATE_SIGNALS = frozenset({"MM-2024-KACHIN-RE"})
 
 #: Signal material placeholder for "everything on the issuer's dual-use control list".
 ALL_DUAL_USE = "ALL_DUAL_USE"
@@ -937,12 +987,57 @@ def _confidence(instrument: str) -> float:
     return LOW_CONFIDENCE if any(m in text for m in LOW_CONFIDENCE_MARKERS) else 1.0
 
 
+def signal_materials(names: list[str], known: set[str]) -> tuple[list[str], list[str], tuple[Stage, ...] | None]:
+    """(modelled ids, names not modelled, the stage an alias forces or None) for a row's material names."""
+    modelled: set[str] = set()
+    others: set[str] = set()
+    alias_stages: set[Stage] = set()
+    for name in names:
+        key = " ".join(name.strip().lower().split())
+        if key in SIGNAL_MATERIAL_ALIASES:
+            mid, stage = SIGNAL_MATERIAL_ALIASES[key]
+            modelled.add(mid)
+            alias_stages.add(stage)
+            continue
+        mid = material_id(name)
+        (modelled if mid in known else others).add(mid)
+    if len(alias_stages) > 1:
+        raise SeedDataError(f"aliases force different stages: {names!r}")
+    return sorted(modelled), sorted(others), (tuple(alias_stages) if alias_stages else None)
+
+
+def production_mean(sources: Path, commodity: str, country: str) -> tuple[float, list[int]]:
+    """Mean yearly World Mining Data production of one commodity and country, and the years it spans."""
+    by_year = {
+        int(row["year"]): float(row["tonnes"])
+        for row in _read_csv(sources / PRODUCTION_CSV)
+        if row["commodity"] == commodity and row["country"] == country and row["tonnes"]
+    }
+    if not by_year:
+        raise SeedDataError(f"{PRODUCTION_CSV}: no production for {commodity}/{country}")
+    return round(statistics.fmean(by_year.values()), 0), sorted(by_year)
+
+
+def _read_signal_rows(sources: Path) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for name in SIGNAL_CSVS:
+        for row in _read_csv(sources / name):
+            if name == NON_CN_SIGNALS_CSV and row["id"] not in SIGNAL_STAGES:
+                raise SeedDataError(f"{name}: {row['id']}: no entry in SIGNAL_STAGES (say which stages it covers)")
+            rows.append({**row, "file": name})
+    ids = [r["id"] for r in rows]
+    if len(set(ids)) != len(ids):
+        raise SeedDataError(f"signal ids listed twice: {sorted({i for i in ids if ids.count(i) > 1})}")
+    return sorted(rows, key=lambda r: (r["announced"], r["id"]))
+
+
 def build_signals(sources: Path, materials: Materials) -> dict[str, object]:
-    rows = sorted(_read_csv(sources / SIGNALS_CSV), key=lambda r: (r["announced"], r["id"]))
+    rows = _read_signal_rows(sources)
     known = set(materials.groups) | {g for gs in materials.groups.values() for g in gs}
     items: list[dict[str, Any]] = []
     unmodelled: dict[str, list[str]] = {}
     not_scored: list[str] = []
+    quota_references: dict[str, str] = {}
     for row in rows:
         named = [m.strip() for m in row["materials"].split(";") if m.strip()]
         if ALL_DUAL_USE in named:
@@ -956,21 +1051,34 @@ def build_signals(sources: Path, materials: Materials) -> dict[str, object]:
                     and other["announced"] <= row["announced"]
                 ):
                     named += [m.strip() for m in other["materials"].split(";") if m.strip() not in ("", ALL_DUAL_USE)]
-        ids = {material_id(m) for m in named}
-        modelled = sorted(ids & known)
-        others = sorted(ids - known)
+        modelled, others, alias_stages = signal_materials(named, known)
         if others:
             unmodelled[row["id"]] = others
         if not modelled:
             not_scored.append(row["id"])
             continue
+        stages = SIGNAL_STAGES[row["id"]][0] if row["id"] in SIGNAL_STAGES else ()
+        if alias_stages is not None and stages != alias_stages:
+            raise SeedDataError(
+                f"{row['file']}: {row['id']}: stages {stages!r} differ from the alias stage {alias_stages!r}"
+            )
         measure = row["measure"]
         if measure not in SEVERITY_BY_MEASURE:
-            raise SeedDataError(f"{SIGNALS_CSV}: no severity for measure {measure!r} ({row['id']})")
+            raise SeedDataError(f"{row['file']}: no severity for measure {measure!r} ({row['id']})")
         status = SignalStatus(row["status"])
         until = row["status_until"] or None
         if until is not None and status not in (SignalStatus.SUSPENDED, SignalStatus.LIFTED):
-            raise SeedDataError(f"{SIGNALS_CSV}: {row['id']}: status_until given for status {status.value}")
+            raise SeedDataError(f"{row['file']}: {row['id']}: status_until given for status {status.value}")
+        severity = SEVERITY_BY_MEASURE[measure]
+        quota_tonnes = reference_tonnes = None
+        if row["id"] in QUOTA_VOLUMES:
+            quota_tonnes, (commodity, country) = QUOTA_VOLUMES[row["id"]]
+            reference_tonnes, years = production_mean(sources, commodity, country)
+            severity = QUOTA_WITH_VOLUMES_SEVERITY
+            quota_references[row["id"]] = (
+                f"quota {quota_tonnes:,.0f} t/yr against {reference_tonnes:,.0f} t/yr, the mean {commodity} "
+                f"production of {country} {years[0]}-{years[-1]} ({WMD_SOURCE}, {PRODUCTION_CSV})"
+            )
         items.append(
             _validated(
                 PolicySignal,
@@ -980,7 +1088,7 @@ def build_signals(sources: Path, materials: Materials) -> dict[str, object]:
                     "measure": measure,
                     "materials": modelled,
                     "targets": sorted(t.strip() for t in row["targets"].split(";") if t.strip()),
-                    "severity": SEVERITY_BY_MEASURE[measure],
+                    "severity": severity,
                     "announced": date.fromisoformat(row["announced"]),
                     "effective": date.fromisoformat(row["effective"]) if row["effective"] else None,
                     "status": status,
@@ -989,29 +1097,51 @@ def build_signals(sources: Path, materials: Materials) -> dict[str, object]:
                     "source": row["source"],
                     "confidence": _confidence(row["instrument"]),
                     "title": row["instrument"],
+                    "stages": list(stages),
+                    "quota_tonnes": quota_tonnes,
+                    "reference_tonnes": reference_tonnes,
+                    "state_measure": row["id"] not in NON_STATE_SIGNALS,
                     "version": 1,
                 },
             )
         )
     items.sort(key=lambda i: str(i["id"]))
     return {
-        "source": "Timeline of Chinese export-control measures 2023-2026 from public reporting (URL per row)",
+        "source": (
+            f"Timeline of Chinese export-control measures 2023-2026 ({SIGNALS_CSV}) and of other issuers' export "
+            f"restrictions and reported disruptions 2019-2026 ({NON_CN_SIGNALS_CSV}), from public reporting (URL "
+            "per row)"
+        ),
         "licence": "facts from public reporting, cited per row (source field); no text reproduced",
         "year": 2026,
         "notes": [
             "severity by measure (severity_by_measure): export_ban 1.0, informal_embargo 0.9, "
-            "licence_slowdown 0.7, quota 0.6, end_user_ban 0.5, licensing 0.4, technology_ban 0.2.",
+            "licence_slowdown 0.7, quota and export_quota 0.6, end_user_ban 0.5, licensing 0.4, technology_ban 0.2.",
+            f"a quota with volumes (quota_references) has severity {QUOTA_WITH_VOLUMES_SEVERITY:g}: the model "
+            "scales it by its bindingness, 1 - quota_tonnes / reference_tonnes.",
             f"confidence {LOW_CONFIDENCE} when the instrument text says 'partly confirmed', 'secondary' or "
             "'reported', else 1.0.",
             "ALL_DUAL_USE expands to every material named by the issuer's other licensing/export_ban signals "
             "announced on or before the signal (whatever their current status: the row does not say which "
             "items were suspended at the time, so the wider reading is kept).",
-            "Items that are neither one of the 85 materials nor one of their groups are left out of "
-            "materials and listed in unmodelled_items; a signal left with no material is listed in "
+            "stages: an explicit table per row of the non-Chinese file (SIGNAL_STAGES in scripts/build_seed.py, "
+            "reasons in stage_reasons), read from the instrument text: ore, raw and concentrate bans cover the "
+            "extraction stage; rows that name no form, and the Chinese rows, cover every stage (stages empty).",
+            "material aliases (material_aliases): a name outside the catalogue maps to a material and the stage "
+            "it is (bauxite -> aluminium, extraction); the signal's stages must be that stage.",
+            "Items that are neither one of the 85 materials, nor an alias, nor one of their groups are left out "
+            "of materials and listed in unmodelled_items; a signal left with no material is listed in "
             "not_scored and omitted.",
-            "suspended_until / lifted_at come from the status_until column; title is the instrument.",
+            f"state_measure false for reported disruptions that are not state measures "
+            f"({', '.join(sorted(NON_STATE_SIGNALS))}); the issuer is the country of supply.",
+            "suspended_until / lifted_at come from the status_until column; a lifted or superseded row stays "
+            "(DR Congo's suspension replaced by quotas, Zimbabwe's 2022 order repealed by the 2023 one) and "
+            "counts with the model's lifted residual; title is the instrument.",
         ],
         "severity_by_measure": dict(SEVERITY_BY_MEASURE),
+        "material_aliases": {k: {"material": m, "stage": st.value} for k, (m, st) in SIGNAL_MATERIAL_ALIASES.items()},
+        "stage_reasons": {k: v[1] for k, v in sorted(SIGNAL_STAGES.items())},
+        "quota_references": quota_references,
         "unmodelled_items": unmodelled,
         "not_scored": sorted(not_scored),
         "items": items,

@@ -17,7 +17,10 @@ from scripts.build_seed import (
     GLOBAL_SUPPLY_CSV,
     GOVERNANCE_JSON,
     MATERIALS_JSON,
+    NON_CN_SIGNALS_CSV,
     SEED_FILES,
+    SIGNAL_MATERIAL_ALIASES,
+    SIGNAL_STAGES,
     SIGNALS_JSON,
     SeedDataError,
     UnmappedCountryError,
@@ -27,9 +30,10 @@ from scripts.build_seed import (
     parse_share,
     read_share_table,
     render,
+    signal_materials,
 )
 from shared.domain.countries import is_country_code
-from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal
+from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal, Stage
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCES = REPO_ROOT / "data" / "sources"
@@ -255,3 +259,104 @@ def test_build_fails_loudly_on_an_unmapped_country_in_the_sources(tmp_path):
     table.write_text(table.read_text(encoding="utf-8") + "Cobalt,E,Atlantis,0.1%,1.0\n", encoding="utf-8")
     with pytest.raises(UnmappedCountryError, match="Atlantis"):
         build_all(sources)
+
+
+# --- signals beyond China (issue 13) ----------------------------------------------------------------------
+
+
+def _signal(seed: dict[str, Any], sid: str) -> dict[str, Any]:
+    return next(s for s in _items(seed, SIGNALS_JSON) if s["id"] == sid)
+
+
+def test_every_non_chinese_row_is_a_signal_with_its_source(seed):
+    with (SOURCES / NON_CN_SIGNALS_CSV).open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 15
+    assert set(SIGNAL_STAGES) == {r["id"] for r in rows}  # the explicit stage table covers every row
+    for row in rows:
+        item = _signal(seed, row["id"])
+        assert (item["source"], item["issuer"], item["status"]) == (row["source"], row["issuer"], row["status"])
+
+
+def test_the_non_chinese_file_is_the_reference_file_verbatim():
+    reference = REPO_ROOT.parent / "shared" / "reference" / NON_CN_SIGNALS_CSV
+    if reference.exists():  # only where the shared reference folder is mounted
+        assert (SOURCES / NON_CN_SIGNALS_CSV).read_bytes() == reference.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("bauxite", (["aluminium"], [], (Stage.EXTRACTION,))), ("Bauxite", (["aluminium"], [], (Stage.EXTRACTION,)))],
+)
+def test_signal_material_aliases_map_to_material_and_stage(name, expected):
+    assert signal_materials([name], {"aluminium", "nickel"}) == expected
+
+
+def test_unmapped_signal_material_is_listed_not_dropped():
+    assert signal_materials(["unobtainium", "nickel"], {"nickel"}) == (["nickel"], ["unobtainium"], None)
+    assert SIGNAL_MATERIAL_ALIASES["bauxite"] == ("aluminium", Stage.EXTRACTION)
+
+
+def test_bauxite_ban_is_aluminium_extraction(seed):
+    item = _signal(seed, "ID-2023-BAUXITE-ORE")
+    assert (item["materials"], item["stages"]) == (["aluminium"], ["extraction"])
+    assert "ID-2023-BAUXITE-ORE" not in seed[SIGNALS_JSON]["not_scored"]
+
+
+def test_an_unknown_material_in_the_new_file_is_listed_as_not_scored(tmp_path):
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES, sources)
+    table = sources / NON_CN_SIGNALS_CSV
+    text = table.read_text(encoding="utf-8").replace(",bauxite,", ",laterite,")
+    table.write_text(text, encoding="utf-8")
+    signals = build_all(sources)[SIGNALS_JSON]
+    assert isinstance(signals, dict)
+    assert "ID-2023-BAUXITE-ORE" in signals["not_scored"]
+    assert signals["unmodelled_items"]["ID-2023-BAUXITE-ORE"] == ["laterite"]
+
+
+def test_a_new_row_without_a_stage_entry_fails_loudly(tmp_path):
+    sources = tmp_path / "sources"
+    shutil.copytree(SOURCES, sources)
+    table = sources / NON_CN_SIGNALS_CSV
+    row = "XX-NEW,2026-01-01,,ID,export_ban,new ban,nickel,ALL,in_force,,https://example.org/x\n"
+    table.write_text(table.read_text(encoding="utf-8") + row, encoding="utf-8")
+    with pytest.raises(SeedDataError, match="XX-NEW"):
+        build_all(sources)
+
+
+def test_ore_only_rows_cover_the_extraction_stage(seed):
+    for sid in (
+        "ID-2020-NICKEL-ORE",
+        "MY-2024-REE-RAW",
+        "NA-2023-CRIT-MIN-RAW",
+        "VN-2026-RE-ORE",
+        "GA-2029-MANGANESE-RAW",
+    ):
+        assert _signal(seed, sid)["stages"] == ["extraction"], sid
+    assert _signal(seed, "CD-2025-COBALT-QUOTA")["stages"] == []
+    assert all(s["stages"] == [] for s in _items(seed, SIGNALS_JSON) if s["issuer"] == "CN")
+
+
+def test_dr_congo_quota_has_its_volumes_from_world_mining_data(seed):
+    item = _signal(seed, "CD-2025-COBALT-QUOTA")
+    assert (item["measure"], item["quota_tonnes"], item["severity"]) == ("export_quota", 96_600.0, 1.0)
+    # World Mining Data, DR Congo cobalt mine output 2022-2024: 115,371 / 140,121 / 200,253 t
+    assert item["reference_tonnes"] == round((115_371 + 140_121 + 200_253) / 3)
+    assert "151,915" in seed[SIGNALS_JSON]["quota_references"]["CD-2025-COBALT-QUOTA"]
+
+
+def test_announced_reported_non_state_and_lifted_rows(seed):
+    assert _signal(seed, "GA-2029-MANGANESE-RAW")["status"] == "announced"
+    assert _signal(seed, "GA-2029-MANGANESE-RAW")["effective"] == "2029-01-01"
+    ghana = _signal(seed, "GH-2023-LITHIUM-RAW")
+    assert (ghana["status"], ghana["effective"], ghana["confidence"]) == ("announced", None, 0.7)  # partly confirmed
+    kachin = _signal(seed, "MM-2024-KACHIN-RE")
+    assert (kachin["state_measure"], kachin["status"], kachin["confidence"]) == (False, "reported", 0.7)
+    assert all(s["state_measure"] for s in _items(seed, SIGNALS_JSON) if s["id"] != "MM-2024-KACHIN-RE")
+    assert (
+        _signal(seed, "CD-2025-COBALT-SUSPENSION")["status"],
+        _signal(seed, "CD-2025-COBALT-SUSPENSION")["lifted_at"],
+    ) == ("lifted", "2025-10-16")
+    assert _signal(seed, "ZW-2022-LITHIUM-ORE")["lifted_at"] == "2023-01-06"
+    assert _signal(seed, "ZW-2023-BASE-ORES")["status"] == "in_force"
