@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from shared.adapters.seed_files import read_seed
-from shared.domain.models import Band, ImporterDependency, RiskScore, SignalStatus, Stage
+from shared.domain.models import Band, ImporterDependency, PolicySignal, RiskScore, SignalStatus, Stage
 from shared.domain.scoring import ScoringInputs, compute_score
 from shared.services.seeding import SeedData
 
@@ -157,3 +157,108 @@ def test_recycling_input_rates_come_from_the_scrreen_factsheets(seed: SeedData) 
     # no rate for hydrogen: the model's default (0) applies and says so
     assert profiles["hydrogen"].recycling_input_rate is None
     assert any("recycling" in f for f in score(seed, "DE", "hydrogen").fallbacks)
+
+
+# --- signals beyond China (model 1.2: stages, quotas, announced, non-state) ---------------------------------
+
+
+def _signal(seed: SeedData, sid: str) -> PolicySignal:
+    return next(s for s in seed.signals if s.id == sid)
+
+
+def _pressure(seed: SeedData, importer: str, material: str, signal: PolicySignal) -> float:
+    """The policy pressure one signal alone puts on a pair (its x_j in docs/scoring-model.md section 6)."""
+    return score(seed, importer, material, signals=[signal]).components.policy_pressure
+
+
+def test_dr_congo_cobalt_quota_weighs_most_on_china_and_not_on_the_dr_congo(seed: SeedData) -> None:
+    quota = _signal(seed, "CD-2025-COBALT-QUOTA")
+    without = [s for s in seed.signals if s.id != quota.id]
+    importers = sorted({d.importer for d in seed.dependencies if d.material == "cobalt"})
+    pressure = {i: _pressure(seed, i, "cobalt", quota) for i in importers}
+    # China buys 78% of its cobalt intermediates and metal from the DR Congo (BACI), 89% with its estimated ore:
+    # the largest pressure among the major economies; small transit economies (Mozambique, Namibia, Hong Kong)
+    # have higher shares on small volumes, so China leads by the volume exposed (pressure x tonnes imported)
+    majors = ("CN", "KR", "JP", "US", "EU", "DE", "IN", "FI", "BE", "GB")
+    assert max(majors, key=lambda i: pressure[i]) == "CN"
+
+    def exposed_tonnes(importer: str) -> float:
+        trade = dependency_of(seed, importer, "cobalt").trade.get(Stage.PROCESSING)  # the EU: published shares
+        return pressure[importer] * trade.imports_tonnes if trade is not None else 0.0
+
+    assert max(importers, key=exposed_tonnes) == "CN"
+    assert pressure["CN"] == pytest.approx((1 - 96_600 / 151_915) * 0.889, abs=0.005)
+    # the quota raises every other importer's score; the DR Congo's own measure never counts against it
+    assert pressure["CD"] == 0.0
+    assert score(seed, "CD", "cobalt").score == score(seed, "CD", "cobalt", signals=without).score
+    for importer in ("CN", "KR", "JP", "DE", "US", "EU"):
+        assert score(seed, importer, "cobalt").score > score(seed, importer, "cobalt", signals=without).score
+    driver = next(d.text for d in score(seed, "CN", "cobalt").drivers if quota.id in d.text)
+    assert "quota 96,600 t/yr vs 151,915 t/yr reference: binding 36%" in driver
+
+
+def test_indonesia_nickel_ore_ban_moves_ore_importers_only(seed: SeedData) -> None:
+    # the trade data has nickel ORE (HS 2604) only: importers' nickel sourcing is the extraction stage; processed
+    # nickel is at world processing shares, where Indonesia holds 12.2%
+    ban = _signal(seed, "ID-2020-NICKEL-ORE")
+    assert ban.stages == (Stage.EXTRACTION,)
+    without = [s for s in seed.signals if s.id != ban.id]
+    germany = dependency_of(seed, "DE", "nickel")
+    assert set(germany.sourcing) == {Stage.EXTRACTION}
+    # Germany buys 5.5% of its nickel ore from Indonesia: the ban moves it
+    assert _pressure(seed, "DE", "nickel", ban) == pytest.approx(0.0549, abs=1e-3)
+    assert score(seed, "DE", "nickel").score > score(seed, "DE", "nickel", signals=without).score
+    # the United States buys no Indonesian ore: only its processed nickel (world shares) comes from Indonesia,
+    # which the ore ban does not touch; the same ban on every stage would
+    assert _pressure(seed, "US", "nickel", ban) == 0.0
+    assert score(seed, "US", "nickel").score == score(seed, "US", "nickel", signals=without).score
+    everything = ban.model_copy(update={"stages": ()})
+    assert _pressure(seed, "US", "nickel", everything) == pytest.approx(0.122)
+
+
+def test_malaysia_raw_rare_earth_moratorium_touches_extraction_only(seed: SeedData) -> None:
+    moratorium = _signal(seed, "MY-2024-REE-RAW")
+    assert moratorium.stages == (Stage.EXTRACTION,)
+    every_stage = moratorium.model_copy(update={"stages": ()})
+    # the EU buys 6% of its neodymium ore and 11% of its processed neodymium from Malaysia (EU CRM 2023)
+    assert _pressure(seed, "EU", "neodymium", moratorium) == pytest.approx(0.06)
+    assert _pressure(seed, "EU", "neodymium", every_stage) == pytest.approx(0.11)
+    # Korea and the US buy 15% and 13% of their processed rare earths from Malaysia, which stays exportable: only
+    # Malaysia's share of their estimated ore mix counts
+    for importer in ("KR", "US"):
+        assert _pressure(seed, importer, "neodymium", moratorium) < 0.01
+        assert _pressure(seed, importer, "neodymium", every_stage) > 0.12
+
+
+def test_an_announced_2029_ban_weighs_less_today_than_the_same_ban_in_force(seed: SeedData) -> None:
+    gabon = _signal(seed, "GA-2029-MANGANESE-RAW")
+    assert (gabon.status, gabon.effective) == (SignalStatus.ANNOUNCED, date(2029, 1, 1))
+    in_force = gabon.model_copy(update={"status": SignalStatus.IN_FORCE, "effective": None})
+    others = [s for s in seed.signals if s.id != gabon.id]
+    for importer in ("US", "EU", "CN", "IN"):
+        announced = score(seed, importer, "manganese")
+        enforced = score(seed, importer, "manganese", signals=[*others, in_force])
+        without = score(seed, importer, "manganese", signals=others)
+        assert without.score < announced.score < enforced.score, importer
+    # on 2026-11-28, 765 days ahead: 0.5 * 0.5 ** (764 / 365)
+    assert _pressure(seed, "US", "manganese", gabon) == pytest.approx(
+        _pressure(seed, "US", "manganese", in_force) * 0.5 * 0.5 ** (764 / 365), abs=1e-5
+    )
+
+
+def test_kachin_disruption_counts_as_reported_and_non_state(seed: SeedData) -> None:
+    kachin = _signal(seed, "MM-2024-KACHIN-RE")
+    assert (kachin.state_measure, kachin.targets) == (False, ("CN",))
+    result = score(seed, "CN", "dysprosium")
+    text = next(d.text for d in result.drivers if kachin.id in d.text)
+    assert text.startswith("Myanmar (country of supply; reported, not a state measure)")
+
+
+def test_superseded_measures_keep_only_their_residual(seed: SeedData) -> None:
+    suspension = _signal(seed, "CD-2025-COBALT-SUSPENSION")
+    assert suspension.lifted_at == date(2025, 10, 16)
+    # on 2026-11-28, 408 days after the lift: 0.5 * 0.5 ** (408 / 90) of the in-force pressure
+    in_force = suspension.model_copy(update={"status": SignalStatus.IN_FORCE, "lifted_at": None})
+    assert _pressure(seed, "CN", "cobalt", suspension) == pytest.approx(
+        _pressure(seed, "CN", "cobalt", in_force) * 0.5 * 0.5 ** (408 / 90), abs=1e-5
+    )
