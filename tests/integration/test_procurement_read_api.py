@@ -230,7 +230,10 @@ def test_lifting_the_rare_earth_licensing_lowers_us_dysprosium(read_api):
     assert us["delta"] < 0
     assert "CN-2025-18" in us["baseline"]["signal_ids"]
     assert "CN-2025-18" not in us["scenario"]["signal_ids"]
-    assert us["scenario"]["policy_pressure"] == 0
+    # no Chinese signal is left on the pair; Malaysia's raw rare-earth moratorium (model 1.2 seed) still is: the
+    # US buys 13% of its processed dysprosium from Malaysia, whose ore mix the model estimates as Malaysian
+    assert not [s for s in us["scenario"]["signal_ids"] if s.startswith("CN-")]
+    assert us["scenario"]["policy_pressure"] < us["baseline"]["policy_pressure"]
     assert gone["US", "copper"]["delta"] == 0
 
     decaying = scenario(read_api, [{**lift, "days_since_lifted": 30}], [pair("US", "dysprosium")])["US", "dysprosium"]
