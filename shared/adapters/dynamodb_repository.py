@@ -428,8 +428,21 @@ class DynamoRiskRepository:
         return self._save_scores(scores, history_expires_at)
 
     def _save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
-        written = self._put_scores_if_newer(scores)
-        self.batch_write([{"PutRequest": {"Item": self._history_item(s, history_expires_at)}} for s in scores])
+        history: list[WriteRequestTypeDef] = [
+            {"PutRequest": {"Item": self._history_item(s, history_expires_at)}} for s in scores
+        ]
+        if len(scores) <= TRANSACT_WRITE_LIMIT:
+            written = self._put_scores_if_newer(scores)
+            self.batch_write(history)
+            return written
+        # The history rows do not depend on the conditional writes' outcome: send them alongside (botocore clients
+        # are thread-safe), so the two streams of round trips overlap instead of adding up.
+        from concurrent.futures import ThreadPoolExecutor  # imported on first use: not on the read API's cold start
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            history_done = pool.submit(self.batch_write, history)
+            written = self._put_scores_if_newer(scores)
+            history_done.result()
         return written
 
     @staticmethod
