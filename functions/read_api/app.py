@@ -37,6 +37,7 @@ from shared.schemas import (
     ScoreResponse,
     SignalListResponse,
     SignalResponse,
+    UnscoredLineResponse,
 )
 from shared.services import queries, scenarios
 from shared.services.health import StoreHealth
@@ -273,6 +274,7 @@ def run_scenario(request: Annotated[ScenarioRequest, Body()]) -> ScenarioRespons
             )
             for base, what_if in result.pairs
         ],
+        unscored_lines=[UnscoredLineResponse.of(u) for u in result.unscored],
         as_of=now.date(),
     )
 
