@@ -66,7 +66,9 @@ def matches_filter(pattern: Mapping[str, Any], data: Any) -> bool:
     for key, rule in pattern.items():
         value = data.get(key, _MISSING)
         if isinstance(rule, Mapping):
-            if value is _MISSING or not matches_filter(rule, value):
+            # A missing object matches as an empty one: only `exists: false` leaves under it can match, as in
+            # AWS (e.g. {"NewImage": {"load_id": {"S": [{"exists": false}]}}} matches a REMOVE, which has no image).
+            if not matches_filter(rule, {} if value is _MISSING else value):
                 return False
         elif isinstance(rule, list):
             if not _matches_any(rule, value):

@@ -61,6 +61,8 @@ from local.template import (
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from shared.services.seeding import SeedData, VintageLoad
+
 SEED_DIR = REPO_ROOT / "data" / "seed"
 DEFAULT_STACK_FILE = REPO_ROOT / ".local" / "stack.json"
 STACK_FILE_ENV = "LOCAL_STACK_FILE"
@@ -84,23 +86,29 @@ def seed_time(now: datetime | None = None) -> datetime:
 def seed_and_score(
     client: DynamoDBClient, table_name: str, seed_dir: Path = SEED_DIR, as_of: datetime | None = None
 ) -> dict[str, Any]:
-    """Load the seed data into the table and compute every default score (the services do the work)."""
+    """Load the seed data into the table (one bulk load: the stream filter drops its records) and compute every
+    scored pair in-process, so the stack is ready when start() returns (the services do the work)."""
     from shared.adapters.dynamodb_repository import DynamoRiskRepository
     from shared.adapters.seed_files import read_seed
-    from shared.services.seeding import seed_reference_data
+    from shared.services.seeding import new_load_id, seed_reference_data
 
     repo = DynamoRiskRepository(table_name, client=client)
-    counts = seed_reference_data(repo, read_seed(seed_dir))
-    return {"seeded": counts, "rescored": rescore_everything(client, table_name, as_of or seed_time())}
+    at = as_of or seed_time()
+    counts = seed_reference_data(repo, read_seed(seed_dir), new_load_id(at))
+    return {"seeded": counts, "rescored": rescore_everything(client, table_name, at)}
 
 
 def rescore_everything(client: DynamoDBClient, table_name: str, as_of: datetime | None = None) -> Any:
-    """One full in-process rescoring pass (default: at now, UTC, whole seconds); returns the service's summary."""
+    """One full in-process rescoring pass over the scored set (SCORED_IMPORTERS, else every economy in the importer
+    index with enough own data; default time: now, UTC, whole seconds); returns the service's summary."""
     from shared.adapters.dynamodb_repository import DynamoRiskRepository
+    from shared.config import Settings
+    from shared.services.importers import scored_importers
     from shared.services.rescoring import rescore_all
 
     repo = DynamoRiskRepository(table_name, client=client)
-    return rescore_all(repo, as_of=as_of or datetime.now(UTC).replace(microsecond=0))
+    importers = scored_importers(repo, Settings.from_environment().scored_importer_codes)
+    return rescore_all(repo, as_of=as_of or datetime.now(UTC).replace(microsecond=0), importers=importers)
 
 
 # ----------------------------------------------------------------------------------------- stack.json
@@ -357,6 +365,31 @@ class LocalStack:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+    # ------------------------------------------------------------------ loading a data vintage
+
+    def load_vintage(self, seed: SeedData | None = None) -> VintageLoad:
+        """Bulk-loads `seed` (default: the committed seed files) as a new data vintage and queues ONE rescoring run
+        for it on the local RescoreQueue, which the worker poller processes, as scripts/seed_table.py --queue-url
+        does in AWS. The items carry a load id, so the stream poller's filter (the template's) drops them."""
+        from shared.adapters.dynamodb_repository import DynamoRiskRepository
+        from shared.adapters.messaging import SqsChunkQueue
+        from shared.adapters.seed_files import read_seed
+        from shared.config import Settings
+        from shared.services.seeding import load_vintage, new_load_id
+
+        if self.resources is None:
+            raise RuntimeError("the local stack is not started")
+        settings = Settings.from_environment()  # the stack's environment is applied to os.environ
+        repo = DynamoRiskRepository(self.table_name, client=local_client(self.dynamodb_endpoint))
+        queue = SqsChunkQueue(
+            self.resources.queue_urls["RescoreQueue"], client=local_sqs_client(self.resources.endpoint_url)
+        )
+        now = datetime.now(UTC).replace(microsecond=0)
+        data = seed if seed is not None else read_seed(SEED_DIR)
+        return load_vintage(
+            repo, queue, data, new_load_id(now), now, settings.scored_importer_codes, settings.chunk_pairs
+        )
 
     # ------------------------------------------------------------------ what tests and run.py look at
 

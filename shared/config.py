@@ -12,8 +12,8 @@ from functools import lru_cache
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-#: Importers scored by every full rescoring: the EU plus the G20 economies and Taiwan (a large magnet and
-#: chip maker). Any other ISO code can be added with SCORED_IMPORTERS; each pair costs one score item.
+#: The EU plus the G20 economies and Taiwan: the scored set before every economy with trade data was (issue 11).
+#: Tests and benchmarks use it as a fixed, representative set (SCORED_IMPORTERS); the product's default is below.
 DEFAULT_SCORED_IMPORTERS = "EU AR AU BR CA CN DE FR GB ID IN IT JP KR MX RU SA TR TW US ZA"
 
 
@@ -25,7 +25,9 @@ class Settings(BaseModel):
     dynamodb_endpoint_url: str | None = Field(default=None, validation_alias="DYNAMODB_ENDPOINT_URL")
     aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
     history_retention_days: int = Field(default=400, ge=1, validation_alias="HISTORY_RETENTION_DAYS")
-    scored_importers: str = Field(default=DEFAULT_SCORED_IMPORTERS, validation_alias="SCORED_IMPORTERS")
+    #: Importers scored by every full rescoring, space-separated. Empty (the default): every economy with its own
+    #: dependency data for at least 5 materials, plus the EU (shared/services/importers.py, from the importer index).
+    scored_importers: str = Field(default="", validation_alias="SCORED_IMPORTERS")
     rescore_queue_url: str | None = Field(default=None, validation_alias="RESCORE_QUEUE_URL")
     event_bus_name: str = Field(default="default", validation_alias="EVENT_BUS_NAME")
     #: score points (0..100) a score must move, or a band change, before a ScoreChanged alert is published
@@ -42,6 +44,7 @@ class Settings(BaseModel):
 
     @property
     def scored_importer_codes(self) -> tuple[str, ...]:
+        """The SCORED_IMPORTERS override; empty when unset (then shared.services.importers decides)."""
         return tuple(sorted({code.strip().upper() for code in self.scored_importers.split() if code.strip()}))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -151,13 +151,28 @@ class ReferenceDataStore(Protocol):
 
     def get_signal(self, signal_id: str) -> PolicySignal | None: ...
 
-    def save_reference_items(self, items: Sequence[ReferenceItem]) -> None:
-        """Bulk load (seeding): writes every item as given, replacing what is stored."""
+    def save_reference_items(self, items: Sequence[ReferenceItem], load_id: str | None = None) -> None:
+        """Bulk load (seeding): writes every item as given, replacing what is stored.
+
+        With a `load_id` the items are marked as part of that bulk load: the table stream's filter drops them
+        (one rescoring run follows the load instead of one rescoring per item)."""
         ...
 
     def put_reference_item(self, item: ReferenceItem, expected_version: int | None) -> None:
         """Writes `item` (whose version is already the new one) only if the stored version is `expected_version`
         (None: only if nothing is stored). Raises VersionConflictError otherwise; nothing is written then."""
+        ...
+
+
+class ImporterIndexStore(Protocol):
+    """Which materials each importing economy has its own dependency item for (one small item per economy)."""
+
+    def list_importer_index(self) -> dict[str, frozenset[str]]:
+        """Every economy in the index and its materials with own data (one Query)."""
+        ...
+
+    def add_importer_materials(self, additions: Mapping[str, Iterable[str]]) -> None:
+        """Adds materials to economies' sets (a set union: concurrent writers commute, nothing is removed)."""
         ...
 
 
@@ -239,7 +254,7 @@ class StoreProbe(Protocol):
         ...
 
 
-class RiskStore(ReferenceDataStore, ScoreStore, RunStore, PortfolioStore, Protocol):
+class RiskStore(ReferenceDataStore, ImporterIndexStore, ScoreStore, RunStore, PortfolioStore, Protocol):
     """The one table holds all of it; services ask for the narrower port they need."""
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field_validator, model_validator
 
+from shared.domain.countries import country_name
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
     Band,
@@ -34,6 +35,9 @@ from shared.domain.scenarios import (
     SetSupplyShareChange,
 )
 from shared.ports import HistoryPoint, RescoreRun
+
+if TYPE_CHECKING:  # used by the `.of()` mappings only: no import of the services at run time
+    from shared.services.importers import DependencyDetail, ImporterCoverage
 
 
 class ApiModel(BaseModel):
@@ -208,6 +212,111 @@ class HistoryResponse(ApiModel):
     material: str
     items: list[HistoryPointResponse]
     next_cursor: str | None
+
+
+# ---------------------------------------------------------------------------- importers and their dependencies
+
+
+class ImporterSummary(ApiModel):
+    code: str = Field(description="ISO 3166-1 alpha-2, or EU")
+    name: str
+    materials_with_data: list[str] = Field(description="Materials this economy has its own dependency data for")
+    materials_with_data_count: int
+    materials_on_fallback: int = Field(
+        description="Catalogue materials without own data: their scores use world supply shares (see fallbacks)"
+    )
+    in_default_set: bool = Field(
+        description="Scored by default (own data for at least 5 materials, or the EU); SCORED_IMPORTERS overrides"
+    )
+
+    @classmethod
+    def of(cls, coverage: ImporterCoverage) -> ImporterSummary:
+        return cls(
+            code=coverage.code,
+            name=coverage.name,
+            materials_with_data=list(coverage.materials_with_data),
+            materials_with_data_count=len(coverage.materials_with_data),
+            materials_on_fallback=coverage.materials_on_fallback,
+            in_default_set=coverage.in_default_set,
+        )
+
+
+class ImporterListResponse(ApiModel):
+    items: list[ImporterSummary]
+    next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page")
+
+
+class PartnerLineResponse(ApiModel):
+    country: str
+    name: str
+    share: float = Field(description="Share of the importer's supply at this stage, after looking through hubs")
+    trade_restriction: float
+    domestic: bool = Field(description="The importer's own production")
+    tonnes: float | None = Field(description="Mean yearly direct imports from this partner; null when not listed")
+    usd: float | None = Field(description="Mean yearly value of those imports (USD)")
+
+
+class StageTradeResponse(ApiModel):
+    hs_codes: list[str]
+    years: list[int]
+    imports_tonnes: float
+    exports_tonnes: float
+    imports_usd: float
+    production_tonnes: float | None
+    production_note: str
+    import_reliance: float
+    hubs_looked_through: list[str] = Field(description="Re-export hubs whose share was split over their sources")
+
+
+class StageDependencyResponse(ApiModel):
+    partners: list[PartnerLineResponse] = Field(description="The largest suppliers, largest first")
+    other_share: float = Field(description="Share of the suppliers not listed")
+    trade: StageTradeResponse | None = Field(description="The bilateral-trade evidence; null for published data")
+
+
+class DependencyDetailResponse(ApiModel):
+    importer: str
+    importer_name: str
+    material: str
+    import_reliance: float | None
+    method: str = Field(description='"bilateral_trade/<n>" (derived from trade data) or "published"')
+    source: str
+    version: int
+    stages: dict[Stage, StageDependencyResponse]
+
+    @classmethod
+    def of(cls, detail: DependencyDetail) -> DependencyDetailResponse:
+        dependency = detail.dependency
+        return cls(
+            importer=dependency.importer,
+            importer_name="European Union" if dependency.importer == "EU" else country_name(dependency.importer),
+            material=dependency.material,
+            import_reliance=dependency.import_reliance,
+            method=dependency.method,
+            source=dependency.source,
+            version=dependency.version,
+            stages={
+                stage.stage: StageDependencyResponse(
+                    partners=[
+                        PartnerLineResponse(
+                            country=p.country,
+                            name=p.name,
+                            share=p.share,
+                            trade_restriction=p.trade_restriction,
+                            domestic=p.domestic,
+                            tonnes=p.tonnes,
+                            usd=p.usd,
+                        )
+                        for p in stage.partners
+                    ],
+                    other_share=stage.other_share,
+                    trade=StageTradeResponse.model_validate(stage.trade.model_dump(mode="json", exclude={"partners"}))
+                    if stage.trade
+                    else None,
+                )
+                for stage in detail.stages
+            },
+        )
 
 
 # ---------------------------------------------------------------------------- admin requests and responses

@@ -11,9 +11,20 @@ import pytest
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
 from shared.adapters.factory import clear_adapter_caches
 from shared.adapters.seed_files import read_seed
+from shared.config import DEFAULT_SCORED_IMPORTERS
 from shared.services.rescoring import rescore_all
 from shared.services.seeding import SeedData, seed_reference_data
 from tests.support import SEED_AS_OF, create_table
+
+#: The importers every test tier scores: the G20 set (EU + G20 + TW) plus a few economies whose scores come from
+#: bilateral trade only (CD, PH) or that are re-export hubs (NL, BE). The product's default scores every economy
+#: with enough trade data (~168 x 85 pairs, shared/services/importers.py), which would make every seeded table,
+#: the e2e stack and `make run` under test cost ~8x more. Set here, at import, in os.environ: the handlers, the
+#: local stack and `make run` started by the tests (subprocesses inherit it) all read SCORED_IMPORTERS. A test of
+#: the default rule unsets it with monkeypatch; a value already in the environment is kept.
+TEST_SCORED_IMPORTERS = f"{DEFAULT_SCORED_IMPORTERS} BE CD NL PH"
+os.environ.setdefault("SCORED_IMPORTERS", TEST_SCORED_IMPORTERS)
+TEST_SCORED_CODES: tuple[str, ...] = tuple(sorted(TEST_SCORED_IMPORTERS.split()))
 
 
 def point_handlers_at(monkeypatch: pytest.MonkeyPatch, table_name: str, endpoint_url: str | None) -> None:
@@ -39,7 +50,7 @@ def _seeded_tables() -> dict[int, str]:
 
 @pytest.fixture
 def seeded_table(dynamodb_client: Any, seed_data: SeedData, _seeded_tables: dict[int, str]) -> str:
-    """One table per backend and session with the real seed data and every default pair scored at SEED_AS_OF.
+    """One table per backend and session with the real seed data and every TEST_SCORED_CODES pair scored at SEED_AS_OF.
 
     Read-only tests share it; tests that write use `fresh_table`. (A session-scoped fixture would be cached
     once for the whole session, so a second tier would get the first tier's table name on the wrong backend.)
@@ -49,7 +60,7 @@ def seeded_table(dynamodb_client: Any, seed_data: SeedData, _seeded_tables: dict
         name = create_table(dynamodb_client)
         repo = DynamoRiskRepository(name, dynamodb_client)
         seed_reference_data(repo, seed_data)
-        rescore_all(repo, SEED_AS_OF)
+        rescore_all(repo, SEED_AS_OF, TEST_SCORED_CODES)
         _seeded_tables[key] = name
     return _seeded_tables[key]
 

@@ -34,6 +34,7 @@ from shared.schemas import (
     SignalUpsertRequest,
 )
 from shared.services import admin, queries
+from shared.services.importers import scored_importers
 from shared.services.rescoring import plan_run
 
 app = build_resolver()
@@ -143,7 +144,7 @@ def start_rescore(
     importers = (
         [queries.canonical_importer(i) for i in request.importers]
         if request.importers
-        else list(settings.scored_importer_codes)
+        else list(scored_importers(repo, settings.scored_importer_codes))
     )
     now = datetime.now(UTC).replace(microsecond=0)
     run_id = (
@@ -152,7 +153,9 @@ def start_rescore(
         else f"manual-{uuid.uuid4().hex[:20]}"
     )
     logger.append_keys(run_id=run_id)
-    run = plan_run(repo, get_chunk_queue(), run_id, now, now, importers, materials, settings.chunk_pairs)
+    run = plan_run(
+        repo, get_chunk_queue(), run_id, now, now, importers, materials, settings.chunk_pairs, bound_to_request=True
+    )
     metrics.add_metric(name="RescoreRunStarted", unit=MetricUnit.Count, value=1)
     return Response(
         status_code=HTTPStatus.ACCEPTED,

@@ -13,6 +13,7 @@ from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import get_settings
 from shared.observability import logger, metrics
 from shared.runtime import init_done
+from shared.services.importers import scored_importers
 from shared.services.rescoring import plan_run
 
 
@@ -38,13 +39,14 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     settings = get_settings()
     run_id = nightly_run_id(as_of)
     logger.append_keys(run_id=run_id)
+    repo = get_repository()
     run = plan_run(
-        get_repository(),
+        repo,
         get_chunk_queue(),
         run_id,
         as_of,
         datetime.now(UTC).replace(microsecond=0),
-        settings.scored_importer_codes,
+        scored_importers(repo, settings.scored_importer_codes),
         None,
         settings.chunk_pairs,
     )

@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_repository
+from shared.config import get_settings
 from shared.domain.models import Band, SignalStatus
 from shared.domain.scoring import MODEL_VERSION
 from shared.http import build_resolver, caller_of, csv_response, resolve, wants_csv
@@ -21,10 +22,13 @@ from shared.runtime import init_done
 from shared.schemas import (
     BatchScoresRequest,
     BatchScoresResponse,
+    DependencyDetailResponse,
     DriverResponse,
     HealthResponse,
     HistoryPointResponse,
     HistoryResponse,
+    ImporterListResponse,
+    ImporterSummary,
     MaterialListResponse,
     MaterialResponse,
     MaterialSummary,
@@ -39,7 +43,7 @@ from shared.schemas import (
     SignalResponse,
     UnscoredLineResponse,
 )
-from shared.services import queries, scenarios
+from shared.services import importers, queries, scenarios
 from shared.services.health import StoreHealth
 
 app = build_resolver()
@@ -238,6 +242,28 @@ def list_signals(
     signals = queries.list_signals(get_repository(), filters)
     metrics.add_metric(name="SignalsListed", unit=MetricUnit.Count, value=1)
     return SignalListResponse(items=[SignalResponse.of(s) for s in signals])
+
+
+CodePath = Annotated[str, Path(description="ISO 3166-1 alpha-2 code or EU (any case)", pattern=r"^[A-Za-z]{2}$")]
+
+
+@app.get("/v1/importers", summary="The scored importing economies and their data coverage", tags=["importers"])
+def list_importers(limit: Limit = 50, cursor: Cursor = None) -> ImporterListResponse:
+    page = importers.list_importers(get_repository(), get_settings().scored_importer_codes, limit, cursor)
+    metrics.add_metric(name="ImportersListed", unit=MetricUnit.Count, value=1)
+    return ImporterListResponse(items=[ImporterSummary.of(c) for c in page.items], next_cursor=page.next_cursor)
+
+
+@app.get(
+    "/v1/importers/<importer>/dependencies/<material>",
+    summary="An economy's import dependency on a material: suppliers per stage with the trade data behind them",
+    tags=["importers"],
+)
+def get_dependency(importer: CodePath, material: MaterialPath) -> DependencyDetailResponse:
+    logger.append_keys(importer=importer, material=material)
+    detail = importers.get_dependency_detail(get_repository(), importer, material)
+    metrics.add_metric(name="DependencyRead", unit=MetricUnit.Count, value=1)
+    return DependencyDetailResponse.of(detail)
 
 
 @app.post("/v1/scores/batch", summary="Up to 100 scores in one call; missing pairs are listed", tags=["scores"])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,12 +18,13 @@ from shared.adapters.factory import get_publisher, get_repository
 from shared.config import get_settings
 from shared.observability import logger, metrics
 from shared.runtime import init_done
+from shared.services.importers import scored_importers
 from shared.services.rescoring import rescore_pairs_for_change
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def record_handler(record: DynamoDBRecord) -> None:
+def record_handler(record: DynamoDBRecord, importers: Sequence[str]) -> None:
     stream = record.dynamodb
     if stream is None:
         return
@@ -36,7 +39,7 @@ def record_handler(record: DynamoDBRecord) -> None:
         get_repository(),
         get_publisher(),
         change,
-        settings.scored_importer_codes,
+        importers,
         settings.score_change_threshold,
         settings.history_retention_days,
     )
@@ -47,7 +50,10 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    # The scored set (an ALL-target signal expands to it; other importers are not rescored) is read once per batch.
+    importers = scored_importers(get_repository(), get_settings().scored_importer_codes)
+    handler = partial(record_handler, importers=importers)
+    return process_partial_response(event=event, record_handler=handler, processor=processor, context=context)
 
 
 init_done()

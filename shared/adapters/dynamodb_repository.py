@@ -3,6 +3,8 @@
 Item families (pk / sk):
   MATERIAL / <material>                 material profile
   DEPENDENCY#<material> / <importer>    importer dependency (one Query per material for bulk rescoring)
+  IMPORTER / <importer>                 importer index: `materials`, a string set of the materials that economy
+                                        has a dependency item for (ADD only, so concurrent writers commute)
   GOVERNANCE / <country>                governance
   SIGNAL / <signal id>                  policy signal
   SCORE#<importer> / <material>         current score; gsi1 ranks an importer's scores, gsi2 a material's
@@ -11,6 +13,8 @@ Item families (pk / sk):
 Reference sets that are small and read whole (materials, governance, signals) share one partition each,
 so each is one Query (never a Scan). Each item keeps its domain model as a compact JSON document (`doc`)
 beside the native attributes that keys, filters and conditions need (score, band, version as numbers).
+Reference items written by a bulk load carry `load_id`: the table stream's filter (template.yaml) drops them, and
+one rescoring run follows the load (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -68,6 +72,9 @@ BATCH_WRITE_LIMIT = 25  # DynamoDB's per-call item limit
 TRANSACT_WRITE_LIMIT = 100  # DynamoDB's per-transaction action limit
 BATCH_GET_LIMIT = 100
 MAX_BATCH_ATTEMPTS = 8
+#: the attribute that marks a reference item as written by a bulk load (the stream filter drops such records)
+LOAD_ID_ATTRIBUTE = "load_id"
+IMPORTER_INDEX_PK = "IMPORTER"
 
 
 #: Score bands as sort-key ranges on the ranking indexes ([lower, upper) on the 0..100 scale).
@@ -315,11 +322,97 @@ class DynamoRiskRepository:
         item = self._get(self._signal_key(signal_id))
         return self._parse(PolicySignal, item) if item else None
 
-    def save_reference_items(self, items: Sequence[ReferenceItem]) -> None:
-        self.batch_write([{"PutRequest": {"Item": self._reference_item(item)}} for item in items])
+    def save_reference_items(self, items: Sequence[ReferenceItem], load_id: str | None = None) -> None:
+        marker: dict[str, AttributeValueTypeDef] = {LOAD_ID_ATTRIBUTE: _s(load_id)} if load_id else {}
+        self.batch_write([{"PutRequest": {"Item": {**self._reference_item(item), **marker}}} for item in items])
 
     def put_reference_item(self, item: ReferenceItem, expected_version: int | None) -> None:
+        if isinstance(item, ImporterDependency):
+            self._put_dependency_and_index(item, expected_version)
+            return
         self._conditional("put_item", expected_version, Item=self._reference_item(item))
+
+    # ------------------------------------------------------------------ importer index (IMPORTER / <code>)
+
+    @staticmethod
+    def _importer_key(importer: str) -> dict[str, AttributeValueTypeDef]:
+        return {"pk": _s(IMPORTER_INDEX_PK), "sk": _s(importer)}
+
+    def list_importer_index(self) -> dict[str, frozenset[str]]:
+        items = self._query_all(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": _s(IMPORTER_INDEX_PK)},
+            ProjectionExpression="sk, materials",
+        )
+        return {item["sk"]["S"]: frozenset(item.get("materials", {}).get("SS", [])) for item in items}
+
+    def add_importer_materials(self, additions: Mapping[str, Iterable[str]]) -> None:
+        """One UpdateItem `ADD materials :set` per economy. A set union is idempotent, so an update that collides
+        with a concurrent transaction on the same item (TransactionConflictException) is simply sent again."""
+        for importer, materials in sorted(additions.items()):
+            values = sorted(set(materials))
+            if not values:
+                continue  # DynamoDB has no empty sets
+            self._with_conflict_retries(
+                "update_item",
+                TableName=self.table_name,
+                Key=self._importer_key(importer),
+                UpdateExpression="ADD materials :m",
+                ExpressionAttributeValues={":m": {"SS": values}},
+            )
+
+    def _put_dependency_and_index(self, item: ImporterDependency, expected_version: int | None) -> None:
+        """The dependency (guarded by its version, as `_conditional`) and the index ADD in one transaction."""
+        put: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Item": self._reference_item(item),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            **self._version_condition(expected_version),
+        }
+        update: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": self._importer_key(item.importer),
+            "UpdateExpression": "ADD materials :m",
+            "ExpressionAttributeValues": {":m": {"SS": [item.material]}},
+        }
+        try:
+            self._with_conflict_retries("transact_write_items", TransactItems=[{"Put": put}, {"Update": update}])
+        except ClientError as exc:
+            reasons: list[Any] = list(exc.response.get("CancellationReasons") or [])
+            if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
+                raise
+            stored = (reasons[0].get("Item") or {}).get("version", {}).get("N")
+            if stored is None and expected_version is not None:  # the reason may come without the item
+                current = self._get(self._dependency_key(item.importer, item.material))
+                stored = current["version"]["N"] if current else None
+            raise VersionConflictError(
+                f"stale version: expected {expected_version if expected_version is not None else 'a new item'}, "
+                f"stored version is {stored if stored is not None else 'none (the item does not exist)'}",
+                field="version",
+            ) from None
+
+    def _with_conflict_retries(self, operation: str, **kwargs: Any) -> Any:
+        """A call that DynamoDB may refuse because a transaction holds the same item (TransactionConflict):
+        sent again with backoff. Only for calls that are safe to repeat (a set ADD; a transaction cancelled
+        before it wrote anything)."""
+        attempt = 0
+        while True:
+            try:
+                return self._call(operation, **kwargs)
+            except ClientError as exc:
+                error = exc.response.get("Error", {}).get("Code", "")
+                reasons: list[Any] = list(exc.response.get("CancellationReasons") or [])
+                conflict = error == "TransactionConflictException" or (
+                    error == "TransactionCanceledException"
+                    and any(r.get("Code") == "TransactionConflict" for r in reasons)
+                    and not any(r.get("Code") == "ConditionalCheckFailed" for r in reasons)
+                )
+                attempt += 1
+                if not conflict:
+                    raise
+                if attempt >= MAX_BATCH_ATTEMPTS:
+                    raise StoreUnavailableError(f"DynamoDB {operation}: transaction conflict persisted") from exc
+                time.sleep(min(2.0, 0.02 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 (backoff jitter, not cryptography)  # nosec B311
 
     # ------------------------------------------------------------------ scores
 
@@ -386,17 +479,9 @@ class DynamoRiskRepository:
         return {Pair(s.importer, s.material): s for s in scores}
 
     def save_scores_if_newer(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
-        written: list[RiskScore] = []
-        for score in scores:
-            try:
-                self._call("put_item", TableName=self.table_name, Item=self._score_item(score), **self._if_newer(score))
-                written.append(score)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                    raise
-        # History rows are keyed by their own time, so writing them again is harmless.
-        self.batch_write([{"PutRequest": {"Item": self._history_item(s, history_expires_at)}} for s in scores])
-        return written
+        """The stream path's writer: the same conditional transactions as `save_scores` (a signal on a group for
+        every importer touches thousands of pairs; one conditional PutItem per pair was a round trip each)."""
+        return self.save_scores(scores, history_expires_at)
 
     # ------------------------------------------------------------------ rescoring runs
 
@@ -770,6 +855,8 @@ def reference_change_from_stream(
     family = pk.split("#", 1)[0]
     if family not in _REFERENCE_KINDS:
         return None
+    if new_image and LOAD_ID_ATTRIBUTE in new_image:
+        return None  # written by a bulk load, which starts one rescoring run itself (the stream filter drops these)
     kind, model = _REFERENCE_KINDS[family]
 
     def parse(image: Mapping[str, Any] | None) -> Any:

@@ -34,7 +34,9 @@ from shared.ports import (
     RiskStore,
     ScoreChanged,
 )
+from shared.services.importers import scored_importers
 
+#: a fixed importer set for callers that do not pass one (tests, benchmarks); full runs use services.importers
 DEFAULT_IMPORTERS: tuple[str, ...] = tuple(sorted(DEFAULT_SCORED_IMPORTERS.split()))
 DEFAULT_HISTORY_RETENTION_DAYS = 400
 
@@ -97,14 +99,17 @@ def history_expiry(as_of: datetime, retention_days: int) -> int:
 def rescore_all(
     store: RiskStore,
     as_of: datetime,
-    importers: Sequence[str] = DEFAULT_IMPORTERS,
+    importers: Sequence[str] | None = None,
     retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
 ) -> RescoreSummary:
-    """Rescores every material for `importers` in-process, one material at a time.
+    """Rescores every material for `importers` (None: the default scored set, from the importer index)
+    in-process, one material at a time.
 
     Fine for the local stack and small catalogues; the nightly flow in AWS splits the same work into chunks.
     `as_of` is the run's logical time: it keys the history rows, so a rerun overwrites instead of duplicating.
     """
+    if importers is None:
+        importers = scored_importers(store)
     context = ScoringContext.load(store)
     materials = store.list_materials()
     expires_at = history_expiry(as_of, retention_days)
@@ -155,13 +160,15 @@ def plan_run(
     importers: Sequence[str] = DEFAULT_IMPORTERS,
     materials: Sequence[str] | None = None,
     chunk_pairs: int = 1000,
+    bound_to_request: bool = False,
 ) -> RescoreRun:
     """Creates the run record and queues its chunks.
 
     Planning the same run again (a retried schedule, a repeated POST with the same idempotency key) queues the
     chunks again unless the run already completed: chunk results are keyed by the run's as_of, so a repeat
-    writes the same items, and chunk completions count once. A repeat that asks for other materials or importers
-    (the same idempotency key with another body) is refused: InvalidInputError, nothing queued.
+    writes the same items, and chunk completions count once. With `bound_to_request` (a run named by a client's
+    idempotency key) a repeat that asks for other materials or importers is refused: InvalidInputError, nothing
+    queued. A scheduled run is not bound: its retry re-plans with the scored importers as they are then.
     """
     digest = request_digest(materials, importers)
     material_ids = list(materials) if materials is not None else [m.id for m in store.list_materials()]
@@ -179,7 +186,7 @@ def plan_run(
             request_digest=digest,
         )
     )
-    if not created and run.request_digest not in (None, digest):  # runs stored before digests were kept: None
+    if bound_to_request and not created and run.request_digest not in (None, digest):  # older runs: None
         raise InvalidInputError(
             f"Idempotency-Key was already used for run {run_id} with a different request body: repeat the "
             "first body to get that run, or use a new key for this one",

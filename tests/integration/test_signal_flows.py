@@ -216,7 +216,7 @@ def test_changes_rescore_only_the_scored_importers(flows):
     signal = signal_body(JP_LICENCE_STALL, targets=["JP", "KR"], title="test: JP and KR")
     assert flow.put_signal("CN-TEST-JP-KR", signal).status == 201
     dependency = {"import_reliance": 0.9, "sourcing": {"processing": [{"country": "CN", "share": 0.9}]}, "source": "t"}
-    assert flow.admin("PUT", "/v1/importers/NZ/dependencies/dysprosium", dependency).status == 201
+    assert flow.admin("PUT", "/v1/importers/LI/dependencies/dysprosium", dependency).status == 201
     flow.process_stream(at=STALL_AT)
 
     after = flow.state()
@@ -224,7 +224,7 @@ def test_changes_rescore_only_the_scored_importers(flows):
     assert {importer for importer, *_ in after.history} == set(SCORED)
     rescored = {pair for pair, score in after.scores.items() if score != before.scores[pair]}
     assert rescored == {("JP", m) for m in STALL_MATERIALS}
-    assert flow.read("/v1/scores/NZ/dysprosium").status == 404
+    assert flow.read("/v1/scores/LI/dysprosium").status == 404
     assert flow.read("/v1/scores/KR/dysprosium").status == 404
 
 

@@ -591,6 +591,8 @@ def raise_world_share(inputs: ScoringInputs, data: st.DataObject) -> ScoringInpu
     material = inputs.material
     stage = data.draw(st.sampled_from(sorted(material.stages)), label="stage")
     raised_shares = raised_share(material.stages[stage], data)
+    # the estimated extraction mix is built from the world shares: the documented exception
+    assume(not _estimates_extraction(inputs))
     fallback_in_use = inputs.dependency is None or inputs.dependency.import_reliance is None
     first = Stage.EXTRACTION if Stage.EXTRACTION in material.stages else Stage.PROCESSING
     if fallback_in_use and stage is first:
@@ -604,8 +606,9 @@ ShareChange = Callable[[tuple[ProducerShare, ...], st.DataObject], tuple[Produce
 
 def _estimates_extraction(inputs: ScoringInputs) -> bool:
     """Processing sourcing only, on a material with an extraction stage: the model estimates the extraction
-    sourcing from the processing suppliers, so a processing share also moves the extraction mix (the documented
-    exception to (a), pinned by test_buying_from_a_miner_moves_the_estimated_extraction_mix)."""
+    sourcing from the processing suppliers and the world shares of both stages, so a processing share or a world
+    share also moves the rest of that mix (the documented exception to (a), pinned by
+    test_buying_from_a_miner_moves_the_estimated_extraction_mix)."""
     dependency = inputs.dependency
     return (
         dependency is not None
