@@ -25,6 +25,7 @@ from shared.domain.models import (
     SignalStatus,
     Site,
     Stage,
+    StageTrade,
 )
 from shared.domain.portfolio import Portfolio, PortfolioRisk, RiskLine, UnscoredLine
 from shared.domain.scenarios import (
@@ -110,6 +111,10 @@ class SignalResponse(ApiModel):
     source: str
     confidence: float
     title: str
+    stages: list[Stage]
+    quota_tonnes: float | None
+    reference_tonnes: float | None
+    state_measure: bool
     version: int
 
     @classmethod
@@ -354,6 +359,15 @@ class MaterialUpsertRequest(VersionedRequest):
 class DependencyUpsertRequest(VersionedRequest):
     import_reliance: StrictFloat | None = Field(default=None, ge=0, le=1)
     sourcing: dict[Stage, Annotated[list[ProducerShare], Field(max_length=300)]] = Field(default_factory=dict)
+    trade: dict[Stage, StageTrade] = Field(
+        default_factory=dict, description="bilateral-trade evidence per stage (HS codes, years, tonnes, USD)"
+    )
+    method: str = Field(
+        default="published",
+        max_length=40,
+        pattern=r"^[a-z_]+(/[0-9]+)?$",
+        description='"published" (a cited table) or a derivation method such as "bilateral_trade/1"',
+    )
     source: PlainText = Field(min_length=1, max_length=500)
 
 
@@ -379,6 +393,16 @@ class SignalUpsertRequest(VersionedRequest):
     source: HttpUrlText = Field(min_length=1, max_length=1000, description="http(s) URL of the source")
     confidence: StrictFloat = Field(default=1.0, ge=0, le=1)
     title: PlainText = Field(default="", max_length=500)
+    stages: list[Stage] = Field(
+        default_factory=list, max_length=2, description="Stages the measure covers (ore-only: extraction); [] = all"
+    )
+    quota_tonnes: StrictFloat | None = Field(default=None, ge=0, description="Export quota, tonnes a year")
+    reference_tonnes: StrictFloat | None = Field(
+        default=None, gt=0, description="The volume the quota compares with (e.g. recent exports), tonnes a year"
+    )
+    state_measure: bool = Field(
+        default=True, description="false: a reported disruption that is not a state measure (e.g. an armed group)"
+    )
 
 
 class DependencyResponse(ApiModel):
@@ -386,6 +410,7 @@ class DependencyResponse(ApiModel):
     material: str
     import_reliance: float | None
     sourcing: dict[Stage, list[ProducerShareResponse]]
+    method: str
     source: str
     version: int
 

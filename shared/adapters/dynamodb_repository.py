@@ -425,6 +425,9 @@ class DynamoRiskRepository:
         in TransactWriteItems of up to 100 conditional Puts (no read first: the condition is the check, so a
         stream rescoring that lands between any read and this write still wins); the history rows, keyed by
         their own time, go in 25-item BatchWriteItem calls. Returns the scores whose item was written."""
+        return self._save_scores(scores, history_expires_at)
+
+    def _save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
         written = self._put_scores_if_newer(scores)
         self.batch_write([{"PutRequest": {"Item": self._history_item(s, history_expires_at)}} for s in scores])
         return written
@@ -481,7 +484,7 @@ class DynamoRiskRepository:
     def save_scores_if_newer(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
         """The stream path's writer: the same conditional transactions as `save_scores` (a signal on a group for
         every importer touches thousands of pairs; one conditional PutItem per pair was a round trip each)."""
-        return self.save_scores(scores, history_expires_at)
+        return self._save_scores(scores, history_expires_at)
 
     # ------------------------------------------------------------------ rescoring runs
 

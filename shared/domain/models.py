@@ -114,6 +114,8 @@ class Stage(StrEnum):
 
 class SignalStatus(StrEnum):
     IN_FORCE = "in_force"
+    #: adopted or declared, with a future (or not yet set) start: e.g. Gabon's raw-manganese ban from 2029
+    ANNOUNCED = "announced"
     REPORTED = "reported"
     SUSPENDED = "suspended"
     LIFTED = "lifted"
@@ -128,6 +130,8 @@ class Measure(StrEnum):
     INFORMAL_EMBARGO = "informal_embargo"
     TECHNOLOGY_BAN = "technology_ban"
     EXPORT_TAX = "export_tax"
+    #: an export quota with an optional volume (quota_tonnes) against a reference volume (reference_tonnes)
+    EXPORT_QUOTA = "export_quota"
     OTHER = "other"
 
 
@@ -304,10 +308,26 @@ class PolicySignal(DomainModel):
     source: PlainText = Field(min_length=1, max_length=1000)
     confidence: Fraction = 1.0
     title: PlainText = Field(default="", max_length=500)
+    #: the supply-chain stages the measure covers (an ore-only ban: extraction); empty = every stage
+    stages: tuple[Stage, ...] = Field(default=(), max_length=2)
+    #: export quota volume, tonnes a year (measure export_quota or quota)
+    quota_tonnes: Annotated[float, Field(ge=0.0, allow_inf_nan=False)] | None = None
+    #: the volume the quota is measured against (e.g. the issuer's recent exports), tonnes a year
+    reference_tonnes: Annotated[float, Field(gt=0.0, allow_inf_nan=False)] | None = None
+    #: False for a reported disruption that is not a state measure (e.g. an armed group holding a mining belt);
+    #: the issuer is still the country of supply
+    state_measure: bool = True
     version: StrictInt = Field(default=1, ge=1)
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        if len(set(self.stages)) != len(self.stages):
+            raise ValueError("stages: a stage is listed more than once")
+        if (self.quota_tonnes is not None or self.reference_tonnes is not None) and self.measure not in (
+            Measure.QUOTA,
+            Measure.EXPORT_QUOTA,
+        ):
+            raise ValueError("quota_tonnes: only for the measures quota and export_quota")
         targets = tuple(canonical_code(t) for t in self.targets)
         for given, target in zip(self.targets, targets, strict=True):
             if target != ALL_TARGETS and not is_importer_code(target):

@@ -151,6 +151,8 @@ def signal_status_factor(signal: PolicySignal, as_of: date, params: ScoringParam
             if signal.effective is not None and as_of < signal.effective:
                 return params.status_announced
             return params.status_in_force
+        case SignalStatus.ANNOUNCED:
+            return params.status_announced
         case SignalStatus.REPORTED:
             return params.status_reported
         case SignalStatus.SUSPENDED:

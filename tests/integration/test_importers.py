@@ -312,3 +312,26 @@ def test_the_stream_filter_drops_bulk_loads_and_the_index(pk: str, image: Any, p
     if image is not None:
         record["dynamodb"]["NewImage"] = image
     assert bool(delivered([record])) is passes
+
+
+def test_an_admin_put_keeps_the_trade_evidence_and_the_method(flow: Flow) -> None:
+    """A trade-derived dependency PUT back by an admin (a corrected vintage) keeps its evidence, not 'published'."""
+    data = seed(materials=MATERIALS)
+    stored = next(d for d in data.dependencies if d.method == "bilateral_trade/1")
+    body = stored.model_dump(mode="json", exclude={"importer", "material", "version"})
+    new = economy_without_data(flow)
+    put = flow.admin("PUT", f"/v1/importers/{new}/dependencies/{stored.material}", body)
+    assert put.status == 201, put.body
+    assert put.body["method"] == "bilateral_trade/1"
+    again = flow.repo.get_dependency(new, stored.material)
+    assert again is not None
+    assert again.trade == stored.trade
+    shown = flow.read(f"/v1/importers/{new}/dependencies/{stored.material}")
+    assert shown.status == 200, shown.body
+    stage = next(iter(stored.trade))
+    assert shown.body["method"] == "bilateral_trade/1"
+    assert shown.body["stages"][stage.value]["trade"]["hs_codes"] == list(stored.trade[stage].hs_codes)
+    bad = flow.admin(
+        "PUT", f"/v1/importers/{new}/dependencies/{stored.material}", {**body, "method": "Bilateral Trade"}
+    )
+    assert bad.status == 422
