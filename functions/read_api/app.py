@@ -41,6 +41,7 @@ from shared.schemas import (
     ScoreResponse,
     SignalListResponse,
     SignalResponse,
+    UnscoredLineResponse,
 )
 from shared.services import importers, queries, scenarios
 from shared.services.health import StoreHealth
@@ -299,6 +300,7 @@ def run_scenario(request: Annotated[ScenarioRequest, Body()]) -> ScenarioRespons
             )
             for base, what_if in result.pairs
         ],
+        unscored_lines=[UnscoredLineResponse.of(u) for u in result.unscored],
         as_of=now.date(),
     )
 

@@ -60,8 +60,11 @@ def score_changed_detail(event: ScoreChanged) -> dict[str, Any]:
         "new_band": event.new_band.value,
         "cause": {"type": event.cause_type, "id": event.cause_id},
         "computed_at": event.computed_at.isoformat(),
-        # consumers de-duplicate on this (delivery is at-least-once)
-        "dedup_key": f"{event.importer}#{event.material}#{event.computed_at.isoformat()}",
+        # consumers de-duplicate on this (delivery is at-least-once); two changes written in the same second can
+        # each move a pair (the same computed_at), so the cause is part of it
+        "dedup_key": (
+            f"{event.importer}#{event.material}#{event.computed_at.isoformat()}#{event.cause_type}#{event.cause_id}"
+        ),
     }
 
 

@@ -28,6 +28,7 @@ from shared.ports import (
     Pair,
     ReferenceChange,
     ReferenceDataStore,
+    ReferenceItem,
     RescoreChunk,
     RescoreRun,
     RiskStore,
@@ -259,6 +260,68 @@ def is_alert(old: RiskScore | None, new: RiskScore, threshold: float) -> bool:
     return abs(new.score - old.score) >= threshold or new.band is not old.band
 
 
+def alert_for_change(
+    stored: RiskScore | None, without: RiskScore | None, new: RiskScore, threshold: float
+) -> RiskScore | None:
+    """The cause rule: whether a change moved a pair enough to alert, and from which score.
+
+    `new` is the pair scored with the change's new version of its item, `without` the same inputs with the
+    item's old version (None: no score without it, e.g. a new material), `stored` the current stored score.
+    A change is a cause only by its own delta (`without` -> `new`): when another change written in the same
+    second has already been scored in, or is still to come, the stored score says nothing about this one.
+    Returns the score to report as the old one (`without`), or None for no alert: the pair has no stored score
+    yet (a first score is not a change), a later score is stored (this record is late), or this change did not
+    move the pair past the threshold or into another band.
+    """
+    if stored is None or stored.computed_at > new.computed_at:
+        return None
+    return without if is_alert(without, new, threshold) else None
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What a change's pairs are scored from: the stored inputs, with the changed item at one of its versions."""
+
+    context: ScoringContext
+    materials: dict[str, MaterialProfile]
+    dependencies: dict[str, list[ImporterDependency]]
+
+    def with_version(self, change: ReferenceChange, version: ReferenceItem | None) -> _Inputs:
+        """These inputs with the changed item replaced by `version` (None: the item absent)."""
+        context, materials, dependencies = self.context, self.materials, self.dependencies
+        present = [version] if version is not None else []
+        match change.old or change.new:
+            case PolicySignal(id=signal_id):
+                signals = [s for s in context.signals if s.id != signal_id]
+                signals += [v for v in present if isinstance(v, PolicySignal)]
+                context = ScoringContext(context.governance, signals)
+            case CountryGovernance(country=country):
+                governance = {k: v for k, v in context.governance.items() if k != country}
+                governance.update({v.country: v for v in present if isinstance(v, CountryGovernance)})
+                context = ScoringContext(governance, context.signals)
+            case MaterialProfile(id=material_id):
+                materials = {k: v for k, v in materials.items() if k != material_id}
+                materials.update({v.id: v for v in present if isinstance(v, MaterialProfile)})
+            case ImporterDependency(importer=importer, material=material_id):
+                kept = [d for d in dependencies.get(material_id, []) if d.importer != importer]
+                dependencies = {
+                    **dependencies,
+                    material_id: kept + [v for v in present if isinstance(v, ImporterDependency)],
+                }
+        return _Inputs(context, materials, dependencies)
+
+    def score(self, by_material: Mapping[str, Sequence[str]], at: datetime) -> dict[Pair, RiskScore]:
+        scores: dict[Pair, RiskScore] = {}
+        for material_id, importers in by_material.items():
+            material = self.materials.get(material_id)
+            if material is None:
+                continue  # absent in this version (a new or removed material): no score
+            dependencies = self.dependencies.get(material_id, [])
+            for score in score_material(self.context, material, dependencies, importers, at):
+                scores[Pair(score.importer, score.material)] = score
+        return scores
+
+
 def rescore_pairs_for_change(
     store: RiskStore,
     publisher: EventPublisher,
@@ -268,43 +331,56 @@ def rescore_pairs_for_change(
     retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
 ) -> list[ScoreChanged]:
     """Rescores the pairs a change touches at the change's own time (so a redelivered record recomputes the
-    same items), publishes ScoreChanged for moves past the threshold, then writes the scores.
+    same items), publishes ScoreChanged for the pairs this change moved past the threshold, then writes the
+    scores.
 
-    Publishing before writing makes alerts at-least-once: a crash between the two republishes on retry, and
-    consumers de-duplicate on (importer, material, computed_at). Writing first could lose an alert.
+    The pairs are scored from the stored inputs with the changed item at its new version, and again at its old
+    version: the difference is this change's own effect, whatever else was written in the same second
+    (`alert_for_change`). Publishing before writing makes alerts at-least-once: a crash between the two
+    republishes on retry, and consumers de-duplicate on (importer, material, computed_at, cause).
+    Writing first could lose an alert.
     """
     pairs = affected_pairs(store, change, importers)
     if not pairs:
         return []
-    context = ScoringContext.load(store)
     by_material: dict[str, list[str]] = {}
     for pair in sorted(pairs, key=lambda p: (p.material, p.importer)):
         by_material.setdefault(pair.material, []).append(pair.importer)
-    new_scores: list[RiskScore] = []
-    for material in store.get_materials(list(by_material)):
-        dependencies = store.list_dependencies(material.id)
-        new_scores.extend(score_material(context, material, dependencies, by_material[material.id], change.at))
-    old_scores = store.get_scores([Pair(s.importer, s.material) for s in new_scores])
+    stored_inputs = _Inputs(
+        ScoringContext.load(store),
+        {m.id: m for m in store.get_materials(list(by_material))},
+        {material_id: store.list_dependencies(material_id) for material_id in by_material},
+    )
+    new_scores = stored_inputs.with_version(change, change.new).score(by_material, change.at)
+    old_scores = store.get_scores(list(new_scores))
+    candidates = {
+        pair: new
+        for pair, new in new_scores.items()
+        if (stored := old_scores.get(pair)) is not None and stored.computed_at <= new.computed_at
+    }
+    without_by_material: dict[str, list[str]] = {}
+    for pair in candidates:
+        without_by_material.setdefault(pair.material, []).append(pair.importer)
+    without_change = stored_inputs.with_version(change, change.old).score(without_by_material, change.at)
     events = [
         ScoreChanged(
             importer=new.importer,
             material=new.material,
-            old_score=old.score if old else None,
+            old_score=before.score,
             new_score=new.score,
-            old_band=old.band if old else None,
+            old_band=before.band,
             new_band=new.band,
             cause_type=change.kind,
             cause_id=change.item_id,
             computed_at=new.computed_at,
         )
-        for new in new_scores
-        if (old := old_scores.get(Pair(new.importer, new.material))) is not None
-        and old.computed_at <= new.computed_at
-        and is_alert(old, new, alert_threshold)
+        for pair, new in candidates.items()
+        if (before := alert_for_change(old_scores.get(pair), without_change.get(pair), new, alert_threshold))
+        is not None
     ]
     if events:
         publisher.publish_score_changes(events)
-    store.save_scores_if_newer(new_scores, history_expiry(change.at, retention_days))
+    store.save_scores_if_newer(list(new_scores.values()), history_expiry(change.at, retention_days))
     return events
 
 
