@@ -99,7 +99,7 @@ STORE_HEALTH = StoreHealth()
     },
 )
 def health() -> Response[Any]:
-    store = STORE_HEALTH.check(get_repository())
+    store = STORE_HEALTH.check(get_repository(), get_settings().health_cache_seconds)
     if not store.available and store.fresh:
         logger.warning("health check: store unavailable", error=store.cause)
     metrics.add_metric(name="HealthCheck", unit=MetricUnit.Count, value=1)
