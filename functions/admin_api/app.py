@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
@@ -128,7 +130,16 @@ BULK_REQUEST_BODY: dict[str, Any] = {
 )
 def put_signals() -> Response[SignalLoadResponse]:
     event = app.current_event
-    rows = parse_rows(event.body, event.headers.get("content-type") or "application/json", parse_json_body)
+    try:
+        rows = parse_rows(event.body, event.headers.get("content-type") or "application/json", parse_json_body)
+    except json.JSONDecodeError as exc:  # the same answer as a JSON route whose body Powertools parses
+        error = {
+            "type": "json_invalid",
+            "loc": ("body", exc.pos),
+            "msg": "JSON decode error",
+            "ctx": {"error": exc.msg},
+        }
+        raise RequestValidationError([error]) from None
     settings = get_settings()
     now = datetime.now(UTC).replace(microsecond=0)
     load = load_signals(

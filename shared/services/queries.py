@@ -151,7 +151,11 @@ def score_history(store: RiskStore, query: HistoryQuery) -> Page[HistoryPoint]:
 def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[PolicySignal]:
     signals = store.list_signals()
     if filters.material:
-        material = require_material(store, filters.material)
+        material = store.get_material(canonical_material(filters.material))
+        if material is None:  # a filter, not the resource: invalid input, like an unknown issuer code
+            raise InvalidInputError(
+                f"material: unknown material {filters.material!r} (see GET /v1/materials)", field="material"
+            )
         signals = [s for s in signals if s.touches_material(material.id, material.groups)]
     if filters.issuer:
         issuer = filter_code(filters.issuer, "issuer", is_country_code)

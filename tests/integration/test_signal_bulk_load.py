@@ -134,6 +134,7 @@ def test_signals_filter_by_issuer_stage_and_measure_and_the_profile_groups_them_
         ({"measure": "embargo"}, "measure"),
         ({"issuer": "\u0130D"}, "issuer"),  # a dotted capital I: not ASCII, even though it upper-cases to ID
         ({"issuer": "XX"}, "issuer"),
+        ({"material": "unobtainium"}, "material"),  # a filter: 422, not 404 (schemathesis found it)
     ],
 )
 def test_bad_signal_filters_are_a_422_naming_the_parameter(flows, query, field):
@@ -258,6 +259,7 @@ def test_invalid_rows_name_the_column(flows, rows, field):
         ('id,announced\r\n"A,2025\r\n', "text/csv", 422),  # unterminated quote
         ([{"id": f"S-{i}"} for i in range(501)], "application/json", 413),
         ("a,b", "text/plain", 415),
+        ('[{"id": "A", "id": "B"}]', "application/json", 422),  # a duplicate key, as on every JSON route
     ],
 )
 def test_bad_bodies_are_refused_whole_and_change_nothing(flows, body, content_type, status):
