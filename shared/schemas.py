@@ -137,14 +137,27 @@ class MaterialResponse(ApiModel):
     source: str
     version: int
     active_signals: list[SignalResponse]
+    active_signals_by_stage: dict[Stage, list[SignalResponse]] = Field(
+        description="The active signals per stage of the material; a signal without stages is under every stage"
+    )
 
     @classmethod
-    def of(cls, profile: MaterialProfile, active_signals: list[PolicySignal]) -> MaterialResponse:
+    def of(
+        cls,
+        profile: MaterialProfile,
+        active_signals: list[PolicySignal],
+        by_stage: dict[Stage, list[PolicySignal]] | None = None,
+    ) -> MaterialResponse:
         data: dict[str, Any] = profile.model_dump(mode="json")
         data["stages"] = {
             stage: sorted(shares, key=lambda s: (-s["share"], s["country"])) for stage, shares in data["stages"].items()
         }
         data["active_signals"] = [SignalResponse.of(s) for s in active_signals]
+        if by_stage is None:
+            by_stage = {stage: [s for s in active_signals if s.covers_stage(stage)] for stage in profile.stages}
+        data["active_signals_by_stage"] = {
+            stage.value: [SignalResponse.of(s) for s in signals] for stage, signals in by_stage.items()
+        }
         return cls.model_validate(data)
 
 
@@ -441,6 +454,29 @@ class RescoreRequest(ApiModel):
         default=None,
         min_length=1,
         description="Only these importers; absent or null: the scored set (an empty list is a 422)",
+    )
+
+
+class SignalLoadRowDetail(ApiModel):
+    field: str = Field(description="The row's column (reference format) or field (signal format)")
+    message: str
+
+
+class SignalLoadRowResponse(ApiModel):
+    row: int = Field(description="1-based position among the data rows (a CSV's header row is not counted)")
+    id: str | None = Field(description="The signal id the row names (null when it has none)")
+    result: Literal["created", "updated", "unchanged", "conflict", "invalid"]
+    version: int | None = Field(description="The stored version after the load (created, updated, unchanged)")
+    details: list[SignalLoadRowDetail] = Field(description="Why a row is invalid or in conflict")
+
+
+class SignalLoadResponse(ApiModel):
+    load_id: str = Field(description="Marks the load's writes (the table stream skips them)")
+    counts: dict[str, int] = Field(description="Rows per result")
+    rows: list[SignalLoadRowResponse]
+    materials: list[str] = Field(description="The materials the changed rows touch: what the run rescores")
+    run: RescoreRunResponse | None = Field(
+        description="The ONE rescoring run for the changed rows (GET /v1/rescore/{run_id}); null if nothing changed"
     )
 
 

@@ -125,7 +125,12 @@ def rescore_all(
 
 
 def plan_chunks(
-    run_id: str, as_of: datetime, materials: Sequence[str], importers: Sequence[str], chunk_pairs: int
+    run_id: str,
+    as_of: datetime,
+    materials: Sequence[str],
+    importers: Sequence[str],
+    chunk_pairs: int,
+    alert_cause: str | None = None,
 ) -> list[RescoreChunk]:
     """Whole materials per chunk (their dependencies are one Query), about `chunk_pairs` pairs each."""
     per_chunk = max(1, chunk_pairs // max(1, len(importers)))
@@ -137,6 +142,7 @@ def plan_chunks(
             as_of=as_of,
             materials=tuple(ordered[i : i + per_chunk]),
             importers=tuple(importers),
+            alert_cause=alert_cause,
         )
         for i in range(0, len(ordered), per_chunk)
     ]
@@ -161,6 +167,7 @@ def plan_run(
     materials: Sequence[str] | None = None,
     chunk_pairs: int = 1000,
     bound_to_request: bool = False,
+    alert_cause: str | None = None,
 ) -> RescoreRun:
     """Creates the run record and queues its chunks.
 
@@ -169,6 +176,7 @@ def plan_run(
     writes the same items, and chunk completions count once. With `bound_to_request` (a run named by a client's
     idempotency key) a repeat that asks for other materials or importers is refused: InvalidInputError, nothing
     queued. A scheduled run is not bound: its retry re-plans with the scored importers as they are then.
+    With an `alert_cause` (a run a change started, e.g. a bulk signal load) the workers publish ScoreChanged.
     """
     digest = request_digest(materials, importers)
     material_ids = list(materials) if materials is not None else [m.id for m in store.list_materials()]
@@ -194,19 +202,33 @@ def plan_run(
         )
     if created or run.status == "running":
         # a re-planned run keeps its first as_of, so its chunks write the same items again
-        queue.send_chunks(plan_chunks(run_id, run.as_of, material_ids, importers, chunk_pairs))
+        queue.send_chunks(plan_chunks(run_id, run.as_of, material_ids, importers, chunk_pairs, alert_cause))
     return run
 
 
-def process_chunk(store: RiskStore, chunk: RescoreChunk, retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS) -> int:
+def process_chunk(
+    store: RiskStore,
+    chunk: RescoreChunk,
+    retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
+    publisher: EventPublisher | None = None,
+    alert_threshold: float = 5.0,
+) -> int:
     """Scores one chunk with bulk reads (one BatchGetItem for the profiles, one Query per material for the
-    dependencies, one Query each for governance and signals) and batched writes; returns pairs scored."""
+    dependencies, one Query each for governance and signals) and batched writes; returns pairs scored.
+
+    A chunk with an `alert_cause` (a run a bulk signal load started) also reads the old scores (BatchGetItem)
+    and publishes ScoreChanged for the moves past the threshold before writing, as the stream path does."""
     context = ScoringContext.load(store)
     expires_at = history_expiry(chunk.as_of, retention_days)
     scores: list[RiskScore] = []
     for material in store.get_materials(chunk.materials):
         dependencies = store.list_dependencies(material.id)
         scores.extend(score_material(context, material, dependencies, chunk.importers, chunk.as_of))
+    if chunk.alert_cause is not None and publisher is not None:
+        cause_type, _, cause_id = chunk.alert_cause.partition(":")
+        events = _score_changes(store, scores, cause_type, cause_id, alert_threshold)
+        if events:
+            publisher.publish_score_changes(events)
     store.save_scores(scores, expires_at)
     store.record_chunk_done(chunk.run_id, chunk.index, len(scores))
     return len(scores)
@@ -320,6 +342,30 @@ class _Inputs:
             for score in score_material(self.context, material, dependencies, importers, at):
                 scores[Pair(score.importer, score.material)] = score
         return scores
+
+
+def _score_changes(
+    store: RiskStore, new_scores: Sequence[RiskScore], cause_type: str, cause_id: str, alert_threshold: float
+) -> list[ScoreChanged]:
+    """ScoreChanged for the new scores that move past the threshold from the stored ones (one BatchGetItem)."""
+    old_scores = store.get_scores([Pair(s.importer, s.material) for s in new_scores])
+    return [
+        ScoreChanged(
+            importer=new.importer,
+            material=new.material,
+            old_score=old.score if old else None,
+            new_score=new.score,
+            old_band=old.band if old else None,
+            new_band=new.band,
+            cause_type=cause_type,
+            cause_id=cause_id,
+            computed_at=new.computed_at,
+        )
+        for new in new_scores
+        if (old := old_scores.get(Pair(new.importer, new.material))) is not None
+        and old.computed_at <= new.computed_at
+        and is_alert(old, new, alert_threshold)
+    ]
 
 
 def rescore_pairs_for_change(
