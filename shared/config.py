@@ -34,6 +34,8 @@ class Settings(BaseModel):
     score_change_threshold: float = Field(default=5.0, ge=0, le=100, validation_alias="SCORE_CHANGE_THRESHOLD")
     #: about this many (importer, material) pairs per nightly chunk message
     chunk_pairs: int = Field(default=1000, ge=1, validation_alias="CHUNK_PAIRS")
+    #: how long one container trusts its last look at the store for /v1/health (seconds)
+    health_cache_seconds: float = Field(default=10.0, ge=0, le=300, validation_alias="HEALTH_CACHE_SECONDS")
     #: must equal the queue's maxReceiveCount: the last delivery of a failing chunk records it as failed
     max_receive_count: int = Field(default=3, ge=1, validation_alias="MAX_RECEIVE_COUNT")
 

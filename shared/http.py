@@ -160,8 +160,8 @@ def _with_security_headers(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or media_type.endswith("+json")
+    media = media_type(content_type)
+    return media == "application/json" or media.endswith("+json")
 
 
 #: request JSON nested deeper than this is refused (the deepest request model nests 5 levels)
@@ -210,8 +210,23 @@ def parse_json_body(body: str) -> Any:
     return value
 
 
-def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+#: the one non-JSON request body any route accepts
+CSV_CONTENT_TYPE = "text/csv"
+
+
+def media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def resolve(
+    app: APIGatewayRestResolver,
+    event: dict[str, Any],
+    context: Any,
+    csv_routes: frozenset[tuple[str, str]] = frozenset(),
+) -> dict[str, Any]:
     """app.resolve, after refusing what no route accepts: oversized bodies (413) and non-JSON bodies (415).
+
+    `csv_routes`: (METHOD, resource path) of the routes that also take a text/csv body (they read it themselves).
 
     Powertools runs request validation before any user middleware, so these checks cannot be middlewares; and its
     form/multipart parsing raises plain errors on malformed input, which would otherwise surface as 500s.
@@ -231,7 +246,12 @@ def resolve(app: APIGatewayRestResolver, event: dict[str, Any], context: Any) ->
             )
         headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
         content_type = headers.get("content-type")
-        if content_type is not None and not _is_json(content_type):
+        csv_allowed = (str(event.get("httpMethod")), str(event.get("resource"))) in csv_routes
+        if (
+            content_type is not None
+            and not _is_json(content_type)
+            and not (csv_allowed and media_type(content_type) == CSV_CONTENT_TYPE)
+        ):
             return _proxy_error(
                 HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",

@@ -101,6 +101,9 @@ class RescoreChunk:
     as_of: datetime
     materials: tuple[str, ...]
     importers: tuple[str, ...]
+    #: set for runs a change started (a bulk signal load: "signal_load:<load id>"): the worker publishes
+    #: ScoreChanged for the scores it moves, as the stream path does; None for nightly and manual runs
+    alert_cause: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +161,11 @@ class ReferenceDataStore(Protocol):
         (one rescoring run follows the load instead of one rescoring per item)."""
         ...
 
-    def put_reference_item(self, item: ReferenceItem, expected_version: int | None) -> None:
+    def put_reference_item(self, item: ReferenceItem, expected_version: int | None, load_id: str | None = None) -> None:
         """Writes `item` (whose version is already the new one) only if the stored version is `expected_version`
-        (None: only if nothing is stored). Raises VersionConflictError otherwise; nothing is written then."""
+        (None: only if nothing is stored). Raises VersionConflictError otherwise; nothing is written then.
+
+        With a `load_id` the item is marked as written by that bulk load (the table stream's filter drops it)."""
         ...
 
 

@@ -27,7 +27,7 @@ from shared.domain.models import (
     Stage,
     StageTrade,
 )
-from shared.domain.portfolio import Portfolio
+from shared.domain.portfolio import Portfolio, PortfolioRisk, RiskLine, UnscoredLine
 from shared.domain.scenarios import (
     MAX_SCENARIO_CHANGES,
     AddSignalChange,
@@ -137,14 +137,27 @@ class MaterialResponse(ApiModel):
     source: str
     version: int
     active_signals: list[SignalResponse]
+    active_signals_by_stage: dict[Stage, list[SignalResponse]] = Field(
+        description="The active signals per stage of the material; a signal without stages is under every stage"
+    )
 
     @classmethod
-    def of(cls, profile: MaterialProfile, active_signals: list[PolicySignal]) -> MaterialResponse:
+    def of(
+        cls,
+        profile: MaterialProfile,
+        active_signals: list[PolicySignal],
+        by_stage: dict[Stage, list[PolicySignal]] | None = None,
+    ) -> MaterialResponse:
         data: dict[str, Any] = profile.model_dump(mode="json")
         data["stages"] = {
             stage: sorted(shares, key=lambda s: (-s["share"], s["country"])) for stage, shares in data["stages"].items()
         }
         data["active_signals"] = [SignalResponse.of(s) for s in active_signals]
+        if by_stage is None:
+            by_stage = {stage: [s for s in active_signals if s.covers_stage(stage)] for stage in profile.stages}
+        data["active_signals_by_stage"] = {
+            stage.value: [SignalResponse.of(s) for s in signals] for stage, signals in by_stage.items()
+        }
         return cls.model_validate(data)
 
 
@@ -444,6 +457,29 @@ class RescoreRequest(ApiModel):
     )
 
 
+class SignalLoadRowDetail(ApiModel):
+    field: str = Field(description="The row's column (reference format) or field (signal format)")
+    message: str
+
+
+class SignalLoadRowResponse(ApiModel):
+    row: int = Field(description="1-based position among the data rows (a CSV's header row is not counted)")
+    id: str | None = Field(description="The signal id the row names (null when it has none)")
+    result: Literal["created", "updated", "unchanged", "conflict", "invalid"]
+    version: int | None = Field(description="The stored version after the load (created, updated, unchanged)")
+    details: list[SignalLoadRowDetail] = Field(description="Why a row is invalid or in conflict")
+
+
+class SignalLoadResponse(ApiModel):
+    load_id: str = Field(description="Marks the load's writes (the table stream skips them)")
+    counts: dict[str, int] = Field(description="Rows per result")
+    rows: list[SignalLoadRowResponse]
+    materials: list[str] = Field(description="The materials the changed rows touch: what the run rescores")
+    run: RescoreRunResponse | None = Field(
+        description="The ONE rescoring run for the changed rows (GET /v1/rescore/{run_id}); null if nothing changed"
+    )
+
+
 class RescoreRunResponse(ApiModel):
     run_id: str
     as_of: datetime
@@ -556,24 +592,97 @@ class PortfolioRiskLineResponse(ApiModel):
     confidence: float
     top_driver: str | None
 
+    @classmethod
+    def of(cls, r: RiskLine) -> PortfolioRiskLineResponse:
+        return cls(
+            material=r.line.material,
+            importer=r.line.importer,
+            via_group=r.line.via_group,
+            part=r.line.part,
+            supplier=r.line.supplier,
+            annual_spend=round(r.line.annual_spend, 2),
+            score=r.score.score,
+            band=r.score.band,
+            risk_spend=round(r.risk_spend, 2),
+            confidence=r.score.confidence,
+            top_driver=r.score.drivers[0].text if r.score.drivers else None,
+        )
+
 
 class PortfolioDriverResponse(ApiModel):
     text: str
     at_risk_spend_share: float
 
 
+class UnscoredLineResponse(ApiModel):
+    """Spend without a score, and why (it still counts in total_spend)."""
+
+    item_index: int | None = Field(
+        description="The portfolio item (0-based) the line comes from; null for a scenario's explicit pairs"
+    )
+    material: str = Field(description="The line's material, or what the item names when it expands to nothing")
+    importer: str
+    via_group: str | None = Field(default=None, description="The group the item named, when it was expanded")
+    part: str | None = None
+    supplier: str | None = None
+    annual_spend: float | None = Field(
+        default=None, description="The spend without a score; null for a scenario's explicit pairs"
+    )
+    reason: str = Field(description='e.g. "no material is rare_earths or in group rare_earths any more ..."')
+
+    @classmethod
+    def of(cls, line: UnscoredLine) -> UnscoredLineResponse:
+        return cls(
+            item_index=line.item_index,
+            material=line.material,
+            importer=line.importer,
+            via_group=line.via_group,
+            part=line.part,
+            supplier=line.supplier,
+            annual_spend=round(line.annual_spend, 2) if line.annual_spend is not None else None,
+            reason=line.reason,
+        )
+
+
 class PortfolioRiskResponse(ApiModel):
     portfolio_id: str
     name: str
     currency: str
-    total_spend: float
-    spend_weighted_score: float
+    total_spend: float = Field(description="Every item's spend, scored or not (scored_spend + unscored_spend)")
+    scored_spend: float = Field(description="Spend on scored lines: the scores, band and drivers are over it")
+    unscored_spend: float = Field(description="Spend on unscored_lines (not in the scores); 0 when all is scored")
+    spend_weighted_score: float = Field(description="Over the scored lines")
     max_score: float
     band: Band = Field(description="Band of the spend-weighted score")
     at_risk_spend: float = Field(description="Spend on lines in the high or critical band")
     live_scored_lines: int = Field(description="Lines scored live because no stored score exists for the pair")
     items: list[PortfolioRiskLineResponse]
+    unscored_lines: list[UnscoredLineResponse] = Field(
+        description="Spend that has no score (a group whose materials all left it, a pair that cannot be scored), "
+        "in item order, with the reason"
+    )
     drivers: list[PortfolioDriverResponse]
+
+    @classmethod
+    def of(cls, portfolio: Portfolio, risk: PortfolioRisk, live_scored_lines: int) -> PortfolioRiskResponse:
+        return cls(
+            portfolio_id=portfolio.id,
+            name=portfolio.name,
+            currency=portfolio.currency,
+            total_spend=round(risk.total_spend, 2),
+            scored_spend=round(risk.scored_spend, 2),
+            unscored_spend=round(risk.unscored_spend, 2),
+            spend_weighted_score=risk.spend_weighted_score,
+            max_score=risk.max_score,
+            band=risk.band,
+            at_risk_spend=round(risk.at_risk_spend, 2),
+            live_scored_lines=live_scored_lines,
+            items=[PortfolioRiskLineResponse.of(r) for r in risk.lines],
+            unscored_lines=[UnscoredLineResponse.of(u) for u in risk.unscored],
+            drivers=[
+                PortfolioDriverResponse(text=d.text, at_risk_spend_share=d.at_risk_spend_share) for d in risk.drivers
+            ],
+        )
 
 
 class ScenarioSignalRequest(ApiModel):
@@ -690,4 +799,8 @@ class ScenarioLineResponse(ApiModel):
 
 class ScenarioResponse(ApiModel):
     items: list[ScenarioLineResponse]
+    unscored_lines: list[UnscoredLineResponse] = Field(
+        description="What could not be scored: for a portfolio, items whose group has no materials any more "
+        "(as in its risk); never dropped silently"
+    )
     as_of: date

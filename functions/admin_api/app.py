@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
@@ -18,7 +20,7 @@ from pydantic import BaseModel
 from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import get_settings
 from shared.domain.errors import NotFoundError
-from shared.http import build_resolver, caller_of, expected_version, resolve
+from shared.http import build_resolver, caller_of, expected_version, parse_json_body, resolve
 from shared.observability import logger, metrics
 from shared.runtime import init_done
 from shared.schemas import (
@@ -30,12 +32,17 @@ from shared.schemas import (
     MaterialUpsertRequest,
     RescoreRequest,
     RescoreRunResponse,
+    SignalLoadResponse,
+    SignalLoadRowDetail,
+    SignalLoadRowResponse,
     SignalResponse,
     SignalUpsertRequest,
 )
 from shared.services import admin, queries
 from shared.services.importers import scored_importers
 from shared.services.rescoring import plan_run
+from shared.services.signal_loads import MAX_LOAD_ROWS, load_signals
+from shared.signal_load_rows import parse_rows
 
 app = build_resolver()
 
@@ -80,6 +87,91 @@ def put_signal(
     result = admin.upsert_signal(get_repository(), signal_id, fields, expected_version(request.version, if_match))
     metrics.add_metric(name="SignalUpserted" if result.changed else "SignalUnchanged", unit=MetricUnit.Count, value=1)
     return stored(SignalResponse.of(result.item), created=result.created, version=result.item.version)
+
+
+#: (METHOD, path) of the routes that take a text/csv body besides JSON
+CSV_ROUTES = frozenset({("PUT", "/v1/signals")})
+_SIGNAL_ROW_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "A row of the reference file (materials, targets, stages as ;-separated text; instrument, "
+    "status_until) or a PUT /v1/signals/{signal_id} body plus its id",
+    "properties": {"id": {"type": "string", "maxLength": 100}},
+    "required": ["id"],
+    "additionalProperties": True,
+}
+BULK_REQUEST_BODY: dict[str, Any] = {
+    "required": True,
+    "description": f"At most {MAX_LOAD_ROWS} rows (and 1 MiB). text/csv: a header row of the reference file's "
+    "columns (id, announced, effective, issuer, measure, instrument, materials, targets, status, status_until, "
+    "source; optional severity, confidence, stages, quota_tonnes, reference_tonnes, state_measure, version). "
+    "application/json: a list of rows in that format, or of signal bodies with their id.",
+    "content": {
+        "application/json": {"schema": {"type": "array", "maxItems": MAX_LOAD_ROWS, "items": _SIGNAL_ROW_SCHEMA}},
+        "text/csv": {"schema": {"type": "string"}},
+    },
+}
+
+
+@app.put(
+    "/v1/signals",
+    summary="Bulk load policy signals (CSV or JSON rows): per-row results, one rescoring run for the batch",
+    tags=["admin"],
+    responses={
+        200: {
+            "description": "Nothing changed (every row unchanged, invalid or in conflict): no run",
+            "content": {"application/json": {"model": SignalLoadResponse}},
+        },
+        202: {
+            "description": "Rows changed: ONE rescoring run for the materials they touch was started",
+            "content": {"application/json": {"model": SignalLoadResponse}},
+        },
+    },
+    openapi_extensions={"requestBody": BULK_REQUEST_BODY},
+)
+def put_signals() -> Response[SignalLoadResponse]:
+    event = app.current_event
+    try:
+        rows = parse_rows(event.body, event.headers.get("content-type") or "application/json", parse_json_body)
+    except json.JSONDecodeError as exc:  # the same answer as a JSON route whose body Powertools parses
+        error = {
+            "type": "json_invalid",
+            "loc": ("body", exc.pos),
+            "msg": "JSON decode error",
+            "ctx": {"error": exc.msg},
+        }
+        raise RequestValidationError([error]) from None
+    settings = get_settings()
+    now = datetime.now(UTC).replace(microsecond=0)
+    load = load_signals(
+        get_repository(), get_chunk_queue(), rows, now, settings.scored_importer_codes, settings.chunk_pairs
+    )
+    logger.append_keys(load_id=load.load_id)
+    counts = load.counts()
+    logger.info("signals loaded", counts=counts, run_id=load.run.run_id if load.run else None)
+    for outcome, count in counts.items():
+        metrics.add_metric(name=f"SignalLoadRows{outcome.capitalize()}", unit=MetricUnit.Count, value=count)
+    body = SignalLoadResponse(
+        load_id=load.load_id,
+        counts=counts,
+        rows=[
+            SignalLoadRowResponse(
+                row=r.row,
+                id=r.signal_id,
+                result=r.outcome.value,
+                version=r.version,
+                details=[SignalLoadRowDetail(field=str(d["field"]), message=str(d["message"])) for d in r.details],
+            )
+            for r in load.rows
+        ],
+        materials=load.materials,
+        run=RescoreRunResponse.of(load.run) if load.run else None,
+    )
+    return Response(
+        status_code=HTTPStatus.ACCEPTED if load.run else HTTPStatus.OK,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"Location": f"/v1/rescore/{load.run.run_id}"} if load.run else None,
+    )
 
 
 @app.put(
@@ -176,7 +268,7 @@ def get_rescore(run_id: Annotated[str, Path(pattern=r"^[a-z]+-[A-Za-z0-9]{1,40}$
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return resolve(app, event, context)
+    return resolve(app, event, context, CSV_ROUTES)
 
 
 init_done()

@@ -21,10 +21,8 @@ from shared.http import build_resolver, caller_of, csv_response, expected_versio
 from shared.observability import logger, metrics
 from shared.runtime import init_done
 from shared.schemas import (
-    PortfolioDriverResponse,
     PortfolioListResponse,
     PortfolioResponse,
-    PortfolioRiskLineResponse,
     PortfolioRiskResponse,
     PortfolioSummaryResponse,
     PortfolioUpsertRequest,
@@ -41,11 +39,14 @@ UPSERT_RESPONSES: dict[int, OpenAPIResponse] = {
 }
 RISK_CSV_COLUMNS = (
     "material", "importer", "via_group", "part", "supplier", "annual_spend", "score", "band", "risk_spend",
-    "confidence", "top_driver",
+    "confidence", "top_driver", "unscored_reason",
 )  # fmt: skip
 RISK_RESPONSES: dict[int, OpenAPIResponse] = {
     200: {
-        "description": "Portfolio risk. Send Accept: text/csv for one row per line, ranked by risk x spend.",
+        "description": (
+            "Portfolio risk. Send Accept: text/csv for one row per line, ranked by risk x spend, then one row per "
+            "unscored line (no score, unscored_reason says why)."
+        ),
         "content": {
             "application/json": {"model": PortfolioRiskResponse},
             "text/csv": {"schema": {"type": "string"}},
@@ -135,41 +136,12 @@ def get_portfolio_risk(portfolio_id: PortfolioId) -> Response[Any]:
     logger.append_keys(portfolio_id=portfolio_id)
     report = portfolios.portfolio_risk(get_repository(), tenant(), portfolio_id, datetime.now(UTC))
     metrics.add_metric(name="PortfolioRiskRead", unit=MetricUnit.Count, value=1)
-    lines = [
-        PortfolioRiskLineResponse(
-            material=r.line.material,
-            importer=r.line.importer,
-            via_group=r.line.via_group,
-            part=r.line.part,
-            supplier=r.line.supplier,
-            annual_spend=round(r.line.annual_spend, 2),
-            score=r.score.score,
-            band=r.score.band,
-            risk_spend=round(r.risk_spend, 2),
-            confidence=r.score.confidence,
-            top_driver=r.score.drivers[0].text if r.score.drivers else None,
-        )
-        for r in report.risk.lines
-    ]
+    body = PortfolioRiskResponse.of(report.portfolio, report.risk, report.live_scored)
     if wants_csv(app):
-        return csv_response(
-            [line.model_dump(mode="json") for line in lines], RISK_CSV_COLUMNS, f"{portfolio_id}-risk.csv"
-        )
-    body = PortfolioRiskResponse(
-        portfolio_id=report.portfolio.id,
-        name=report.portfolio.name,
-        currency=report.portfolio.currency,
-        total_spend=round(report.risk.total_spend, 2),
-        spend_weighted_score=report.risk.spend_weighted_score,
-        max_score=report.risk.max_score,
-        band=report.risk.band,
-        at_risk_spend=round(report.risk.at_risk_spend, 2),
-        live_scored_lines=report.live_scored,
-        items=lines,
-        drivers=[
-            PortfolioDriverResponse(text=d.text, at_risk_spend_share=d.at_risk_spend_share) for d in report.risk.drivers
-        ],
-    )
+        # the ranked scored lines, then the unscored ones with their reason (their spend is never left out)
+        rows = [line.model_dump(mode="json") for line in body.items]
+        rows += [{**u.model_dump(mode="json"), "unscored_reason": u.reason} for u in body.unscored_lines]
+        return csv_response(rows, RISK_CSV_COLUMNS, f"{portfolio_id}-risk.csv")
     return Response(status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=body)
 
 

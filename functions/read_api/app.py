@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_repository
 from shared.config import get_settings
-from shared.domain.models import Band, SignalStatus
+from shared.domain.models import Band, Measure, SignalStatus, Stage
 from shared.domain.scoring import MODEL_VERSION
 from shared.http import build_resolver, caller_of, csv_response, resolve, wants_csv
 from shared.observability import logger, metrics
@@ -41,6 +41,7 @@ from shared.schemas import (
     ScoreResponse,
     SignalListResponse,
     SignalResponse,
+    UnscoredLineResponse,
 )
 from shared.services import importers, queries, scenarios
 from shared.services.health import StoreHealth
@@ -98,7 +99,7 @@ STORE_HEALTH = StoreHealth()
     },
 )
 def health() -> Response[Any]:
-    store = STORE_HEALTH.check(get_repository())
+    store = STORE_HEALTH.check(get_repository(), get_settings().health_cache_seconds)
     if not store.available and store.fresh:
         logger.warning("health check: store unavailable", error=store.cause)
     metrics.add_metric(name="HealthCheck", unit=MetricUnit.Count, value=1)
@@ -120,7 +121,7 @@ def get_material(material: MaterialPath) -> MaterialResponse:
     logger.append_keys(material=material)
     detail = queries.get_material(get_repository(), material, datetime.now(UTC).date())
     metrics.add_metric(name="MaterialRead", unit=MetricUnit.Count, value=1)
-    return MaterialResponse.of(detail.profile, detail.active_signals)
+    return MaterialResponse.of(detail.profile, detail.active_signals, detail.active_signals_by_stage())
 
 
 @app.get("/v1/scores/<importer>/<material>", summary="One score with components and drivers", tags=["scores"])
@@ -236,8 +237,14 @@ def list_signals(
     issuer: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     target: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     status: Annotated[SignalStatus | None, Query()] = None,
+    stage: Annotated[
+        Stage | None, Query(description="Only signals covering this stage (a signal without stages covers every stage)")
+    ] = None,
+    measure: Annotated[Measure | None, Query()] = None,
 ) -> SignalListResponse:
-    filters = queries.SignalFilter(material=material, issuer=issuer, target=target, status=status)
+    filters = queries.SignalFilter(
+        material=material, issuer=issuer, target=target, status=status, stage=stage, measure=measure
+    )
     signals = queries.list_signals(get_repository(), filters)
     metrics.add_metric(name="SignalsListed", unit=MetricUnit.Count, value=1)
     return SignalListResponse(items=[SignalResponse.of(s) for s in signals])
@@ -299,6 +306,7 @@ def run_scenario(request: Annotated[ScenarioRequest, Body()]) -> ScenarioRespons
             )
             for base, what_if in result.pairs
         ],
+        unscored_lines=[UnscoredLineResponse.of(u) for u in result.unscored],
         as_of=now.date(),
     )
 

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.parser.types import Json
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.factory import get_repository
+from shared.adapters.factory import get_publisher, get_repository
 from shared.adapters.messaging import ChunkMessage
 from shared.config import get_settings
 from shared.observability import logger, metrics
@@ -32,7 +32,13 @@ def record_handler(record: ChunkRecord) -> None:
     settings = get_settings()
     try:
         with gc_paused():
-            pairs = process_chunk(get_repository(), chunk, settings.history_retention_days)
+            pairs = process_chunk(
+                get_repository(),
+                chunk,
+                settings.history_retention_days,
+                get_publisher() if chunk.alert_cause else None,  # runs a bulk signal load started
+                settings.score_change_threshold,
+            )
     except Exception as exc:
         # On the last delivery the chunk goes to the DLQ: count it as failed on the run (once).
         if int(record.attributes.ApproximateReceiveCount) >= settings.max_receive_count:

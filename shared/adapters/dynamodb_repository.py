@@ -326,11 +326,12 @@ class DynamoRiskRepository:
         marker: dict[str, AttributeValueTypeDef] = {LOAD_ID_ATTRIBUTE: _s(load_id)} if load_id else {}
         self.batch_write([{"PutRequest": {"Item": {**self._reference_item(item), **marker}}} for item in items])
 
-    def put_reference_item(self, item: ReferenceItem, expected_version: int | None) -> None:
+    def put_reference_item(self, item: ReferenceItem, expected_version: int | None, load_id: str | None = None) -> None:
         if isinstance(item, ImporterDependency):
-            self._put_dependency_and_index(item, expected_version)
+            self._put_dependency_and_index(item, expected_version, load_id)
             return
-        self._conditional("put_item", expected_version, Item=self._reference_item(item))
+        marker: dict[str, AttributeValueTypeDef] = {LOAD_ID_ATTRIBUTE: _s(load_id)} if load_id else {}
+        self._conditional("put_item", expected_version, Item={**self._reference_item(item), **marker})
 
     # ------------------------------------------------------------------ importer index (IMPORTER / <code>)
 
@@ -361,11 +362,14 @@ class DynamoRiskRepository:
                 ExpressionAttributeValues={":m": {"SS": values}},
             )
 
-    def _put_dependency_and_index(self, item: ImporterDependency, expected_version: int | None) -> None:
+    def _put_dependency_and_index(
+        self, item: ImporterDependency, expected_version: int | None, load_id: str | None = None
+    ) -> None:
         """The dependency (guarded by its version, as `_conditional`) and the index ADD in one transaction."""
+        marker: dict[str, AttributeValueTypeDef] = {LOAD_ID_ATTRIBUTE: _s(load_id)} if load_id else {}
         put: dict[str, Any] = {
             "TableName": self.table_name,
-            "Item": self._reference_item(item),
+            "Item": {**self._reference_item(item), **marker},
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             **self._version_condition(expected_version),
         }
@@ -428,8 +432,21 @@ class DynamoRiskRepository:
         return self._save_scores(scores, history_expires_at)
 
     def _save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
-        written = self._put_scores_if_newer(scores)
-        self.batch_write([{"PutRequest": {"Item": self._history_item(s, history_expires_at)}} for s in scores])
+        history: list[WriteRequestTypeDef] = [
+            {"PutRequest": {"Item": self._history_item(s, history_expires_at)}} for s in scores
+        ]
+        if len(scores) <= TRANSACT_WRITE_LIMIT:
+            written = self._put_scores_if_newer(scores)
+            self.batch_write(history)
+            return written
+        # The history rows do not depend on the conditional writes' outcome: send them alongside (botocore clients
+        # are thread-safe), so the two streams of round trips overlap instead of adding up.
+        from concurrent.futures import ThreadPoolExecutor  # imported on first use: not on the read API's cold start
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            history_done = pool.submit(self.batch_write, history)
+            written = self._put_scores_if_newer(scores)
+            history_done.result()
         return written
 
     @staticmethod

@@ -35,6 +35,7 @@ class ChunkMessage(BaseModel):
     as_of: datetime
     materials: tuple[str, ...]
     importers: tuple[str, ...]
+    alert_cause: str | None = None
 
     @classmethod
     def of(cls, chunk: RescoreChunk) -> ChunkMessage:
@@ -44,10 +45,11 @@ class ChunkMessage(BaseModel):
             as_of=chunk.as_of,
             materials=chunk.materials,
             importers=chunk.importers,
+            alert_cause=chunk.alert_cause,
         )
 
     def to_chunk(self) -> RescoreChunk:
-        return RescoreChunk(self.run_id, self.index, self.as_of, self.materials, self.importers)
+        return RescoreChunk(self.run_id, self.index, self.as_of, self.materials, self.importers, self.alert_cause)
 
 
 def score_changed_detail(event: ScoreChanged) -> dict[str, Any]:
@@ -60,8 +62,11 @@ def score_changed_detail(event: ScoreChanged) -> dict[str, Any]:
         "new_band": event.new_band.value,
         "cause": {"type": event.cause_type, "id": event.cause_id},
         "computed_at": event.computed_at.isoformat(),
-        # consumers de-duplicate on this (delivery is at-least-once)
-        "dedup_key": f"{event.importer}#{event.material}#{event.computed_at.isoformat()}",
+        # consumers de-duplicate on this (delivery is at-least-once); two changes written in the same second can
+        # each move a pair (the same computed_at), so the cause is part of it
+        "dedup_key": (
+            f"{event.importer}#{event.material}#{event.computed_at.isoformat()}#{event.cause_type}#{event.cause_id}"
+        ),
     }
 
 

@@ -352,6 +352,10 @@ class PolicySignal(DomainModel):
     def touches_material(self, material_id: str, groups: tuple[str, ...] = ()) -> bool:
         return material_id in self.materials or any(g in self.materials for g in groups)
 
+    def covers_stage(self, stage: Stage) -> bool:
+        """Whether the measure covers a supply-chain stage: a signal without `stages` covers every stage."""
+        return not self.stages or stage in self.stages
+
 
 class ScoreComponents(DomainModel):
     #: EU-form structural supply risk on its native scale (0..10 for t = 1; up to 15 with t = 1.5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Self
 
@@ -102,6 +102,60 @@ def unknown_material_rows(items: Sequence[PortfolioItem], catalogue: Mapping[str
 
 
 @dataclass(frozen=True, slots=True)
+class UnscoredLine:
+    """Spend that has no score: reported with the reason, never left out silently."""
+
+    #: the portfolio item; None for a pair asked for directly (a scenario's pairs)
+    item_index: int | None
+    #: the material of the line, or what the item names when it expands to nothing (a group, a removed material)
+    material: str
+    importer: str
+    #: None for a pair asked for directly (no spend)
+    annual_spend: float | None
+    part: str | None
+    supplier: str | None
+    via_group: str | None
+    reason: str
+
+    @classmethod
+    def of(cls, line: ExposureLine, reason: str) -> UnscoredLine:
+        return cls(
+            line.item_index,
+            line.material,
+            line.importer,
+            line.annual_spend,
+            line.part,
+            line.supplier,
+            line.via_group,
+            reason,
+        )
+
+
+def unexpanded_items(items: Sequence[PortfolioItem], catalogue: Mapping[str, MaterialProfile]) -> list[UnscoredLine]:
+    """Items that expand to no line: what they name is no longer a material or a group of the catalogue.
+
+    A stored portfolio was checked when it was written; a material PUT since may have taken the last member out of
+    a group it names (the only way through the API; a re-seeded catalogue could also drop a material). Their
+    whole spend is unscored."""
+    return [
+        UnscoredLine(
+            item_index=index,
+            material=items[index].material,
+            importer=items[index].importer,
+            annual_spend=items[index].annual_spend,
+            part=items[index].part,
+            supplier=items[index].supplier,
+            via_group=None,
+            reason=(
+                f"no material is {items[index].material} or in group {items[index].material} any more "
+                "(see GET /v1/materials): its spend has no score"
+            ),
+        )
+        for index in unknown_material_rows(items, catalogue)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
 class RiskLine:
     line: ExposureLine
     score: RiskScore
@@ -120,13 +174,22 @@ class PortfolioDriver:
 
 @dataclass(frozen=True, slots=True)
 class PortfolioRisk:
+    #: every line's spend, scored or not
     total_spend: float
+    #: what the scores cover: spend_weighted_score, band and drivers are over it
+    scored_spend: float
     spend_weighted_score: float
     max_score: float
     band: Band
     at_risk_spend: float
     lines: list[RiskLine]
     drivers: list[PortfolioDriver]
+    #: spend without a score (in item order), with the reason
+    unscored: list[UnscoredLine] = field(default_factory=list)
+
+    @property
+    def unscored_spend(self) -> float:
+        return sum(u.annual_spend or 0.0 for u in self.unscored)
 
 
 def _bottleneck_leader(line: RiskLine, catalogue: Mapping[str, MaterialProfile]) -> tuple[str, str] | None:
@@ -145,8 +208,11 @@ def aggregate_portfolio_risk(
     catalogue: Mapping[str, MaterialProfile],
     params: ScoringParameters = DEFAULT_PARAMETERS,
     max_drivers: int = 5,
+    unscored: Sequence[UnscoredLine] = (),
 ) -> PortfolioRisk:
-    """Spend-weighted and max score, lines ranked by risk x spend, and what the at-risk spend depends on."""
+    """Spend-weighted and max score, lines ranked by risk x spend, and what the at-risk spend depends on.
+
+    The scores cover the scored lines; `unscored` spend is counted in total_spend and listed, never dropped."""
     total = sum(r.line.annual_spend for r in lines)
     weighted = sum(r.line.annual_spend * r.score.score for r in lines) / total if total > 0 else 0.0
     if total == 0 and lines:  # all spend unknown (0): fall back to the plain mean
@@ -182,13 +248,15 @@ def aggregate_portfolio_risk(
         if at_risk_spend > 0 and (share := spend / at_risk_spend) > 0
     ]
     return PortfolioRisk(
-        total_spend=total,
+        total_spend=total + sum(u.annual_spend or 0.0 for u in unscored),
+        scored_spend=total,
         spend_weighted_score=weighted,
         max_score=max_score,
         band=band_for(weighted, params),
         at_risk_spend=at_risk_spend,
         lines=ranked,
         drivers=drivers,
+        unscored=sorted(unscored, key=lambda u: (-1 if u.item_index is None else u.item_index, u.material)),
     )
 
 

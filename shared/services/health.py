@@ -34,9 +34,10 @@ class StoreHealth:
     _checked_at: float = 0.0
     _status: StoreStatus | None = None
 
-    def check(self, probe: StoreProbe) -> StoreStatus:
+    def check(self, probe: StoreProbe, ttl_seconds: float | None = None) -> StoreStatus:
         now = self.clock()
-        if self._status is not None and probe is self._probe and now - self._checked_at < self.ttl_seconds:
+        ttl = self.ttl_seconds if ttl_seconds is None else ttl_seconds
+        if self._status is not None and probe is self._probe and now - self._checked_at < ttl:
             return StoreStatus(self._status.available, self._status.cause, fresh=False)
         try:
             probe.ping()

@@ -12,8 +12,10 @@ from shared.domain.portfolio import (
     Portfolio,
     PortfolioRisk,
     RiskLine,
+    UnscoredLine,
     aggregate_portfolio_risk,
     expand_items,
+    unexpanded_items,
     unknown_material_rows,
 )
 from shared.ports import Page, Pair, PortfolioSummary, RiskStore
@@ -94,16 +96,26 @@ def line_scores(store: RiskStore, pairs: list[Pair], now: datetime) -> tuple[dic
     return scores, set(missing)
 
 
+def no_score_reason(pair: Pair) -> str:
+    return f"no score stored for {pair.importer}/{pair.material}, and it could not be scored live"
+
+
 def portfolio_risk(store: RiskStore, tenant: str, portfolio_id: str, now: datetime) -> PortfolioRiskReport:
+    """The portfolio's risk; spend that cannot be scored (an item whose group lost its members, a pair without a
+    score) is counted in the total and listed with the reason, never dropped."""
     portfolio = get_portfolio(store, tenant, portfolio_id)
     catalogue = _catalogue(store)
     lines = expand_items(portfolio.items, catalogue)
+    unscored = unexpanded_items(portfolio.items, catalogue)
     scores, live = line_scores(store, [Pair(line.importer, line.material) for line in lines], now)
-    risk_lines = [
-        RiskLine(line, scores[Pair(line.importer, line.material)])
-        for line in lines
-        if Pair(line.importer, line.material) in scores
-    ]
+    risk_lines: list[RiskLine] = []
+    for line in lines:
+        pair = Pair(line.importer, line.material)
+        if pair in scores:
+            risk_lines.append(RiskLine(line, scores[pair]))
+        else:  # only if the material vanished between the catalogue read and the live scoring
+            unscored.append(UnscoredLine.of(line, no_score_reason(pair)))
     # lines, not pairs: a pair listed twice (directly and via a group) is two live-scored lines
     live_lines = sum(1 for r in risk_lines if Pair(r.line.importer, r.line.material) in live)
-    return PortfolioRiskReport(portfolio, aggregate_portfolio_risk(risk_lines, catalogue), live_lines)
+    risk = aggregate_portfolio_risk(risk_lines, catalogue, unscored=unscored)
+    return PortfolioRiskReport(portfolio, risk, live_lines)

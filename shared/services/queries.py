@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from shared.domain.countries import canonical_code, is_country_code, is_importer_code
 from shared.domain.errors import InvalidInputError, NotFoundError
-from shared.domain.models import MaterialProfile, PolicySignal, RiskScore, SignalStatus
+from shared.domain.models import MaterialProfile, Measure, PolicySignal, RiskScore, SignalStatus, Stage
 from shared.domain.scoring import ACTIVE_STATUS_FACTOR, DEFAULT_PARAMETERS, signal_status_factor
 from shared.ports import HistoryPoint, HistoryQuery, Page, Pair, RankedBy, RankQuery, ReferenceDataStore, RiskStore
 
@@ -18,6 +18,10 @@ class MaterialDetail:
     profile: MaterialProfile
     active_signals: list[PolicySignal]
 
+    def active_signals_by_stage(self) -> dict[Stage, list[PolicySignal]]:
+        """The active signals per stage of the material (a signal without stages is under every stage)."""
+        return {stage: [s for s in self.active_signals if s.covers_stage(stage)] for stage in self.profile.stages}
+
 
 @dataclass(frozen=True)
 class SignalFilter:
@@ -25,6 +29,8 @@ class SignalFilter:
     issuer: str | None = None
     target: str | None = None
     status: SignalStatus | None = None
+    stage: Stage | None = None
+    measure: Measure | None = None
 
 
 def canonical_importer(code: str) -> str:
@@ -145,7 +151,11 @@ def score_history(store: RiskStore, query: HistoryQuery) -> Page[HistoryPoint]:
 def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[PolicySignal]:
     signals = store.list_signals()
     if filters.material:
-        material = require_material(store, filters.material)
+        material = store.get_material(canonical_material(filters.material))
+        if material is None:  # a filter, not the resource: invalid input, like an unknown issuer code
+            raise InvalidInputError(
+                f"material: unknown material {filters.material!r} (see GET /v1/materials)", field="material"
+            )
         signals = [s for s in signals if s.touches_material(material.id, material.groups)]
     if filters.issuer:
         issuer = filter_code(filters.issuer, "issuer", is_country_code)
@@ -155,4 +165,8 @@ def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[Polic
         signals = [s for s in signals if s.targets_importer(target)]
     if filters.status:
         signals = [s for s in signals if s.status is filters.status]
+    if filters.stage:
+        signals = [s for s in signals if s.covers_stage(filters.stage)]
+    if filters.measure:
+        signals = [s for s in signals if s.measure is filters.measure]
     return sorted(signals, key=lambda s: (s.announced, s.id), reverse=True)

@@ -28,6 +28,7 @@ from shared.ports import (
     Pair,
     ReferenceChange,
     ReferenceDataStore,
+    ReferenceItem,
     RescoreChunk,
     RescoreRun,
     RiskStore,
@@ -124,7 +125,12 @@ def rescore_all(
 
 
 def plan_chunks(
-    run_id: str, as_of: datetime, materials: Sequence[str], importers: Sequence[str], chunk_pairs: int
+    run_id: str,
+    as_of: datetime,
+    materials: Sequence[str],
+    importers: Sequence[str],
+    chunk_pairs: int,
+    alert_cause: str | None = None,
 ) -> list[RescoreChunk]:
     """Whole materials per chunk (their dependencies are one Query), about `chunk_pairs` pairs each."""
     per_chunk = max(1, chunk_pairs // max(1, len(importers)))
@@ -136,6 +142,7 @@ def plan_chunks(
             as_of=as_of,
             materials=tuple(ordered[i : i + per_chunk]),
             importers=tuple(importers),
+            alert_cause=alert_cause,
         )
         for i in range(0, len(ordered), per_chunk)
     ]
@@ -160,6 +167,7 @@ def plan_run(
     materials: Sequence[str] | None = None,
     chunk_pairs: int = 1000,
     bound_to_request: bool = False,
+    alert_cause: str | None = None,
 ) -> RescoreRun:
     """Creates the run record and queues its chunks.
 
@@ -168,6 +176,7 @@ def plan_run(
     writes the same items, and chunk completions count once. With `bound_to_request` (a run named by a client's
     idempotency key) a repeat that asks for other materials or importers is refused: InvalidInputError, nothing
     queued. A scheduled run is not bound: its retry re-plans with the scored importers as they are then.
+    With an `alert_cause` (a run a change started, e.g. a bulk signal load) the workers publish ScoreChanged.
     """
     digest = request_digest(materials, importers)
     material_ids = list(materials) if materials is not None else [m.id for m in store.list_materials()]
@@ -193,19 +202,33 @@ def plan_run(
         )
     if created or run.status == "running":
         # a re-planned run keeps its first as_of, so its chunks write the same items again
-        queue.send_chunks(plan_chunks(run_id, run.as_of, material_ids, importers, chunk_pairs))
+        queue.send_chunks(plan_chunks(run_id, run.as_of, material_ids, importers, chunk_pairs, alert_cause))
     return run
 
 
-def process_chunk(store: RiskStore, chunk: RescoreChunk, retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS) -> int:
+def process_chunk(
+    store: RiskStore,
+    chunk: RescoreChunk,
+    retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
+    publisher: EventPublisher | None = None,
+    alert_threshold: float = 5.0,
+) -> int:
     """Scores one chunk with bulk reads (one BatchGetItem for the profiles, one Query per material for the
-    dependencies, one Query each for governance and signals) and batched writes; returns pairs scored."""
+    dependencies, one Query each for governance and signals) and batched writes; returns pairs scored.
+
+    A chunk with an `alert_cause` (a run a bulk signal load started) also reads the old scores (BatchGetItem)
+    and publishes ScoreChanged for the moves past the threshold before writing, as the stream path does."""
     context = ScoringContext.load(store)
     expires_at = history_expiry(chunk.as_of, retention_days)
     scores: list[RiskScore] = []
     for material in store.get_materials(chunk.materials):
         dependencies = store.list_dependencies(material.id)
         scores.extend(score_material(context, material, dependencies, chunk.importers, chunk.as_of))
+    if chunk.alert_cause is not None and publisher is not None:
+        cause_type, _, cause_id = chunk.alert_cause.partition(":")
+        events = _score_changes(store, scores, cause_type, cause_id, alert_threshold)
+        if events:
+            publisher.publish_score_changes(events)
     store.save_scores(scores, expires_at)
     store.record_chunk_done(chunk.run_id, chunk.index, len(scores))
     return len(scores)
@@ -259,6 +282,92 @@ def is_alert(old: RiskScore | None, new: RiskScore, threshold: float) -> bool:
     return abs(new.score - old.score) >= threshold or new.band is not old.band
 
 
+def alert_for_change(
+    stored: RiskScore | None, without: RiskScore | None, new: RiskScore, threshold: float
+) -> RiskScore | None:
+    """The cause rule: whether a change moved a pair enough to alert, and from which score.
+
+    `new` is the pair scored with the change's new version of its item, `without` the same inputs with the
+    item's old version (None: no score without it, e.g. a new material), `stored` the current stored score.
+    A change is a cause only by its own delta (`without` -> `new`): when another change written in the same
+    second has already been scored in, or is still to come, the stored score says nothing about this one.
+    Returns the score to report as the old one (`without`), or None for no alert: the pair has no stored score
+    yet (a first score is not a change), a later score is stored (this record is late), or this change did not
+    move the pair past the threshold or into another band.
+    """
+    if stored is None or stored.computed_at > new.computed_at:
+        return None
+    return without if is_alert(without, new, threshold) else None
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What a change's pairs are scored from: the stored inputs, with the changed item at one of its versions."""
+
+    context: ScoringContext
+    materials: dict[str, MaterialProfile]
+    dependencies: dict[str, list[ImporterDependency]]
+
+    def with_version(self, change: ReferenceChange, version: ReferenceItem | None) -> _Inputs:
+        """These inputs with the changed item replaced by `version` (None: the item absent)."""
+        context, materials, dependencies = self.context, self.materials, self.dependencies
+        present = [version] if version is not None else []
+        match change.old or change.new:
+            case PolicySignal(id=signal_id):
+                signals = [s for s in context.signals if s.id != signal_id]
+                signals += [v for v in present if isinstance(v, PolicySignal)]
+                context = ScoringContext(context.governance, signals)
+            case CountryGovernance(country=country):
+                governance = {k: v for k, v in context.governance.items() if k != country}
+                governance.update({v.country: v for v in present if isinstance(v, CountryGovernance)})
+                context = ScoringContext(governance, context.signals)
+            case MaterialProfile(id=material_id):
+                materials = {k: v for k, v in materials.items() if k != material_id}
+                materials.update({v.id: v for v in present if isinstance(v, MaterialProfile)})
+            case ImporterDependency(importer=importer, material=material_id):
+                kept = [d for d in dependencies.get(material_id, []) if d.importer != importer]
+                dependencies = {
+                    **dependencies,
+                    material_id: kept + [v for v in present if isinstance(v, ImporterDependency)],
+                }
+        return _Inputs(context, materials, dependencies)
+
+    def score(self, by_material: Mapping[str, Sequence[str]], at: datetime) -> dict[Pair, RiskScore]:
+        scores: dict[Pair, RiskScore] = {}
+        for material_id, importers in by_material.items():
+            material = self.materials.get(material_id)
+            if material is None:
+                continue  # absent in this version (a new or removed material): no score
+            dependencies = self.dependencies.get(material_id, [])
+            for score in score_material(self.context, material, dependencies, importers, at):
+                scores[Pair(score.importer, score.material)] = score
+        return scores
+
+
+def _score_changes(
+    store: RiskStore, new_scores: Sequence[RiskScore], cause_type: str, cause_id: str, alert_threshold: float
+) -> list[ScoreChanged]:
+    """ScoreChanged for the new scores that move past the threshold from the stored ones (one BatchGetItem)."""
+    old_scores = store.get_scores([Pair(s.importer, s.material) for s in new_scores])
+    return [
+        ScoreChanged(
+            importer=new.importer,
+            material=new.material,
+            old_score=old.score if old else None,
+            new_score=new.score,
+            old_band=old.band if old else None,
+            new_band=new.band,
+            cause_type=cause_type,
+            cause_id=cause_id,
+            computed_at=new.computed_at,
+        )
+        for new in new_scores
+        if (old := old_scores.get(Pair(new.importer, new.material))) is not None
+        and old.computed_at <= new.computed_at
+        and is_alert(old, new, alert_threshold)
+    ]
+
+
 def rescore_pairs_for_change(
     store: RiskStore,
     publisher: EventPublisher,
@@ -268,43 +377,56 @@ def rescore_pairs_for_change(
     retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
 ) -> list[ScoreChanged]:
     """Rescores the pairs a change touches at the change's own time (so a redelivered record recomputes the
-    same items), publishes ScoreChanged for moves past the threshold, then writes the scores.
+    same items), publishes ScoreChanged for the pairs this change moved past the threshold, then writes the
+    scores.
 
-    Publishing before writing makes alerts at-least-once: a crash between the two republishes on retry, and
-    consumers de-duplicate on (importer, material, computed_at). Writing first could lose an alert.
+    The pairs are scored from the stored inputs with the changed item at its new version, and again at its old
+    version: the difference is this change's own effect, whatever else was written in the same second
+    (`alert_for_change`). Publishing before writing makes alerts at-least-once: a crash between the two
+    republishes on retry, and consumers de-duplicate on (importer, material, computed_at, cause).
+    Writing first could lose an alert.
     """
     pairs = affected_pairs(store, change, importers)
     if not pairs:
         return []
-    context = ScoringContext.load(store)
     by_material: dict[str, list[str]] = {}
     for pair in sorted(pairs, key=lambda p: (p.material, p.importer)):
         by_material.setdefault(pair.material, []).append(pair.importer)
-    new_scores: list[RiskScore] = []
-    for material in store.get_materials(list(by_material)):
-        dependencies = store.list_dependencies(material.id)
-        new_scores.extend(score_material(context, material, dependencies, by_material[material.id], change.at))
-    old_scores = store.get_scores([Pair(s.importer, s.material) for s in new_scores])
+    stored_inputs = _Inputs(
+        ScoringContext.load(store),
+        {m.id: m for m in store.get_materials(list(by_material))},
+        {material_id: store.list_dependencies(material_id) for material_id in by_material},
+    )
+    new_scores = stored_inputs.with_version(change, change.new).score(by_material, change.at)
+    old_scores = store.get_scores(list(new_scores))
+    candidates = {
+        pair: new
+        for pair, new in new_scores.items()
+        if (stored := old_scores.get(pair)) is not None and stored.computed_at <= new.computed_at
+    }
+    without_by_material: dict[str, list[str]] = {}
+    for pair in candidates:
+        without_by_material.setdefault(pair.material, []).append(pair.importer)
+    without_change = stored_inputs.with_version(change, change.old).score(without_by_material, change.at)
     events = [
         ScoreChanged(
             importer=new.importer,
             material=new.material,
-            old_score=old.score if old else None,
+            old_score=before.score,
             new_score=new.score,
-            old_band=old.band if old else None,
+            old_band=before.band,
             new_band=new.band,
             cause_type=change.kind,
             cause_id=change.item_id,
             computed_at=new.computed_at,
         )
-        for new in new_scores
-        if (old := old_scores.get(Pair(new.importer, new.material))) is not None
-        and old.computed_at <= new.computed_at
-        and is_alert(old, new, alert_threshold)
+        for pair, new in candidates.items()
+        if (before := alert_for_change(old_scores.get(pair), without_change.get(pair), new, alert_threshold))
+        is not None
     ]
     if events:
         publisher.publish_score_changes(events)
-    store.save_scores_if_newer(new_scores, history_expiry(change.at, retention_days))
+    store.save_scores_if_newer(list(new_scores.values()), history_expiry(change.at, retention_days))
     return events
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, RiskScore
-from shared.domain.portfolio import expand_items
+from shared.domain.portfolio import ExposureLine, UnscoredLine, expand_items, unexpanded_items
 from shared.domain.scenarios import AddSignalChange, ScenarioChange, SetSupplyShareChange
 from shared.ports import Pair, RiskStore
-from shared.services.portfolios import get_portfolio
+from shared.services.portfolios import get_portfolio, no_score_reason
 from shared.services.queries import canonical_importer, canonical_material
 from shared.services.rescoring import score_pairs_live
 
@@ -21,6 +21,17 @@ MAX_SCENARIO_PAIRS = 2000
 @dataclass(frozen=True)
 class ScenarioResult:
     pairs: list[tuple[RiskScore, RiskScore]]  # (baseline, scenario), ordered by the largest increase first
+    #: what could not be scored (a portfolio item whose group lost its materials, a pair without a score), with why
+    unscored: list[UnscoredLine] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScenarioTarget:
+    """The pairs a scenario scores; for a portfolio, its lines (for the reasons of unscored ones) too."""
+
+    pairs: list[Pair]
+    lines: list[ExposureLine] = field(default_factory=list)
+    unexpanded: list[UnscoredLine] = field(default_factory=list)
 
 
 def _check_changes(catalogue: Mapping[str, MaterialProfile], changes: Sequence[ScenarioChange]) -> None:
@@ -42,10 +53,14 @@ def scenario_pairs(
     pairs: Sequence[Pair] | None,
     portfolio_id: str | None,
     catalogue: Mapping[str, MaterialProfile],
-) -> list[Pair]:
+) -> ScenarioTarget:
+    lines: list[ExposureLine] = []
+    unexpanded: list[UnscoredLine] = []
     if portfolio_id is not None:
         portfolio = get_portfolio(store, tenant, portfolio_id)  # another tenant's portfolio is a 404
-        resolved = [Pair(line.importer, line.material) for line in expand_items(portfolio.items, catalogue)]
+        lines = expand_items(portfolio.items, catalogue)
+        unexpanded = unexpanded_items(portfolio.items, catalogue)  # as in its risk: listed, not dropped
+        resolved = [Pair(line.importer, line.material) for line in lines]
     else:
         resolved = []
         for pair in pairs or ():
@@ -56,7 +71,7 @@ def scenario_pairs(
     unique = list(dict.fromkeys(resolved))
     if len(unique) > MAX_SCENARIO_PAIRS:
         raise InvalidInputError(f"a scenario covers at most {MAX_SCENARIO_PAIRS} pairs, got {len(unique)}")
-    return unique
+    return ScenarioTarget(unique, lines, unexpanded)
 
 
 def run_scenario(
@@ -70,9 +85,24 @@ def run_scenario(
     """Both sides are computed now from the same stored inputs, so with no changes they are identical."""
     catalogue = {m.id: m for m in store.list_materials()}  # one read, for validation and group expansion
     _check_changes(catalogue, changes)
-    resolved = scenario_pairs(store, tenant, pairs, portfolio_id, catalogue)
-    baseline = score_pairs_live(store, resolved, now)
-    scenario = score_pairs_live(store, resolved, now, changes)
-    rows = [(baseline[p], scenario[p]) for p in resolved if p in baseline and p in scenario]
+    target = scenario_pairs(store, tenant, pairs, portfolio_id, catalogue)
+    baseline = score_pairs_live(store, target.pairs, now)
+    scenario = score_pairs_live(store, target.pairs, now, changes)
+    rows = [(baseline[p], scenario[p]) for p in target.pairs if p in baseline and p in scenario]
     rows.sort(key=lambda r: (-(r[1].score - r[0].score), r[0].importer, r[0].material))
-    return ScenarioResult(rows)
+    # only if a material vanished between the catalogue read and the scoring: listed, never dropped silently
+    scored = {p for p in target.pairs if p in baseline and p in scenario}
+    unscored = list(target.unexpanded)
+    if target.lines:
+        unscored += [
+            UnscoredLine.of(line, no_score_reason(pair))
+            for line in target.lines
+            if (pair := Pair(line.importer, line.material)) not in scored
+        ]
+    else:
+        unscored += [
+            UnscoredLine(None, p.material, p.importer, None, None, None, None, no_score_reason(p))
+            for p in target.pairs
+            if p not in scored
+        ]
+    return ScenarioResult(rows, unscored)

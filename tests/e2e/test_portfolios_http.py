@@ -77,3 +77,57 @@ def test_another_team_cannot_read_replace_delete_list_or_use_it(api: ApiClient, 
 
 def test_a_reader_token_without_the_portfolio_scope_is_403(api: ApiClient, team_a_portfolio: str) -> None:
     assert api.get(f"/v1/portfolios/{team_a_portfolio}", token="dev-reader").status == 403
+
+
+def test_spend_on_a_group_that_lost_its_materials_stays_in_the_totals_and_is_flagged(api: ApiClient) -> None:
+    """Issue 12: a material PUT that takes the only member out of a group a portfolio names used to drop that
+    spend from the risk without a word (total 1010 -> 10). It stays in the total and is listed, in JSON and CSV."""
+    group = f"e2e_group_{uuid.uuid4().hex[:8]}"
+    stored = api.get("/v1/materials/tantalum")
+    assert stored.status == 200, stored.body
+    original = {k: v for k, v in stored.body.items() if k not in ("id", "active_signals", "version")}
+
+    def put_groups(groups: list[str]) -> None:
+        version = api.get("/v1/materials/tantalum").body["version"]
+        reply = api.put("/v1/materials/tantalum", {**original, "groups": groups, "version": version})
+        assert reply.status == 200, reply.body
+
+    put_groups([*original["groups"], group])
+    try:
+        portfolio_id = f"capacitors-{uuid.uuid4().hex[:8]}"
+        items = [
+            {"material": group, "importer": "JP", "annual_spend": 1000, "part": "capacitors"},
+            {"material": "copper", "importer": "JP", "annual_spend": 10, "part": "leads"},
+        ]
+        body = {"name": "Capacitor line", "currency": "USD", "items": items}
+        assert api.put(f"/v1/portfolios/{portfolio_id}", body, token="team-a").status == 201
+        path = f"/v1/portfolios/{portfolio_id}/risk"
+        before = api.get(path, token="team-a").body
+        assert (before["total_spend"], before["unscored_spend"], before["unscored_lines"]) == (1010, 0, [])
+
+        put_groups(original["groups"])  # the group has no materials any more
+        risk = api.get(path, token="team-a")
+        assert risk.status == 200, risk.body
+        assert (risk.body["total_spend"], risk.body["scored_spend"], risk.body["unscored_spend"]) == (1010, 10, 1000)
+        assert [line["material"] for line in risk.body["items"]] == ["copper"]
+        [unscored] = risk.body["unscored_lines"]
+        assert (unscored["item_index"], unscored["material"], unscored["importer"]) == (0, group, "JP")
+        assert (unscored["annual_spend"], unscored["part"]) == (1000, "capacitors")
+        assert f"group {group}" in unscored["reason"]
+
+        as_csv = api.session.get(
+            f"{api.base_url}{path}", headers={"Authorization": "Bearer team-a", "Accept": "text/csv"}, timeout=30
+        )
+        assert as_csv.status_code == 200
+        rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+        assert [(r["material"], r["annual_spend"], r["score"], r["unscored_reason"]) for r in rows][1:] == [
+            (group, "1000.0", "", unscored["reason"])
+        ]
+        assert rows[0]["material"] == "copper" and rows[0]["unscored_reason"] == ""
+
+        scenario = api.post("/v1/scenarios", {"changes": [], "portfolio_id": portfolio_id}, token="team-a")
+        assert scenario.status == 200, scenario.body
+        assert scenario.body["unscored_lines"] == risk.body["unscored_lines"]
+    finally:
+        if group in api.get("/v1/materials/tantalum").body["groups"]:
+            put_groups(original["groups"])

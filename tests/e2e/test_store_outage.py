@@ -45,6 +45,9 @@ def outage(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outage]:
     try:
         state.table = create_table(local_client(state.store.endpoint_url))
         monkeypatch.setattr(STORE_HEALTH, "clock", lambda: state.now[0])
+        # the handlers run in worker processes (local.function_workers), which the clock above does not reach:
+        # they read the cache time from their environment, inherited when they start
+        monkeypatch.setenv("HEALTH_CACHE_SECONDS", "0")
         yield state
     finally:
         state.store.stop()

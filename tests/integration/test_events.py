@@ -15,7 +15,9 @@ An API event must get 200 (or the status in EXPECTED_STATUS); a batch event must
 
 from __future__ import annotations
 
+import csv
 import importlib
+import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -28,6 +30,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel, SqsModel
 from pydantic import BaseModel
 
+from functions.admin_api.app import CSV_ROUTES
 from local.template import ApiRoute, api_routes, function_handlers, load_template
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
 from shared.adapters.factory import clear_adapter_caches
@@ -49,6 +52,7 @@ EXPECTED_STATUS: dict[str, int] = {
     "put_portfolio.json": 201,
     "delete_portfolio.json": 204,
     "put_signal.json": 201,  # a new signal
+    "put_signals.json": 202,  # a bulk load: its new signals start one rescoring run
     "start_rescore.json": 202,  # a run is queued
 }
 #: The nightly run the sample events refer to (get_rescore.json, rescore_chunk.json, nightly_schedule.json).
@@ -233,7 +237,10 @@ def check_api_event(name: str, event: dict[str, Any], owner: str) -> None:
     assert event["multiValueHeaders"] == {k: [v] for k, v in event["headers"].items()}
     query = event.get("queryStringParameters")
     assert event.get("multiValueQueryStringParameters") == ({k: [v] for k, v in query.items()} if query else None)
-    if event.get("body") is not None:
+    if event.get("body") is not None and event["headers"].get("Content-Type") == "text/csv":
+        assert (event["httpMethod"], event["resource"]) in CSV_ROUTES, f"{name}: a CSV body on a JSON-only route"
+        assert next(csv.reader(io.StringIO(event["body"])))[0] == "id"  # a header row
+    elif event.get("body") is not None:
         json.loads(event["body"])
         assert event["headers"].get("Content-Type") == "application/json"
 

@@ -12,7 +12,8 @@ import io
 import json
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +30,7 @@ from shared.http import MAX_BODY_BYTES
 from shared.services.rescoring import rescore_all
 from shared.services.seeding import seed_reference_data
 from tests.conftest import point_handlers_at
-from tests.support import PORTFOLIO, READ, SEED_AS_OF, ApiResult, api_event, call, create_table
+from tests.support import ADMIN, PORTFOLIO, READ, SEED_AS_OF, ApiResult, api_event, call, create_table
 
 SCORED = ("EU", "JP", "US", "DE")
 
@@ -74,6 +75,14 @@ class Api:
 
     def score(self, importer: str, material: str) -> ApiResult:
         return call(self.read_handler, api_event("GET", f"/v1/scores/{importer}/{material}"))
+
+    def material(self, material: str) -> ApiResult:
+        return call(self.read_handler, api_event("GET", f"/v1/materials/{material}"))
+
+    def put_material(self, material: str, body: Any) -> ApiResult:
+        from functions.admin_api.app import lambda_handler as admin_handler
+
+        return call(admin_handler, api_event("PUT", f"/v1/materials/{material}", body=body, scopes=(ADMIN,)))
 
 
 @pytest.fixture
@@ -498,7 +507,7 @@ def test_risk_as_csv_matches_the_json(api, team_a):
     numeric = {"annual_spend", "score", "risk_spend", "confidence"}
     for record, line in zip(records, json_lines, strict=True):
         for column in RISK_CSV_COLUMNS:
-            expected = line[column]
+            expected = line.get(column)  # unscored_reason: empty on scored lines
             if column in numeric:
                 assert float(record[column]) == expected, column
             else:
@@ -611,3 +620,79 @@ def test_booleans_are_not_numbers(api, team_a, field, value):
         doc["version"] = value
     result = api.put(team_a, "booleans", doc)
     assert result.status == 422, result.body
+
+
+# --- spend whose group lost its materials (issue 12) ------------------------------------------------------------
+
+
+@contextmanager
+def material_in_group(api: Api, material: str, group: str) -> Iterator[Callable[[], None]]:
+    """Puts `material` in `group` (a new group: no other test names it); yields a function that takes it out again,
+    as an admin's material PUT would. The material leaves the group at the end in any case."""
+    stored = api.material(material).body
+    original = {k: v for k, v in stored.items() if k not in ("id", "active_signals")}
+
+    def put(groups: list[str]) -> None:
+        current = api.material(material).body["version"]
+        result = api.put_material(material, {**original, "groups": groups, "version": current})
+        assert result.status == 200, result.body
+
+    put([*original["groups"], group])
+    try:
+        yield lambda: put(original["groups"])
+    finally:
+        if group in api.material(material).body["groups"]:
+            put(original["groups"])
+
+
+def test_spend_on_a_group_that_lost_its_materials_is_listed_as_unscored_not_dropped(api, team_a):
+    group = f"test_group_{uuid.uuid4().hex[:8]}"
+    items = [item(group, spend=1000.0, part="alloy", supplier="Acme"), item("copper", spend=10.0, part="windings")]
+    with material_in_group(api, "vanadium", group) as leave_group:
+        assert api.put(team_a, "alloys", body(items=items)).status == 201
+        before = api.risk(team_a, "alloys").body
+        assert (before["total_spend"], before["scored_spend"], before["unscored_spend"]) == (1010.0, 1010.0, 0.0)
+        assert before["unscored_lines"] == []
+        assert {line["material"] for line in before["items"]} == {"vanadium", "copper"}
+
+        leave_group()  # the group now has no materials: the item expands to nothing
+        result = api.risk(team_a, "alloys")
+        assert result.status == 200, result.body
+        risk = result.body
+        # the spend is still there, and said to be unscored, with why
+        assert (risk["total_spend"], risk["scored_spend"], risk["unscored_spend"]) == (1010.0, 10.0, 1000.0)
+        assert [line["material"] for line in risk["items"]] == ["copper"]
+        assert risk["spend_weighted_score"] == risk["items"][0]["score"]
+        [unscored] = risk["unscored_lines"]
+        assert {k: v for k, v in unscored.items() if k != "reason"} == {
+            "item_index": 0,
+            "material": group,
+            "importer": "JP",
+            "via_group": None,
+            "part": "alloy",
+            "supplier": "Acme",
+            "annual_spend": 1000.0,
+        }
+        assert f"group {group}" in unscored["reason"]
+
+        # the CSV shows it too: after the scored lines, with the reason and its spend
+        as_csv = api.risk(team_a, "alloys", headers={"Accept": "text/csv"})
+        rows = list(csv.DictReader(io.StringIO(as_csv.body)))
+        assert [(r["material"], r["unscored_reason"]) for r in rows] == [
+            ("copper", ""),
+            (group, unscored["reason"]),
+        ]
+        assert (float(rows[1]["annual_spend"]), rows[1]["score"], rows[1]["band"]) == (1000.0, "", "")
+
+        # a scenario on the portfolio expands it the same way, and says so too
+        scenario = api.scenario(team_a, {"changes": [], "portfolio_id": "alloys"})
+        assert scenario.status == 200, scenario.body
+        assert [(x["importer"], x["material"]) for x in scenario.body["items"]] == [("JP", "copper")]
+        assert scenario.body["unscored_lines"] == risk["unscored_lines"]
+
+
+def test_a_scenario_on_pairs_lists_nothing_unscored(api, team_a):
+    result = api.scenario(team_a, {"changes": [], "pairs": [{"importer": "JP", "material": "copper"}]})
+    assert result.status == 200, result.body
+    assert result.body["unscored_lines"] == []
+    assert len(result.body["items"]) == 1

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from shared.ports import ReferenceChange
 from shared.services.rescoring import rescore_all, rescore_pairs_for_change
 from tests.integration import flows as flows_module
@@ -224,3 +226,56 @@ def test_changes_rescore_only_the_scored_importers(flows):
     assert rescored == {("JP", m) for m in STALL_MATERIALS}
     assert flow.read("/v1/scores/LI/dysprosium").status == 404
     assert flow.read("/v1/scores/KR/dysprosium").status == 404
+
+
+FAR_FUTURE = "CN-TEST-FAR-FUTURE"
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        "one batch, the far-future signal first",
+        "one batch, the in-force signal first",
+        "two batches, the far-future signal first",
+        "the far-future signal processed before the in-force one is written",
+    ],
+)
+def test_an_alert_names_only_the_change_that_moved_the_score(flows, order):
+    """Issue 12: two signals PUT in the same second (stream records stamped to the second), one announced for
+    2100-12-31 (it contributes nothing yet), one in force. The alert for the jump names the in-force signal, from
+    the score before it, however the two records are batched and ordered; the far-future one names no pair."""
+    flow = baseline_flow(flows)
+    before = flow.state()
+    far_future = signal_body(
+        JP_LICENCE_STALL, announced="2100-12-31", effective="2100-12-31", title="test: announced far ahead"
+    )
+    assert flow.put_signal(FAR_FUTURE, far_future).status == 201
+    if order.startswith("the far-future signal processed before"):
+        flow.process_stream(at=DUALUSE_AT)
+        assert flow.published() == []
+        put_jp_signal(flow, JP_DUALUSE)
+        flow.process_stream(at=DUALUSE_AT)
+    else:
+        put_jp_signal(flow, JP_DUALUSE)
+        records = signal_records(flow.poll_stream())
+        assert [record_sk(r) for r in records] == [FAR_FUTURE, JP_DUALUSE]
+        if "in-force signal first" in order:
+            records.reverse()
+        if order.startswith("one batch"):
+            flow.process_stream(records, at=DUALUSE_AT)
+        else:
+            for record in records:
+                flow.process_stream([record], at=DUALUSE_AT)
+
+    events = flow.published()
+    assert events, "the in-force signal's jump was not alerted"
+    assert {e["cause"]["id"] for e in events} == {JP_DUALUSE}
+    after = flow.state()
+    for event in events:
+        pair = (event["importer"], event["material"])
+        assert event["old_score"] == before.scores[pair][0]  # the score before the in-force signal
+        assert event["new_score"] == after.scores[pair][0]
+        assert event["computed_at"] == DUALUSE_AT.isoformat()
+    dysprosium = [e for e in events if (e["importer"], e["material"]) == ("JP", "dysprosium")]
+    assert len(dysprosium) == 1
+    assert dysprosium[0]["new_score"] > dysprosium[0]["old_score"]

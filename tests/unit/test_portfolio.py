@@ -23,8 +23,10 @@ from shared.domain.portfolio import (
     PortfolioDriver,
     PortfolioItem,
     RiskLine,
+    UnscoredLine,
     aggregate_portfolio_risk,
     expand_items,
+    unexpanded_items,
     unknown_material_rows,
 )
 from shared.domain.scoring import band_for
@@ -291,6 +293,41 @@ def test_unknown_material_rows_lists_every_offending_row():
     items = [item("dysprosium", 1.0), item("unobtainium", 1.0), item("hree", 1.0), item("kryptonite", 1.0)]
     assert unknown_material_rows(items, CATALOGUE) == [1, 3]
     assert unknown_material_rows(items[:1], CATALOGUE) == []
+
+
+def test_an_item_whose_group_has_no_materials_any_more_is_unexpanded_with_its_whole_spend():
+    items = [item("dysprosium", 10.0), item("magnets_old", 1000.0, part="alloy", supplier="Acme")]
+    assert [x.material for x in expand_items(items, CATALOGUE)] == ["dysprosium"]
+    assert unexpanded_items(items, CATALOGUE) == [
+        UnscoredLine(
+            item_index=1,
+            material="magnets_old",
+            importer="JP",
+            annual_spend=1000.0,
+            part="alloy",
+            supplier="Acme",
+            via_group=None,
+            reason="no material is magnets_old or in group magnets_old any more (see GET /v1/materials): its spend "
+            "has no score",
+        )
+    ]
+
+
+def test_unscored_spend_counts_in_the_total_but_not_in_the_scores():
+    unscored = [
+        UnscoredLine(3, "magnets_old", "JP", 1000.0, None, None, None, "gone"),
+        UnscoredLine(1, "terbium", "JP", 50.0, None, None, "hree", "no score"),
+    ]
+    risk = aggregate_portfolio_risk([risk_line("copper", 10.0, 20.0)], CATALOGUE, unscored=unscored)
+    assert (risk.total_spend, risk.scored_spend, risk.unscored_spend) == (1060.0, 10.0, 1050.0)
+    assert risk.spend_weighted_score == 20.0  # over the scored spend only, not diluted by unscored spend
+    assert [u.item_index for u in risk.unscored] == [1, 3]  # in item order
+    nothing_unscored = aggregate_portfolio_risk(MIXED, CATALOGUE)
+    assert (nothing_unscored.total_spend, nothing_unscored.unscored_spend, nothing_unscored.unscored) == (
+        nothing_unscored.scored_spend,
+        0.0,
+        [],
+    )
 
 
 # --- Portfolio validation ------------------------------------------------------------------------------------
