@@ -47,6 +47,7 @@ from shared.domain.models import (  # noqa: E402
     SignalStatus,
     Stage,
 )
+from shared.domain.signal_rows import QUOTA_WITH_VOLUMES_SEVERITY  # noqa: E402
 
 DEFAULT_SOURCES_DIR = REPO_ROOT / "data" / "sources"
 DEFAULT_SEED_DIR = REPO_ROOT / "data" / "seed"
@@ -370,10 +371,6 @@ SEVERITY_BY_MEASURE: Mapping[str, float] = {
 #: Confidence of a signal whose instrument text admits it is only partly confirmed or secondhand.
 LOW_CONFIDENCE = 0.7
 LOW_CONFIDENCE_MARKERS = ("partly confirmed", "secondary", "reported")
-
-#: A quota with both volumes: its severity is the part of the cut that bites (all of it); the model scales it by
-#: the quota's bindingness, 1 - quota / reference (docs/scoring-model.md section 6).
-QUOTA_WITH_VOLUMES_SEVERITY = 1.0
 
 #: Signal material names outside the catalogue -> (material id, the stage that name is). Explicit and tested: a
 #: name neither here nor in the catalogue is listed in unmodelled_items (and the row in not_scored if nothing is

@@ -26,6 +26,11 @@ SEVERITY_BY_MEASURE: Mapping[Measure, float] = MappingProxyType(
     }
 )
 
+#: Default severity of a quota given with both volumes (quota_tonnes, reference_tonnes): the part of the cut that
+#: bites, all of it; the model scales it by the quota's bindingness, 1 - quota / reference (model 1.2,
+#: docs/scoring-model.md section 6), so the default quota severity would count such a quota twice.
+QUOTA_WITH_VOLUMES_SEVERITY = 1.0
+
 #: Confidence of a signal whose instrument text admits it is only partly confirmed or secondhand.
 LOW_CONFIDENCE = 0.7
 LOW_CONFIDENCE_MARKERS = ("partly confirmed", "secondary", "reported")
@@ -120,6 +125,10 @@ def signal_fields_from_row(row: Mapping[str, str]) -> tuple[str, dict[str, Any],
             raise RowError("status_until", f"only for status lifted or suspended, not {status.value}")
     if severity := cells.get("severity"):
         fields["severity"] = _number("severity", severity)
+    elif (
+        measure in (Measure.QUOTA, Measure.EXPORT_QUOTA) and cells.get("quota_tonnes") and cells.get("reference_tonnes")
+    ):
+        fields["severity"] = QUOTA_WITH_VOLUMES_SEVERITY
     elif measure in SEVERITY_BY_MEASURE:
         fields["severity"] = SEVERITY_BY_MEASURE[measure]
     else:

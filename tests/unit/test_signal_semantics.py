@@ -25,6 +25,7 @@ from shared.domain.scoring import (
     signal_exposure,
     signal_status_factor,
 )
+from shared.domain.signal_rows import QUOTA_WITH_VOLUMES_SEVERITY, signal_fields_from_row
 from tests.unit.fixtures import dysprosium, governance, shares, signal
 
 AS_OF = date(2026, 5, 1)
@@ -190,3 +191,25 @@ def test_a_non_state_disruption_counts_and_says_so():
     (text,) = _policy_texts(result)
     assert text.startswith("Myanmar (country of supply; reported, not a state measure) informal embargo")
     assert "not a state measure" not in _policy_texts(_score(state, dependency=JP))[0]
+
+
+# --- row defaults (shared with the admin bulk load) ---------------------------------------------------------
+
+
+def test_a_quota_row_with_volumes_defaults_to_severity_one():
+    row = {
+        "id": "CD-2025-COBALT-QUOTA",
+        "announced": "2025-09-20",
+        "effective": "2025-10-16",
+        "issuer": "CD",
+        "measure": "export_quota",
+        "instrument": "quota",
+        "materials": "cobalt",
+        "targets": "ALL",
+        "status": "in_force",
+        "source": "https://example.org/q",
+    }
+    assert signal_fields_from_row(row)[1]["severity"] == 0.6  # no volumes: the quota default
+    with_volumes = {**row, "quota_tonnes": "96600", "reference_tonnes": "151915"}
+    assert signal_fields_from_row(with_volumes)[1]["severity"] == QUOTA_WITH_VOLUMES_SEVERITY == 1.0
+    assert signal_fields_from_row({**with_volumes, "severity": "0.8"})[1]["severity"] == 0.8  # given: kept
