@@ -53,7 +53,11 @@ BAD_ROW = (
 
 
 def small_flow(flows: FlowFactory, *, scored: bool = False) -> Flow:
-    flow = flows.new(seed(without_signals=JP_SIGNALS, materials=jp_materials("cobalt", "lithium", "nickel")))
+    # the committed seed holds the reference file's rows since model 1.2: leave them out, so a load creates them
+    seeded_elsewhere = [s.id for s in seed().signals if s.issuer != "CN"]
+    flow = flows.new(
+        seed(without_signals=[*JP_SIGNALS, *seeded_elsewhere], materials=jp_materials("cobalt", "lithium", "nickel"))
+    )
     if scored:
         rescore_all(flow.repo, BASELINE, SCORED)
     flow.poll_stream()
