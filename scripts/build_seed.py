@@ -43,11 +43,17 @@ from shared.domain.models import (  # noqa: E402
     DomainModel,
     ImporterDependency,
     MaterialProfile,
+    Measure,
     PolicySignal,
     SignalStatus,
     Stage,
 )
-from shared.domain.signal_rows import QUOTA_WITH_VOLUMES_SEVERITY  # noqa: E402
+from shared.domain.signal_rows import (  # noqa: E402
+    LOW_CONFIDENCE,
+    QUOTA_WITH_VOLUMES_SEVERITY,
+    SEVERITY_BY_MEASURE,
+    default_confidence,
+)
 
 DEFAULT_SOURCES_DIR = REPO_ROOT / "data" / "sources"
 DEFAULT_SEED_DIR = REPO_ROOT / "data" / "seed"
@@ -353,24 +359,6 @@ SHARE_CORRECTIONS: Mapping[tuple[str, str, str, str], tuple[str, str, str]] = {
         "the only share without '%'; read as 6% (the stage then sums to 96%, like its neighbours)",
     ),
 }
-
-#: Severity of a signal by measure (0..1): how much of the issuer's supply the measure can withhold.
-#: Outright bans and embargoes stop flows; slowdowns and quotas throttle them; licensing adds friction;
-#: technology bans do not restrict material flows at all.
-SEVERITY_BY_MEASURE: Mapping[str, float] = {
-    "export_ban": 1.0,
-    "informal_embargo": 0.9,
-    "licence_slowdown": 0.7,
-    "quota": 0.6,
-    "export_quota": 0.6,
-    "end_user_ban": 0.5,
-    "licensing": 0.4,
-    "technology_ban": 0.2,
-}
-
-#: Confidence of a signal whose instrument text admits it is only partly confirmed or secondhand.
-LOW_CONFIDENCE = 0.7
-LOW_CONFIDENCE_MARKERS = ("partly confirmed", "secondary", "reported")
 
 #: Signal material names outside the catalogue -> (material id, the stage that name is). Explicit and tested: a
 #: name neither here nor in the catalogue is listed in unmodelled_items (and the row in not_scored if nothing is
@@ -979,11 +967,6 @@ def build_governance(sources: Path, countries: set[str]) -> dict[str, object]:
 # signals.json
 
 
-def _confidence(instrument: str) -> float:
-    text = instrument.lower()
-    return LOW_CONFIDENCE if any(m in text for m in LOW_CONFIDENCE_MARKERS) else 1.0
-
-
 def signal_materials(names: list[str], known: set[str]) -> tuple[list[str], list[str], tuple[Stage, ...] | None]:
     """(modelled ids, names not modelled, the stage an alias forces or None) for a row's material names."""
     modelled: set[str] = set()
@@ -1060,13 +1043,13 @@ def build_signals(sources: Path, materials: Materials) -> dict[str, object]:
                 f"{row['file']}: {row['id']}: stages {stages!r} differ from the alias stage {alias_stages!r}"
             )
         measure = row["measure"]
-        if measure not in SEVERITY_BY_MEASURE:
+        if measure not in {m.value for m in SEVERITY_BY_MEASURE}:
             raise SeedDataError(f"{row['file']}: no severity for measure {measure!r} ({row['id']})")
         status = SignalStatus(row["status"])
         until = row["status_until"] or None
         if until is not None and status not in (SignalStatus.SUSPENDED, SignalStatus.LIFTED):
             raise SeedDataError(f"{row['file']}: {row['id']}: status_until given for status {status.value}")
-        severity = SEVERITY_BY_MEASURE[measure]
+        severity = SEVERITY_BY_MEASURE[Measure(measure)]
         quota_tonnes = reference_tonnes = None
         if row["id"] in QUOTA_VOLUMES:
             quota_tonnes, (commodity, country) = QUOTA_VOLUMES[row["id"]]
@@ -1092,7 +1075,7 @@ def build_signals(sources: Path, materials: Materials) -> dict[str, object]:
                     "suspended_until": until if status is SignalStatus.SUSPENDED else None,
                     "lifted_at": until if status is SignalStatus.LIFTED else None,
                     "source": row["source"],
-                    "confidence": _confidence(row["instrument"]),
+                    "confidence": default_confidence(row["instrument"]),
                     "title": row["instrument"],
                     "stages": list(stages),
                     "quota_tonnes": quota_tonnes,
@@ -1135,7 +1118,7 @@ def build_signals(sources: Path, materials: Materials) -> dict[str, object]:
             "(DR Congo's suspension replaced by quotas, Zimbabwe's 2022 order repealed by the 2023 one) and "
             "counts with the model's lifted residual; title is the instrument.",
         ],
-        "severity_by_measure": dict(SEVERITY_BY_MEASURE),
+        "severity_by_measure": {m.value: v for m, v in SEVERITY_BY_MEASURE.items()},
         "material_aliases": {k: {"material": m, "stage": st.value} for k, (m, st) in SIGNAL_MATERIAL_ALIASES.items()},
         "stage_reasons": {k: v[1] for k, v in sorted(SIGNAL_STAGES.items())},
         "quota_references": quota_references,
