@@ -692,9 +692,11 @@ class _IdentityCache:
         return computed
 
 
-_DIGESTS = _IdentityCache(8192)
+# Sized for a full run: per dependency item (~4,900 with the trade data) its digest and its partners' governance
+# digest, plus the profiles, signals and world terms. Smaller, the LRU evicts what the next material needs again.
+_DIGESTS = _IdentityCache(32768)
 _WORLD_TERMS = _IdentityCache(1024)
-_DERIVED = _IdentityCache(8192)
+_DERIVED = _IdentityCache(16384)
 
 
 def _digest(model: BaseModel) -> str:
