@@ -56,6 +56,28 @@ def _signal_body(i: int, targets: list[str]) -> dict[str, Any]:
     }
 
 
+def _rescored_then_floor(
+    client: Any, table: str, pairs: list[Any], scores: dict[Any, Any], hashes: dict[Any, str]
+) -> float:
+    """Checks every pair was rescored (its inputs hash moved: the signal applies even where its exposure is ~0, and
+    then it is not a listed driver), then times the floor: the same score + history items, 25 per BatchWriteItem."""
+    from shared.adapters.dynamodb_repository import DynamoRiskRepository
+
+    missing = [p for p in pairs if p not in scores or scores[p].inputs_hash == hashes.get(p)]
+    if missing:
+        raise RuntimeError(f"{len(missing)} of {len(pairs)} scores were not rescored: {missing[:5]}")
+    items: list[Any] = []
+    for p in pairs:
+        items.append({"PutRequest": {"Item": DynamoRiskRepository._score_item(scores[p])}})
+        hist = DynamoRiskRepository._history_item(scores[p], 2_000_000_000)
+        hist["sk"] = {"S": hist["sk"]["S"] + "#floor"}
+        items.append({"PutRequest": {"Item": hist}})
+    started = time.perf_counter()
+    for start in range(0, len(items), 25):
+        client.batch_write_item(RequestItems={table: items[start : start + 25]})
+    return time.perf_counter() - started
+
+
 GROUP = "rare_earths"
 GROUP_GOAL_RATIO = 1.5
 
@@ -68,7 +90,6 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
     """
     from local.dynamodb_local import local_streams_client
     from local.streams import StreamReader
-    from shared.adapters.dynamodb_repository import DynamoRiskRepository
     from shared.adapters.messaging import RecordingPublisher
     from shared.adapters.seed_files import read_default_importers
     from shared.ports import Pair
@@ -119,19 +140,7 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
                     if result.get("batchItemFailures"):
                         raise RuntimeError(f"stream handler failures: {result}")
                     scores = get_repository().get_scores(pairs)
-                    missing = [p for p in pairs if p not in scores or scores[p].inputs_hash == hashes.get(p)]
-                    if missing:
-                        raise RuntimeError(f"{len(missing)} of {len(pairs)} scores were not rescored: {missing[:5]}")
-                    items: list[Any] = []
-                    for p in pairs:
-                        items.append({"PutRequest": {"Item": DynamoRiskRepository._score_item(scores[p])}})
-                        hist = DynamoRiskRepository._history_item(scores[p], 2_000_000_000)
-                        hist["sk"] = {"S": hist["sk"]["S"] + "#floor"}
-                        items.append({"PutRequest": {"Item": hist}})
-                    t_floor = time.perf_counter()
-                    for start in range(0, len(items), 25):
-                        ddb.client.batch_write_item(RequestItems={table: items[start : start + 25]})
-                    floor_s = time.perf_counter() - t_floor
+                    floor_s = _rescored_then_floor(ddb.client, table, pairs, scores, hashes)
                     reader.poll()  # the floor's own records: not changes
                     if i:
                         samples.append({"total": t_done - t0, "floor": floor_s})
@@ -154,7 +163,6 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
 def run(quick: bool = False) -> BenchResult:
     from local.dynamodb_local import local_streams_client
     from local.streams import StreamReader
-    from shared.adapters.dynamodb_repository import DynamoRiskRepository
     from shared.adapters.messaging import RecordingPublisher
     from shared.ports import Pair
     from shared.services.rescoring import ScoringContext, score_material
@@ -226,21 +234,7 @@ def run(quick: bool = False) -> BenchResult:
                         # check: every affected score now carries this signal
                         pairs = [Pair(imp, MATERIAL) for imp in importers[:size]]
                         scores = get_repository().get_scores(pairs)
-                        # the signal applies to each pair (its exposure may be ~0: then it is not a listed driver)
-                        missing = [p for p in pairs if p not in scores or scores[p].inputs_hash == hashes.get(p)]
-                        if missing:
-                            raise RuntimeError(f"{len(missing)} of {size} scores were not rescored: {missing[:5]}")
-                        # the floor: the same items, 25 per BatchWriteItem call
-                        items: list[Any] = []
-                        for p in pairs:
-                            items.append({"PutRequest": {"Item": DynamoRiskRepository._score_item(scores[p])}})
-                            hist = DynamoRiskRepository._history_item(scores[p], 2_000_000_000)
-                            hist["sk"] = {"S": hist["sk"]["S"] + "#floor"}
-                            items.append({"PutRequest": {"Item": hist}})
-                        t_floor = time.perf_counter()
-                        for start in range(0, len(items), 25):
-                            floor_client.batch_write_item(RequestItems={table: items[start : start + 25]})
-                        floor_s = time.perf_counter() - t_floor
+                        floor_s = _rescored_then_floor(floor_client, table, pairs, scores, hashes)
                         reader.poll()  # the floor's own records: not changes
                         if i == 0:
                             continue
