@@ -52,6 +52,8 @@ from shared.domain.signal_rows import (  # noqa: E402
     LOW_CONFIDENCE,
     QUOTA_WITH_VOLUMES_SEVERITY,
     SEVERITY_BY_MEASURE,
+    SIGNAL_MATERIAL_ALIASES,
+    alias_of,
     default_confidence,
 )
 
@@ -358,13 +360,6 @@ SHARE_CORRECTIONS: Mapping[tuple[str, str, str, str], tuple[str, str, str]] = {
         "6%",
         "the only share without '%'; read as 6% (the stage then sums to 96%, like its neighbours)",
     ),
-}
-
-#: Signal material names outside the catalogue -> (material id, the stage that name is). Explicit and tested: a
-#: name neither here nor in the catalogue is listed in unmodelled_items (and the row in not_scored if nothing is
-#: left), never dropped silently.
-SIGNAL_MATERIAL_ALIASES: Mapping[str, tuple[str, Stage]] = {
-    "bauxite": ("aluminium", Stage.EXTRACTION),  # EU CRM data: bauxite is aluminium's extraction stage
 }
 
 _E = (Stage.EXTRACTION,)
@@ -973,9 +968,9 @@ def signal_materials(names: list[str], known: set[str]) -> tuple[list[str], list
     others: set[str] = set()
     alias_stages: set[Stage] = set()
     for name in names:
-        key = " ".join(name.strip().lower().split())
-        if key in SIGNAL_MATERIAL_ALIASES:
-            mid, stage = SIGNAL_MATERIAL_ALIASES[key]
+        alias = alias_of(name)
+        if alias is not None:
+            mid, stage = alias
             modelled.add(mid)
             alias_stages.add(stage)
             continue

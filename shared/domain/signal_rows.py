@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from shared.domain.models import Measure, SignalStatus
+from shared.domain.models import Measure, SignalStatus, Stage
 
 #: Severity of a signal by measure (0..1): how much of the issuer's supply the measure can withhold.
 #: Outright bans and embargoes stop flows; slowdowns and quotas throttle them; licensing adds friction;
@@ -39,6 +39,18 @@ LOW_CONFIDENCE_MARKERS = ("partly confirmed", "secondary", "reported")
 def default_confidence(instrument: str) -> float:
     text = instrument.lower()
     return LOW_CONFIDENCE if any(m in text for m in LOW_CONFIDENCE_MARKERS) else 1.0
+
+
+#: Signal material names outside the catalogue -> (material id, the stage that name is). Explicit and tested: the
+#: seed builder and the admin bulk load both apply it (bauxite is aluminium's extraction stage in the EU data).
+SIGNAL_MATERIAL_ALIASES: Mapping[str, tuple[str, Stage]] = MappingProxyType(
+    {"bauxite": ("aluminium", Stage.EXTRACTION)}
+)
+
+
+def alias_of(name: str) -> tuple[str, Stage] | None:
+    """The (material id, stage) a material name outside the catalogue stands for, if it is an alias."""
+    return SIGNAL_MATERIAL_ALIASES.get(" ".join(name.strip().lower().split()))
 
 
 #: the columns of the reference file, in its order
@@ -116,6 +128,14 @@ def signal_fields_from_row(row: Mapping[str, str]) -> tuple[str, dict[str, Any],
         "title": cells.get("instrument", ""),
         "stages": _list(cells.get("stages", "")),
     }
+    # an alias (bauxite) names a material at one stage: the row covers that stage unless it says otherwise
+    aliased = [(name, alias) for name in fields["materials"] if (alias := alias_of(name)) is not None]
+    if aliased:
+        fields["materials"] = [
+            alias[0] if alias else name for name in fields["materials"] for alias in [alias_of(name)]
+        ]
+        if not fields["stages"]:
+            fields["stages"] = sorted({stage.value for _, (_, stage) in aliased})
     if until := cells.get("status_until"):
         if status is SignalStatus.LIFTED:
             fields["lifted_at"] = until

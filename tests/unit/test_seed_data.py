@@ -19,7 +19,6 @@ from scripts.build_seed import (
     MATERIALS_JSON,
     NON_CN_SIGNALS_CSV,
     SEED_FILES,
-    SIGNAL_MATERIAL_ALIASES,
     SIGNAL_STAGES,
     SIGNALS_JSON,
     SeedDataError,
@@ -34,6 +33,7 @@ from scripts.build_seed import (
 )
 from shared.domain.countries import is_country_code
 from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal, Stage
+from shared.domain.signal_rows import SIGNAL_MATERIAL_ALIASES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCES = REPO_ROOT / "data" / "sources"
