@@ -36,7 +36,7 @@ from shared.domain.models import (
 
 _T = TypeVar("_T")
 
-MODEL_VERSION = "1.2.0"
+MODEL_VERSION = "1.2.1"
 
 #: A signal whose pressure on a pair is below this is not named as a driver (e.g. an embargo lifted years ago).
 NEGLIGIBLE_PRESSURE = 1e-3
@@ -699,12 +699,15 @@ _WORLD_TERMS = _IdentityCache(1024)
 _DERIVED = _IdentityCache(16384)
 
 
+#: fields no score depends on: bookkeeping, and a dependency's trade evidence (provenance behind its shares)
+_NOT_HASHED = {"version", "trade"}
+
+
 def _digest(model: BaseModel) -> str:
-    """sha256 of the model's values (bookkeeping `version` left out), computed once per object."""
+    """sha256 of the model's values (bookkeeping and provenance-only fields left out), computed once per object."""
 
     def compute() -> str:
-        data = model.model_dump(mode="json")
-        data.pop("version", None)
+        data = model.model_dump(mode="json", exclude=_NOT_HASHED)
         return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
     return _DIGESTS.get((model,), compute)
