@@ -56,6 +56,22 @@ def _signal_body(i: int, targets: list[str]) -> dict[str, Any]:
     }
 
 
+def _put_and_read_record(admin_handler: Any, event: dict[str, Any], reader: Any) -> tuple[float, float, list[Any]]:
+    """PUTs the signal through the admin handler and polls the stream for its record: (t0, t_put, records)."""
+    t0 = time.perf_counter()
+    response = admin_handler(event, FakeLambdaContext())
+    t_put = time.perf_counter()
+    if response["statusCode"] not in (200, 201):
+        raise RuntimeError(f"PUT signal answered {response['statusCode']}: {response['body']}")
+    records: list[dict[str, Any]] = []
+    deadline = t_put + 30
+    while not records:
+        records = [r for r in reader.poll() if _is_reference(r)]
+        if time.perf_counter() > deadline:
+            raise RuntimeError("the signal's stream record did not appear within 30 s")
+    return t0, t_put, records
+
+
 def _rescored_then_floor(
     client: Any, table: str, pairs: list[Any], scores: dict[Any, Any], hashes: dict[Any, str]
 ) -> float:
@@ -124,17 +140,7 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
                     body = {**_signal_body(i, ["ALL"]), "materials": [GROUP]}
                     event = api_event("PUT", f"/v1/signals/{signal_id}", body=body, scopes=(ADMIN,))
                     hashes = {p: s.inputs_hash for p, s in get_repository().get_scores(pairs).items()}  # untimed
-                    t0 = time.perf_counter()
-                    response = admin_handler(event, FakeLambdaContext())
-                    t_put = time.perf_counter()
-                    if response["statusCode"] not in (200, 201):
-                        raise RuntimeError(f"PUT signal answered {response['statusCode']}: {response['body']}")
-                    records: list[dict[str, Any]] = []
-                    deadline = t_put + 30
-                    while not records:
-                        records = [r for r in reader.poll() if _is_reference(r)]
-                        if time.perf_counter() > deadline:
-                            raise RuntimeError("the signal's stream record did not appear within 30 s")
+                    t0, _, records = _put_and_read_record(admin_handler, event, reader)
                     result = stream_app.lambda_handler({"Records": records}, FakeLambdaContext())
                     t_done = time.perf_counter()
                     if result.get("batchItemFailures"):
@@ -212,17 +218,7 @@ def run(quick: bool = False) -> BenchResult:
                             p: s.inputs_hash
                             for p, s in get_repository().get_scores([Pair(i, MATERIAL) for i in importers]).items()
                         }
-                        t0 = time.perf_counter()
-                        response = admin_handler(event, FakeLambdaContext())
-                        t_put = time.perf_counter()
-                        if response["statusCode"] not in (200, 201):
-                            raise RuntimeError(f"PUT signal answered {response['statusCode']}: {response['body']}")
-                        records: list[dict[str, Any]] = []
-                        deadline = t_put + 30
-                        while not records:
-                            records = [r for r in reader.poll() if _is_reference(r)]
-                            if time.perf_counter() > deadline:
-                                raise RuntimeError("the signal's stream record did not appear within 30 s")
+                        t0, t_put, records = _put_and_read_record(admin_handler, event, reader)
                         t_seen = time.perf_counter()
                         counter.reset()
                         result = stream_app.lambda_handler({"Records": records}, FakeLambdaContext())

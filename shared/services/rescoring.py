@@ -344,23 +344,27 @@ class _Inputs:
         return scores
 
 
+def _score_changed(before: RiskScore, new: RiskScore, cause_type: str, cause_id: str) -> ScoreChanged:
+    return ScoreChanged(
+        importer=new.importer,
+        material=new.material,
+        old_score=before.score,
+        new_score=new.score,
+        old_band=before.band,
+        new_band=new.band,
+        cause_type=cause_type,
+        cause_id=cause_id,
+        computed_at=new.computed_at,
+    )
+
+
 def _score_changes(
     store: RiskStore, new_scores: Sequence[RiskScore], cause_type: str, cause_id: str, alert_threshold: float
 ) -> list[ScoreChanged]:
     """ScoreChanged for the new scores that move past the threshold from the stored ones (one BatchGetItem)."""
     old_scores = store.get_scores([Pair(s.importer, s.material) for s in new_scores])
     return [
-        ScoreChanged(
-            importer=new.importer,
-            material=new.material,
-            old_score=old.score if old else None,
-            new_score=new.score,
-            old_band=old.band if old else None,
-            new_band=new.band,
-            cause_type=cause_type,
-            cause_id=cause_id,
-            computed_at=new.computed_at,
-        )
+        _score_changed(old, new, cause_type, cause_id)
         for new in new_scores
         if (old := old_scores.get(Pair(new.importer, new.material))) is not None
         and old.computed_at <= new.computed_at
@@ -409,17 +413,7 @@ def rescore_pairs_for_change(
         without_by_material.setdefault(pair.material, []).append(pair.importer)
     without_change = stored_inputs.with_version(change, change.old).score(without_by_material, change.at)
     events = [
-        ScoreChanged(
-            importer=new.importer,
-            material=new.material,
-            old_score=before.score,
-            new_score=new.score,
-            old_band=before.band,
-            new_band=new.band,
-            cause_type=change.kind,
-            cause_id=change.item_id,
-            computed_at=new.computed_at,
-        )
+        _score_changed(before, new, change.kind, change.item_id)
         for pair, new in candidates.items()
         if (before := alert_for_change(old_scores.get(pair), without_change.get(pair), new, alert_threshold))
         is not None
