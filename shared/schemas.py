@@ -315,18 +315,7 @@ class DependencyDetailResponse(ApiModel):
             version=dependency.version,
             stages={
                 stage.stage: StageDependencyResponse(
-                    partners=[
-                        PartnerLineResponse(
-                            country=p.country,
-                            name=p.name,
-                            share=p.share,
-                            trade_restriction=p.trade_restriction,
-                            domestic=p.domestic,
-                            tonnes=p.tonnes,
-                            usd=p.usd,
-                        )
-                        for p in stage.partners
-                    ],
+                    partners=[PartnerLineResponse.model_validate(p, from_attributes=True) for p in stage.partners],
                     other_share=stage.other_share,
                     trade=StageTradeResponse.model_validate(stage.trade.model_dump(mode="json", exclude={"partners"}))
                     if stage.trade
