@@ -112,6 +112,12 @@ class Stage(StrEnum):
     PROCESSING = "processing"
 
 
+def _stages_in_order(value: dict[Stage, Any]) -> dict[Stage, Any]:
+    """Per-stage maps keep one key order (extraction, processing) whatever order they arrived in, so a model's
+    JSON, and the inputs digest taken from it, depend on its values only."""
+    return dict(sorted(value.items()))
+
+
 class SignalStatus(StrEnum):
     IN_FORCE = "in_force"
     #: adopted or declared, with a future (or not yet set) start: e.g. Gabon's raw-manganese ban from 2029
@@ -211,7 +217,7 @@ class MaterialProfile(DomainModel):
     id: MaterialId
     name: PlainText = Field(min_length=1, max_length=200)
     groups: tuple[str, ...] = ()
-    stages: dict[Stage, tuple[ProducerShare, ...]]
+    stages: Annotated[dict[Stage, tuple[ProducerShare, ...]], AfterValidator(_stages_in_order)]
     sites: tuple[Site, ...] = ()
     recycling_input_rate: Fraction | None = None
     substitution_index: Fraction | None = None
@@ -266,9 +272,11 @@ class ImporterDependency(DomainModel):
     #: net imports / (domestic production + net imports); None = unknown (the model's default applies).
     import_reliance: Fraction | None = None
     #: shares of the importer's own supply by partner country (domestic production included), per stage.
-    sourcing: dict[Stage, tuple[ProducerShare, ...]] = Field(default_factory=dict)
+    sourcing: Annotated[dict[Stage, tuple[ProducerShare, ...]], AfterValidator(_stages_in_order)] = Field(
+        default_factory=dict
+    )
     #: bilateral-trade evidence per stage where the dependency was derived from trade data
-    trade: dict[Stage, StageTrade] = Field(default_factory=dict)
+    trade: Annotated[dict[Stage, StageTrade], AfterValidator(_stages_in_order)] = Field(default_factory=dict)
     #: how the figures were obtained, e.g. "bilateral_trade/1" or "published" (a cited table)
     method: str = Field(default="published", max_length=40, pattern=r"^[a-z_]+(/[0-9]+)?$")
     source: PlainText = Field(min_length=1, max_length=500)

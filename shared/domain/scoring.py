@@ -7,9 +7,7 @@ MODEL_VERSION whenever a number or formula changes (stored scores name the versi
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,12 +29,13 @@ from shared.domain.models import (
     RiskScore,
     ScoreComponents,
     SignalStatus,
+    Site,
     Stage,
 )
 
 _T = TypeVar("_T")
 
-MODEL_VERSION = "1.2.1"
+MODEL_VERSION = "1.2.2"
 
 #: A signal whose pressure on a pair is below this is not named as a driver (e.g. an embargo lifted years ago).
 NEGLIGIBLE_PRESSURE = 1e-3
@@ -351,6 +350,87 @@ def _upstream_sourcing(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _MaterialTerms:
+    """What every pair of one material shares, derived once per (material, governance, signals, parameters)."""
+
+    first_stage: Stage
+    world_hhi: dict[Stage, float]
+    #: world share by country, per stage
+    world_share: dict[Stage, dict[str, float]]
+    #: the largest producer per stage (ties: the country code)
+    leader: dict[Stage, ProducerShare | None]
+    top_site: Site | None
+    #: producers with at least 1% at some stage and no governance entry
+    ungoverned: frozenset[str]
+    #: the signals that name the material or one of its groups, by id
+    signals: tuple[PolicySignal, ...]
+    #: inputs-hash parts shared by the material's pairs: parameters, profile, its producers' governance, signals
+    params_digest: str
+    material_digest: str
+    world_governance_digest: str
+    signal_digests: dict[str, str]
+
+
+def _material_terms(
+    material: MaterialProfile,
+    governance: Mapping[str, CountryGovernance],
+    signals: Sequence[PolicySignal],
+    params: ScoringParameters,
+) -> _MaterialTerms:
+    touching = tuple(
+        sorted((s for s in signals if s.touches_material(material.id, material.groups)), key=lambda s: s.id)
+    )
+    return _MaterialTerms(
+        first_stage=Stage.EXTRACTION if Stage.EXTRACTION in material.stages else Stage.PROCESSING,
+        world_hhi={
+            stage: governance_weighted_hhi(shares, governance, params.default_governance_risk)
+            for stage, shares in material.stages.items()
+        },
+        world_share={stage: {s.country: s.share for s in shares} for stage, shares in material.stages.items()},
+        leader={
+            stage: max(shares, key=lambda s: (s.share, s.country), default=None)
+            for stage, shares in material.stages.items()
+        },
+        top_site=max(material.sites, key=lambda s: s.share, default=None),
+        ungoverned=frozenset(
+            s.country
+            for shares in material.stages.values()
+            for s in shares
+            if s.share >= 0.01 and s.country not in governance
+        ),
+        signals=touching,
+        params_digest=_digest(params),
+        material_digest=_digest(material),
+        world_governance_digest=_governance_part(material.stages, governance),
+        signal_digests={s.id: _digest(s) for s in touching},
+    )
+
+
+def _terms_of(inputs: ScoringInputs, params: ScoringParameters) -> _MaterialTerms:
+    material, governance, signals = inputs.material, inputs.governance, inputs.signals
+    return _MATERIAL_TERMS.get(
+        (material, governance, signals, params), lambda: _material_terms(material, governance, signals, params)
+    )
+
+
+def _exposure(
+    signal: PolicySignal,
+    material: MaterialProfile,
+    sourcing: Mapping[Stage, Sequence[ShareLike]],
+    world_share: Mapping[Stage, Mapping[str, float]],
+) -> float:
+    """signal_exposure with the world shares looked up in the material's precomputed maps."""
+    exposure = 0.0
+    for stage in signal.stages or material.stages:
+        if stage not in world_share:
+            continue
+        own = sourcing.get(stage)
+        share = _share_of(own, signal.issuer) if own else world_share[stage].get(signal.issuer, 0.0)
+        exposure = max(exposure, share)
+    return exposure
+
+
 def compute_score(
     inputs: ScoringInputs,
     computed_at: datetime,
@@ -360,6 +440,8 @@ def compute_score(
     _validate_pair(inputs)
     material = inputs.material
     dependency = inputs.dependency
+    governance = inputs.governance
+    terms = _terms_of(inputs, params)
     sourcing: Mapping[Stage, Sequence[ShareLike]] = dependency.sourcing if dependency is not None else {}
     fallbacks: list[str] = []
     penalty = 0.0
@@ -370,8 +452,8 @@ def compute_score(
     if dependency is not None and dependency.import_reliance is not None:
         import_reliance = dependency.import_reliance
     else:
-        first_stage = Stage.EXTRACTION if Stage.EXTRACTION in material.stages else Stage.PROCESSING
-        own_share = _share_of(material.stages[first_stage], inputs.importer)
+        first_stage = terms.first_stage
+        own_share = terms.world_share[first_stage].get(inputs.importer, 0.0)
         import_reliance = 1.0 - min(own_share, 1.0)
         fallbacks.append(
             f"no import reliance for {inputs.importer}: assumed 1 - its share of world {first_stage.value} "
@@ -412,14 +494,10 @@ def compute_score(
         fallbacks.append(f"no substitution index: assumed {substitution:g} (no substitute)")
         penalty += params.penalty_default_substitution
 
-    governance = inputs.governance
     ungoverned = sorted(
-        {
-            s.country
-            for shares in (*material.stages.values(), *sourcing.values())
-            for s in shares
-            if s.share >= 0.01 and s.country not in governance
-        }
+        terms.ungoverned.union(
+            s.country for shares in sourcing.values() for s in shares if s.share >= 0.01 and s.country not in governance
+        )
     )
     if ungoverned:
         fallbacks.append(
@@ -428,13 +506,7 @@ def compute_score(
         penalty += params.penalty_default_governance
 
     # Structural supply risk per stage (EU form); the bottleneck stage is the one with the higher SR.
-    world_hhi = _WORLD_TERMS.get(
-        (material, governance, params),
-        lambda: {
-            stage: governance_weighted_hhi(shares, governance, params.default_governance_risk)
-            for stage, shares in material.stages.items()
-        },
-    )
+    world_hhi = terms.world_hhi
     stage_risks: list[_StageRisk] = []
     for stage in sorted(material.stages):
         importer_shares = sourcing.get(stage)
@@ -454,14 +526,16 @@ def compute_score(
 
     # Site concentration: the largest single site at any stage (a dominant site at either stage is a single
     # point of failure; taking the max keeps the score monotone when the bottleneck stage switches).
-    top_site = max(material.sites, key=lambda s: s.share, default=None)
+    top_site = terms.top_site
     site_concentration = top_site.share if top_site is not None else 0.0
 
     # Policy pressure from the signals that touch this pair.
     pressures: list[_SignalPressure] = []
-    relevant = [s for s in inputs.signals if signal_applies(s, inputs.importer, material)]
-    for signal in sorted(relevant, key=lambda s: s.id):
-        exposure = signal_exposure(signal, material, sourcing)
+    importer = inputs.importer
+    # terms.signals name the material and are in id order: what is left of signal_applies is per importer.
+    relevant = [s for s in terms.signals if s.issuer != importer and s.targets_importer(importer)]
+    for signal in relevant:
+        exposure = _exposure(signal, material, sourcing, terms.world_share)
         status_factor = signal_status_factor(signal, inputs.as_of, params)
         severity = effective_severity(signal)
         pressure = severity * exposure * status_factor * signal.confidence
@@ -487,14 +561,14 @@ def compute_score(
     score = round(min(max(sum(raw_contributions.values()), 0.0), 100.0), 4)
     contributions = _apportion(raw_contributions, score)
 
-    components = ScoreComponents(
+    components = ScoreComponents.model_construct(  # rounded floats computed here: nothing to validate
         supply_risk=round(bottleneck.supply_risk, 6),
         concentration=round(bottleneck.global_hhi, 6),
         import_reliance=round(import_reliance, 6),
         site_concentration=round(site_concentration, 6),
         policy_pressure=round(policy_pressure, 6),
     )
-    drivers = _drivers(inputs, sourcing, bottleneck, import_reliance, top_site, pressures, contributions)
+    drivers = _drivers(inputs, terms, sourcing, bottleneck, import_reliance, pressures, contributions)
     confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
     return RiskScore(
         importer=inputs.importer,
@@ -510,29 +584,34 @@ def compute_score(
         bottleneck_stage=bottleneck.stage,
         signal_ids=tuple(p.signal.id for p in pressures if p.pressure >= NEGLIGIBLE_PRESSURE),
         model_version=MODEL_VERSION,
-        inputs_hash=_inputs_hash(inputs, params, relevant),
+        inputs_hash=_inputs_hash(inputs, terms, relevant),
         as_of=inputs.as_of,
         computed_at=computed_at,
     )
 
 
+def _driver(component: str, text: str, source: str, points: float) -> Driver:
+    # Built from values this module computed (fields already of the declared types): skip re-validation.
+    return Driver.model_construct(component=component, text=text, source=source, points=points)
+
+
 def _drivers(
     inputs: ScoringInputs,
+    terms: _MaterialTerms,
     sourcing: Mapping[Stage, Sequence[ShareLike]],
     bottleneck: _StageRisk,
     import_reliance: float,
-    top_site: Any,
     pressures: Sequence[_SignalPressure],
     contributions: Mapping[str, float],
 ) -> tuple[Driver, ...]:
     material = inputs.material
     importer = inputs.importer
+    top_site = terms.top_site
     drivers: list[Driver] = []
-    world = material.stages[bottleneck.stage]
-    if world:
-        leader = max(world, key=lambda s: (s.share, s.country))
+    leader = terms.leader[bottleneck.stage]
+    if leader is not None:
         drivers.append(
-            Driver(
+            _driver(
                 component=COMPONENT_SUPPLY_RISK,
                 text=(
                     f"{country_name(leader.country)} holds {leader.share:.0%} of {material.name.lower()} "
@@ -548,7 +627,7 @@ def _drivers(
     sourcing_source = dependency.source if dependency is not None else material.source
     importer_name = country_name(importer)
     drivers.append(
-        Driver(
+        _driver(
             component=COMPONENT_IMPORT_RELIANCE,
             text=f"{importer_name} relies on imports for {import_reliance:.0%} of its {material.name.lower()} supply"
             + _top_supplier_phrase(importer, material, dependency, bottleneck.stage),
@@ -560,7 +639,7 @@ def _drivers(
     )
     if top_site is not None:
         drivers.append(
-            Driver(
+            _driver(
                 component=COMPONENT_SITE,
                 text=(
                     f"{top_site.name} ({country_name(top_site.country)}) is about {top_site.share:.0%} of world "
@@ -577,7 +656,7 @@ def _drivers(
         signal = p.signal
         share = p.pressure / total_pressure if total_pressure > 0 else 0.0
         drivers.append(
-            Driver(
+            _driver(
                 component=COMPONENT_POLICY,
                 text=_signal_text(signal, p, importer_name, material, inputs.as_of),
                 source=signal.source,
@@ -670,32 +749,32 @@ class _IdentityCache:
     """Values derived from frozen inputs, keyed by the inputs' identity.
 
     A run scores one material for every importer with the same profile, governance and signal objects, so their
-    digests and the world-supply terms are computed once per run, not once per pair. Each entry keeps its inputs
-    alive, so an id cannot be reused by another object while the entry exists; the cache is bounded (LRU).
+    digests and the material's terms are computed once per run, not once per pair. Each entry keeps its inputs
+    alive, so an id cannot be reused by another object while the entry exists. Bounded: past `size` entries the
+    oldest goes (a run's entries fit, so what goes is an earlier run's).
     """
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], Any]] = OrderedDict()
+        self._entries: dict[tuple[int, ...], tuple[tuple[object, ...], Any]] = {}
 
     def get(self, objects: tuple[object, ...], compute: Callable[[], _T]) -> _T:
-        key = tuple(id(o) for o in objects)
+        key = tuple(map(id, objects))
         entry = self._entries.get(key)
         if entry is not None:
-            self._entries.move_to_end(key)
             value: _T = entry[1]
             return value
         computed = compute()
         self._entries[key] = (objects, computed)
         if len(self._entries) > self._size:
-            self._entries.popitem(last=False)
+            del self._entries[next(iter(self._entries))]
         return computed
 
 
 # Sized for a full run: per dependency item (~4,900 with the trade data) its digest and its partners' governance
 # digest, plus the profiles, signals and world terms. Smaller, the LRU evicts what the next material needs again.
 _DIGESTS = _IdentityCache(32768)
-_WORLD_TERMS = _IdentityCache(1024)
+_MATERIAL_TERMS = _IdentityCache(1024)
 _DERIVED = _IdentityCache(16384)
 
 
@@ -707,8 +786,9 @@ def _digest(model: BaseModel) -> str:
     """sha256 of the model's values (bookkeeping and provenance-only fields left out), computed once per object."""
 
     def compute() -> str:
-        data = model.model_dump(mode="json", exclude=_NOT_HASHED)
-        return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        # pydantic's own JSON: fields in declaration order and per-stage maps in stage order (models.py), so
+        # equal values give equal bytes without a key sort in Python.
+        return hashlib.sha256(model.model_dump_json(exclude=_NOT_HASHED).encode()).hexdigest()
 
     return _DIGESTS.get((model,), compute)
 
@@ -718,27 +798,28 @@ def _governance_part(shares_by_stage: Mapping[Stage, Sequence[ProducerShare]], g
     return ",".join(f"{c}:{_digest(governance[c])}" for c in countries if c in governance)
 
 
-def _inputs_hash(inputs: ScoringInputs, params: ScoringParameters, relevant: Sequence[PolicySignal]) -> str:
-    material = inputs.material
+def _inputs_hash(inputs: ScoringInputs, terms: _MaterialTerms, relevant: Sequence[PolicySignal]) -> str:
+    """`relevant`: the signals that apply to the pair, in id order."""
     dependency = inputs.dependency
     governance = inputs.governance
-    # The governance of the producers (once per material and run) and of the importer's own partners.
-    world = _DIGESTS.get((material, governance), lambda: _governance_part(material.stages, governance))
-    partners = (
-        _DIGESTS.get((dependency, governance), lambda: _governance_part(dependency.sourcing, governance))
+    # A dependency's digest and its partners' governance, together (once per dependency and run).
+    dependency_digest, partners = (
+        _DIGESTS.get(
+            (dependency, governance), lambda: (_digest(dependency), _governance_part(dependency.sourcing, governance))
+        )
         if dependency is not None
-        else "-"
+        else ("-", "-")
     )
     parts = (
         MODEL_VERSION,
-        _digest(params),
+        terms.params_digest,
         inputs.importer,
         inputs.as_of.isoformat(),
-        _digest(material),
-        _digest(dependency) if dependency is not None else "-",
-        world,
+        terms.material_digest,
+        dependency_digest,
+        terms.world_governance_digest,
         partners,
-        ",".join(_digest(s) for s in sorted(relevant, key=lambda s: s.id)),
+        ",".join(terms.signal_digests[s.id] for s in relevant),
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -749,5 +830,6 @@ def inputs_hash(inputs: ScoringInputs, params: ScoringParameters = DEFAULT_PARAM
     It combines a digest of each input (model version, parameters, importer, as_of, the profile, the dependency,
     the governance of every country involved, the signals that apply), so a change to any of them changes it.
     """
-    relevant = [s for s in inputs.signals if signal_applies(s, inputs.importer, inputs.material)]
-    return _inputs_hash(inputs, params, relevant)
+    terms = _terms_of(inputs, params)
+    relevant = [s for s in terms.signals if signal_applies(s, inputs.importer, inputs.material)]
+    return _inputs_hash(inputs, terms, relevant)
