@@ -77,7 +77,7 @@ def build_materials(sources: Path) -> Materials:
         "and is put in iron_and_ferro_alloy_metals (judgement).",
         "Material names mapped by judgement: Barytes -> baryte, Phosphorous -> phosphorus; grouping-file "
         "spellings flourspar, krupton, kaolin clay, borates matched to fluorspar, krypton, kaolin, borate.",
-        "Country names map to ISO 3166-1 alpha-2 through COUNTRY_NAME_TO_ISO2 in scripts/build_seed.py "
+        "Country names map to ISO 3166-1 alpha-2 through data/sources/country_names_iso2.csv "
         "(an unknown name stops the build); mapped by judgement: Brasilia -> BR, Turkyie -> TR, Congo -> CG "
         "(the DR Congo is 'Congo, D.R.'), Kosovo -> XK (World Bank/EU code, not ISO); in the EU sourcing "
         "table Brasil -> BR, Libanon -> LB, Surinam -> SR, South Korea -> KR.",

@@ -165,7 +165,8 @@ def build_signals(sources: Path, materials: Materials) -> dict[str, object]:
             "ALL_DUAL_USE expands to every material named by the issuer's other licensing/export_ban signals "
             "announced on or before the signal (whatever their current status: the row does not say which "
             "items were suspended at the time, so the wider reading is kept).",
-            "stages: an explicit table per row of the non-Chinese file (SIGNAL_STAGES in scripts/build_seed.py, "
+            "stages: an explicit table per row of the non-Chinese file "
+            "(data/sources/export_restrictions_non_cn_modelling.csv, "
             "reasons in stage_reasons), read from the instrument text: ore, raw and concentrate bans cover the "
             "extraction stage; rows that name no form, and the Chinese rows, cover every stage (stages empty).",
             "material aliases (material_aliases): a name outside the catalogue maps to a material and the stage "
