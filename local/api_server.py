@@ -365,7 +365,7 @@ _PROTOCOL_ERRORS = {
 
 class LocalApiRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    # headers and body go out in two writes: without TCP_NODELAY the body waits ~40 ms for the client's delayed ACK
+    # headers and body go out in two writes: without TCP_NODELAY the body waits for the client's delayed ACK
     disable_nagle_algorithm = True
     server_version = "local-api-gateway"
     sys_version = ""

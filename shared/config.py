@@ -1,8 +1,8 @@
 """Settings read from the environment, lazily: importing this module reads nothing.
 
 A plain pydantic model validated from `os.environ`, not pydantic-settings' BaseSettings: the same aliases, defaults
-and bounds, without importing pydantic-settings and python-dotenv into every cold start (~25 ms of the read API's
-~270 ms, see docs/decisions.md 18). Nothing here reads .env files or secrets directories, which we never used.
+and bounds, without importing pydantic-settings and python-dotenv into every cold start (docs/decisions.md 18;
+numbers in docs/performance.md). Nothing here reads .env files or secrets directories, which we never used.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """AWS clients, built with botocore directly.
 
 boto3.client() is a thin wrapper over a botocore session, but importing boto3 also imports s3transfer and its
-dependencies (~17 ms of a cold start here, see docs/performance.md) that no function uses.
+dependencies into every cold start, and no function uses them (docs/decisions.md 17-18).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from botocore.session import Session, get_session
 #: Three attempts in all (botocore's `max_attempts` would count retries only, making four) keep an API call
 #: inside a few seconds when the store is down (then 503 + Retry-After).
 #: No client-side parameter validation: the repository builds every request itself and DynamoDB validates them
-#: anyway; botocore's check cost ~0.45 ms per 25-item BatchWriteItem, about a third of the nightly overhead.
+#: anyway; botocore's check of every request was about a third of the nightly overhead (docs/decisions.md 17).
 CLIENT_CONFIG = Config(
     retries={"mode": "standard", "total_max_attempts": 3},
     connect_timeout=2,
@@ -38,8 +38,8 @@ class PlainDictJSONFileLoader(JSONFileLoader):
     """botocore's model file loader, decoding to plain dicts instead of OrderedDicts.
 
     Dicts keep insertion order (Python 3.7+), so the models are the same; but `object_pairs_hook=OrderedDict`
-    takes json out of its C fast path: 13 ms instead of 4 ms for endpoints.json (1.25 MB), which every client
-    loads. Same files, same search order (.json, then .json.gz) as botocore's own loader.
+    takes json out of its C fast path, for endpoints.json (over 1 MB) too, which every client loads
+    (docs/decisions.md 18). Same files, same search order (.json, then .json.gz) as botocore's own loader.
     """
 
     def load_file(self, file_path: str) -> Any:
@@ -54,9 +54,9 @@ class PlainDictJSONFileLoader(JSONFileLoader):
 class ServicesUsedLoader(Loader):
     """botocore's data loader, told which services exist instead of finding out, reading with the loader above.
 
-    Before loading one service model, botocore's Loader lists every service folder it ships (~420 folders: ~900
-    listdir and ~2,700 stat calls) only to check that the name is known. That was ~16 ms of each cold start, a
-    third of creating the DynamoDB client. The models, versions and files loaded are botocore's own.
+    Before loading one service model, botocore's Loader lists every service folder it ships (hundreds of them,
+    thousands of listdir and stat calls) only to check that the name is known, on every cold start
+    (docs/decisions.md 18). The models, versions and files loaded are botocore's own.
     """
 
     FILE_LOADER_CLASS = PlainDictJSONFileLoader

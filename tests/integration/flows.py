@@ -34,7 +34,7 @@ from tests.conftest import point_handlers_at
 from tests.support import ADMIN, READ, ApiResult, FakeLambdaContext, RawBody, api_event, call, create_table
 
 REGION = "us-east-1"
-#: A small scored set keeps each full run at 85 x 4 pairs (the default 21 importers cost ~3 s per run on moto).
+#: A small scored set keeps each full run at 85 x 4 pairs (the default scored set would make every run slow on moto).
 SCORED = ("CN", "EU", "JP", "US")
 MAX_RECEIVE_COUNT = 3
 JP_DUALUSE = "CN-2026-JP-DUALUSE"

@@ -11,25 +11,32 @@ from typing import Any
 
 import pytest
 
-from scripts.build_seed import (
-    COUNTRY_NAME_TO_ISO2,
+from scripts.seed.build import build_all, render
+from scripts.seed.common import (
     DEPENDENCIES_JSON,
     GLOBAL_SUPPLY_CSV,
     GOVERNANCE_JSON,
     MATERIALS_JSON,
     NON_CN_SIGNALS_CSV,
     SEED_FILES,
-    SIGNAL_STAGES,
     SIGNALS_JSON,
     SeedDataError,
+)
+from scripts.seed.shares import parse_share, read_share_table
+from scripts.seed.signals import signal_materials
+from scripts.seed.tables import (
+    COUNTRY_NAME_TO_ISO2,
+    COUNTRY_NAMES_CSV,
+    NON_CN_MODELLING_CSV,
+    REE_IMPORTER_SOURCING_CSV,
+    SIGNAL_STAGES,
+    SignalModelling,
     UnmappedCountryError,
-    build_all,
     country_to_iso2,
     material_id,
-    parse_share,
-    read_share_table,
-    render,
-    signal_materials,
+    read_country_names,
+    read_ree_importer_sourcing,
+    read_signal_modelling,
 )
 from shared.domain.countries import is_country_code
 from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal, Stage
@@ -360,3 +367,58 @@ def test_announced_reported_non_state_and_lifted_rows(seed):
     ) == ("lifted", "2025-10-16")
     assert _signal(seed, "ZW-2022-LITHIUM-ORE")["lifted_at"] == "2023-01-06"
     assert _signal(seed, "ZW-2023-BASE-ORES")["status"] == "in_force"
+
+
+# --- the data tables in data/sources/ (issue 14: tables are data, each with its provenance) ----------------------
+
+
+def test_every_file_in_data_sources_has_source_year_and_licence_in_its_readme():
+    rows: dict[str, list[str]] = {}
+    for line in (SOURCES / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 5 and cells[0] not in ("file", "---"):
+            rows[cells[0]] = cells
+    files = {p.name for p in SOURCES.iterdir() if p.name != "README.md"}
+    assert files == set(rows)
+    for name, (_, what, source, year, licence) in rows.items():
+        assert what and source and year and licence, name
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path.parent
+
+
+def test_signal_modelling_rows_must_say_true_or_false_and_give_a_whole_quota(tmp_path):
+    header = (
+        "id,stages,stage_reason,state_measure,quota_tonnes_per_year,quota_reference_commodity,quota_reference_country\n"
+    )
+    path = tmp_path / NON_CN_MODELLING_CSV
+    with pytest.raises(SeedDataError, match="state_measure"):
+        read_signal_modelling(_write(path, header + "X-1,extraction,ore only,yes,,,\n"))
+    with pytest.raises(SeedDataError, match="quota"):
+        read_signal_modelling(_write(path, header + "X-1,,all,true,100,Cobalt,\n"))
+    modelled = read_signal_modelling(_write(path, header + "X-1,extraction,ore only,false,100,Cobalt,CD\n"))
+    assert modelled["X-1"] == SignalModelling((Stage.EXTRACTION,), "ore only", False, (100.0, ("Cobalt", "CD")))
+
+
+def test_rare_earth_importer_rows_of_one_entry_must_agree(tmp_path):
+    header = "importer,applies_to,import_reliance,partner,share,source\n"
+    path = tmp_path / REE_IMPORTER_SOURCING_CSV
+    with pytest.raises(SeedDataError, match="disagree"):
+        read_ree_importer_sourcing(_write(path, header + "US,all,0.8,CN,0.7,a\nUS,all,0.9,MY,0.1,a\n"))
+    with pytest.raises(SeedDataError, match="listed twice"):
+        read_ree_importer_sourcing(_write(path, header + "US,all,0.8,CN,0.7,a\nUS,all,0.8,CN,0.1,a\n"))
+    with pytest.raises(SeedDataError, match="applies_to"):
+        read_ree_importer_sourcing(_write(path, header + "US,lree,0.8,CN,0.7,a\n"))
+    (jp_hree, jp_other) = read_ree_importer_sourcing(
+        _write(path, header + "JP,hree,1.0,CN,1.0,a\nJP,not_hree,1.0,CN,0.7,b\n")
+    )
+    assert jp_hree.covers(("hree", "rare_earths")) and not jp_hree.covers(("lree", "rare_earths"))
+    assert jp_other.covers(("rare_earths",)) and not jp_other.covers(("hree", "rare_earths"))
+
+
+def test_a_country_spelling_listed_twice_stops_the_build(tmp_path):
+    path = tmp_path / COUNTRY_NAMES_CSV
+    with pytest.raises(SeedDataError, match="listed twice"):
+        read_country_names(_write(path, "name,iso2,note\nChina,CN,\nChina,TW,\n"))

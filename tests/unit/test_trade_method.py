@@ -1,11 +1,11 @@
-"""The import-dependency method (scripts/trade_method.py) on small hand-made trade tables with known answers."""
+"""The import-dependency method (scripts/seed/trade_method.py) on small hand-made trade tables with known answers."""
 
 from __future__ import annotations
 
 import pytest
 
-from scripts.seed_trade import members_of
-from scripts.trade_method import MIN_TONNES, Flow, StageTable
+from scripts.seed.trade import members_of
+from scripts.seed.trade_method import MIN_TONNES, Flow, StageTable
 
 EU_GROUP = {"EU": frozenset({"DE", "FR", "NL"})}
 

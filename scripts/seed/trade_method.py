@@ -1,7 +1,7 @@
 """Import dependency from bilateral trade and production: the method of docs/scoring-model.md ("Importer side").
 
 Pure functions over small in-memory tables, so the method can be tested on hand-made trade tables with known answers
-(tests/unit/test_trade_method.py). scripts/build_seed.py feeds it the BACI and World Mining Data extracts.
+(tests/unit/test_trade_method.py). scripts/seed/trade.py feeds it the BACI and World Mining Data extracts.
 
 Per importer, material and stage, from the mean of the years with data:
 - sourcing share of partner p = imports from p / (domestic production + total imports); domestic production is the

@@ -1,8 +1,8 @@
-"""Trade-based importer dependencies for scripts/build_seed.py, from the extracts `make sources` wrote.
+"""Trade-based importer dependencies for the seed build, from the extracts `make sources` wrote.
 
 Reads data/sources/hs92_material_map.csv (HS code -> material or group, stage), the BACI extract, the World Mining
 Data production extract and its commodity map, and turns them into ImporterDependency items with
-scripts/trade_method.py. Also the end-of-life recycling input rates per material.
+scripts/seed/trade_method.py. Also the end-of-life recycling input rates per material.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts.trade_method import Flow, StageDependency, StageTable
+from scripts.seed.trade_method import Flow, StageDependency, StageTable
 from shared.domain.countries import EU, EU_MEMBER_STATES, is_country_code
 from shared.domain.models import Stage
 
