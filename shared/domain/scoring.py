@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypedDict, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,14 +20,12 @@ from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
     Band,
     CountryGovernance,
-    Driver,
     ImporterDependency,
     MaterialProfile,
     Measure,
     PolicySignal,
     ProducerShare,
     RiskScore,
-    ScoreComponents,
     SignalStatus,
     Site,
     Stage,
@@ -561,13 +559,13 @@ def compute_score(
     score = round(min(max(sum(raw_contributions.values()), 0.0), 100.0), 4)
     contributions = _apportion(raw_contributions, score)
 
-    components = ScoreComponents.model_construct(  # rounded floats computed here: nothing to validate
-        supply_risk=round(bottleneck.supply_risk, 6),
-        concentration=round(bottleneck.global_hhi, 6),
-        import_reliance=round(import_reliance, 6),
-        site_concentration=round(site_concentration, 6),
-        policy_pressure=round(policy_pressure, 6),
-    )
+    components = {  # validated into ScoreComponents with the RiskScore
+        "supply_risk": round(bottleneck.supply_risk, 6),
+        "concentration": round(bottleneck.global_hhi, 6),
+        "import_reliance": round(import_reliance, 6),
+        "site_concentration": round(site_concentration, 6),
+        "policy_pressure": round(policy_pressure, 6),
+    }
     drivers = _drivers(inputs, terms, sourcing, bottleneck, import_reliance, pressures, contributions)
     confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
     return RiskScore(
@@ -590,9 +588,16 @@ def compute_score(
     )
 
 
-def _driver(component: str, text: str, source: str, points: float) -> Driver:
-    # Built from values this module computed (fields already of the declared types): skip re-validation.
-    return Driver.model_construct(component=component, text=text, source=source, points=points)
+class _DriverFields(TypedDict):
+    component: str
+    text: str
+    source: str
+    points: float
+
+
+def _driver(component: str, text: str, source: str, points: float) -> _DriverFields:
+    # Plain fields: RiskScore's validation builds the Driver models (in pydantic-core, cheaper than one by one).
+    return {"component": component, "text": text, "source": source, "points": points}
 
 
 def _drivers(
@@ -603,11 +608,11 @@ def _drivers(
     import_reliance: float,
     pressures: Sequence[_SignalPressure],
     contributions: Mapping[str, float],
-) -> tuple[Driver, ...]:
+) -> list[_DriverFields]:
     material = inputs.material
     importer = inputs.importer
     top_site = terms.top_site
-    drivers: list[Driver] = []
+    drivers: list[_DriverFields] = []
     leader = terms.leader[bottleneck.stage]
     if leader is not None:
         drivers.append(
@@ -663,8 +668,8 @@ def _drivers(
                 points=round(contributions[COMPONENT_POLICY] * share, 4),
             )
         )
-    drivers.sort(key=lambda d: (-d.points, d.component, d.text))
-    return tuple(drivers)
+    drivers.sort(key=lambda d: (-d["points"], d["component"], d["text"]))
+    return drivers
 
 
 def _signal_text(
