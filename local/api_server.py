@@ -34,9 +34,9 @@ from local.auth import DEFAULT_DEV_TOKENS_PATH, DevToken, bearer_token, load_dev
 from local.dynamodb_local import PortInUseError, ensure_port_free
 from local.function_workers import FunctionError, FunctionWorkers
 from local.lambda_runtime import apply_environment, restore_environment, stack_environment
-from local.template import (
+from local.lambda_worker import LOCAL_ACCOUNT_ID
+from tooling.sam_template import (
     DEFAULT_TEMPLATE_PATH,
-    LOCAL_ACCOUNT_ID,
     SAM_DEFAULT_MEMORY_MB,
     SAM_DEFAULT_TIMEOUT_S,
     ApiRoute,

@@ -35,7 +35,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.template import DEFAULT_TEMPLATE_PATH, LOCAL_REGION, load_template, table_create_kwargs, table_ttl_attribute
+from local.lambda_worker import LOCAL_REGION
+from tooling.sam_template import DEFAULT_TEMPLATE_PATH, load_template, table_create_kwargs, table_ttl_attribute
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

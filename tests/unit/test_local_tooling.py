@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -31,12 +32,16 @@ from local.dynamodb_local import (
     PortInUseError,
     build_loopback_launcher,
 )
-from local.template import (
+from local.pollers import LOCAL_MAX_STREAM_RETRIES, StreamPoller
+from local.streams import StreamReader
+from local.template_values import function_environment
+from tooling.sam_template import (
+    RETRY_UNTIL_EXPIRED,
     ApiRoute,
     CloudFormationLoader,
     TemplateError,
     api_routes,
-    function_environment,
+    dynamodb_event_sources,
     function_handlers,
     load_template,
     table_create_kwargs,
@@ -302,6 +307,22 @@ def test_function_environment_resolves_sub_getatt_and_pseudo_parameters() -> Non
 def test_unknown_function_names_the_known_ones() -> None:
     with pytest.raises(TemplateError, match="ReadApiFunction"):
         function_environment(load_template(), "NoSuchFunction")
+
+
+def test_stream_retries_are_read_as_written_and_only_the_local_poller_caps_retry_until_expired() -> None:
+    template = copy.deepcopy(load_template())
+    events = template["Resources"]["StreamRescoreFunction"]["Properties"]["Events"]
+    stream_event = next(e for e in events.values() if e["Type"] == "DynamoDB")
+    written = stream_event["Properties"].pop("MaximumRetryAttempts")
+
+    (source,) = dynamodb_event_sources(template)
+    assert source.max_retry_attempts == RETRY_UNTIL_EXPIRED  # AWS: retry until the record expires
+    reader = StreamReader(None, "arn:aws:dynamodb:us-east-1:123456789012:table/T/stream/x")
+    assert StreamPoller(reader, source, lambda event: None).max_retries == LOCAL_MAX_STREAM_RETRIES
+
+    (as_written,) = dynamodb_event_sources(load_template())
+    assert as_written.max_retry_attempts == written
+    assert StreamPoller(reader, as_written, lambda event: None).max_retries == written
 
 
 # ----------------------------------------------------------------------------------------- dev tokens
