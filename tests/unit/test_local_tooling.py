@@ -23,8 +23,8 @@ from botocore.validate import validate_parameters
 
 from local import invoke as local_invoke
 from local import run as local_run
-from local.api_server import MAX_REQUEST_BODY_BYTES, RouteMatch, RouteMiss, Router, serve_in_thread
-from local.auth import DEFAULT_DEV_TOKENS_PATH, DevTokensError, bearer_token, load_dev_tokens
+from local.api_server import MAX_REQUEST_BODY_BYTES, serve_in_thread
+from local.auth import DEFAULT_DEV_TOKENS_PATH, AuthDenied, DevTokensError, authorize, bearer_token, load_dev_tokens
 from local.dynamodb_local import (
     LOOPBACK_LAUNCHER_CLASS,
     DynamoDBLocal,
@@ -33,6 +33,7 @@ from local.dynamodb_local import (
     build_loopback_launcher,
 )
 from local.pollers import LOCAL_MAX_STREAM_RETRIES, StreamPoller
+from local.routing import RouteMatch, RouteMiss, Router
 from local.streams import StreamReader
 from local.template_values import function_environment
 from tooling.sam_template import (
@@ -364,6 +365,22 @@ def test_malformed_dev_tokens_file_is_a_clear_error(tmp_path: Path) -> None:
 )
 def test_bearer_token_parsing(header: str | None, token: str | None) -> None:
     assert bearer_token(header) == token
+
+
+def test_the_authorizer_decides_without_a_server() -> None:
+    tokens = load_dev_tokens()
+    admin_route = ApiRoute("F", "m.h", "POST", "/v1/rescore", scopes=("risk/admin",))
+    public_route = ApiRoute("F", "m.h", "GET", "/v1/health", auth_required=False)
+
+    assert authorize(public_route, None, tokens) is None
+    assert authorize(admin_route, "Bearer dev-admin", tokens) == tokens["dev-admin"]
+    missing, unknown, forbidden = (
+        authorize(admin_route, header, tokens) for header in (None, "Bearer nope", "Bearer dev-reader")
+    )
+    assert isinstance(missing, AuthDenied) and (missing.status, missing.error) == (401, "unauthorized")
+    assert isinstance(unknown, AuthDenied) and unknown.status == 401
+    assert isinstance(forbidden, AuthDenied) and (forbidden.status, forbidden.error) == (403, "forbidden")
+    assert "risk/admin" in forbidden.message
 
 
 # ----------------------------------------------------------------------------------------- router
