@@ -38,6 +38,7 @@ from botocore.config import Config
 from local.dynamodb_local import LOCAL_CREDENTIALS, PortInUseError, ensure_port_free
 from local.lambda_worker import LOCAL_ACCOUNT_ID, LOCAL_REGION
 from local.template_values import LOCAL_STACK_NAME, event_buses
+from shared.adapters.aws import standard_retries
 from shared.adapters.messaging import EVENT_SOURCE, SCORE_CHANGED
 from tooling.sam_template import sqs_queues
 
@@ -67,7 +68,8 @@ def missing_messaging_prerequisites() -> list[str]:
 
 
 def _client_config() -> Config:
-    return Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"})
+    # read_timeout above SQS's 20 s long poll; retries as every client here (shared.adapters.aws.standard_retries)
+    return standard_retries().merge(Config(connect_timeout=5, read_timeout=30))
 
 
 def local_sqs_client(endpoint_url: str) -> SQSClient:
