@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError
 from botocore.retries.standard import ExponentialBackoff
 
@@ -33,7 +34,7 @@ def count_attempts(client: Any, call: Callable[[], Any], monkeypatch: pytest.Mon
 
     def always_500(request: Any, **_: Any) -> AWSResponse:
         sent.append(request.url)
-        return AWSResponse(request.url, 500, {}, _Body())
+        return AWSResponse(request.url, 500, HTTPHeaders(), _Body())
 
     client.meta.events.register("before-send", always_500)
     with pytest.raises(ClientError):
@@ -41,10 +42,11 @@ def count_attempts(client: Any, call: Callable[[], Any], monkeypatch: pytest.Mon
     return len(sent)
 
 
-def test_max_attempts_counts_the_first_attempt() -> None:
-    assert MAX_ATTEMPTS == 3
-    assert standard_retries().retries == {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
-    assert CLIENT_CONFIG.retries == standard_retries().retries
+def test_every_client_has_the_one_retry_setting() -> None:
+    expected = {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
+    clients = [local_sqs_client(ENDPOINT), local_events_client(ENDPOINT), local_client(ENDPOINT)]
+    assert [vars(c.meta.config)["retries"] for c in clients] == [expected] * 3
+    assert vars(CLIENT_CONFIG)["retries"] == vars(standard_retries())["retries"] == expected
 
 
 def test_the_local_sqs_client_makes_max_attempts_in_all(monkeypatch: pytest.MonkeyPatch) -> None:
