@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy shared functions local scripts bench tests
+	$(VENV)/bin/mypy shared functions local scripts bench tests tooling
 
 cfn-lint: $(STAMP)
 	$(VENV)/bin/cfn-lint template.yaml
@@ -53,7 +53,7 @@ iac-scan: $(CHECKOV_VENV)/.installed
 	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 bandit: $(STAMP)
-	$(VENV)/bin/bandit -q -r shared functions local scripts
+	$(VENV)/bin/bandit -q -r shared functions local scripts tooling
 
 test: lint typecheck cfn-lint iac-scan bandit
 	CI=$${CI:-} $(PY) -m pytest

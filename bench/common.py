@@ -30,7 +30,8 @@ from local.dynamodb_local import (
     local_environment_defaults,
 )
 from local.lambda_runtime import apply_environment, function_runtime_environment, restore_environment
-from local.template import LOCAL_REGION, load_template
+from local.lambda_worker import LOCAL_REGION
+from tooling.sam_template import load_template
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

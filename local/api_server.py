@@ -1,10 +1,13 @@
 """A local API Gateway (REST, Lambda proxy integration, Cognito authorizer) for the docker-less stack.
 
 Routes come from template.yaml. For each request the server does what API Gateway does: match the resource
-(path parameters included), run the authorizer (development tokens from local/dev-tokens.json instead of
-Cognito), build the proxy event (payload format 1.0), call the function's handler in one of the function's worker
-processes (local.function_workers: one per concurrent invocation, like Lambda's execution environments) and map
-its result back to HTTP. Gateway errors (400, 401, 403, 404, 405, 413, 501, 502) use the API's JSON error shape
+(local.routing, path parameters included), run the authorizer (local.auth: development tokens from
+local/dev-tokens.json instead of Cognito), build the proxy event (local.api_events, payload format 1.0), call the
+function's handler in one of the function's worker processes (local.function_workers: one per concurrent
+invocation, like Lambda's execution environments) and map its result back to HTTP (local.api_responses). This
+module is the HTTP side: reading requests (framing, body limits), sending responses, the server's lifecycle.
+
+Gateway errors (400, 401, 403, 404, 405, 413, 501, 502) use the API's JSON error shape
 {"error": ..., "message": ..., "details": []}; requests whose framing is ambiguous (Content-Length with
 Transfer-Encoding, either one twice or malformed, bad chunk sizes) or that carry two Authorization headers are a
 400 before any handler runs, as API Gateway answers them.
@@ -12,9 +15,6 @@ Transfer-Encoding, either one twice or malformed, bad chunk sizes) or that carry
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 import sys
 import threading
@@ -22,21 +22,22 @@ import time
 import traceback
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from local.auth import DEFAULT_DEV_TOKENS_PATH, DevToken, bearer_token, load_dev_tokens
+from local.api_events import DEFAULT_STAGE, build_event
+from local.api_responses import HttpResponse, error_response, proxy_response
+from local.auth import DEFAULT_DEV_TOKENS_PATH, AuthDenied, DevToken, authorize, load_dev_tokens
 from local.dynamodb_local import PortInUseError, ensure_port_free
 from local.function_workers import FunctionError, FunctionWorkers
 from local.lambda_runtime import apply_environment, restore_environment, stack_environment
-from local.template import (
+from local.routing import RouteMiss, Router
+from tooling.sam_template import (
     DEFAULT_TEMPLATE_PATH,
-    LOCAL_ACCOUNT_ID,
     SAM_DEFAULT_MEMORY_MB,
     SAM_DEFAULT_TIMEOUT_S,
     ApiRoute,
@@ -49,289 +50,6 @@ from local.template import (
 
 MAX_REQUEST_BODY_BYTES = 6 * 1024 * 1024  # the synchronous Lambda invocation payload limit
 _DRAIN_LIMIT_BYTES = 64 * 1024 * 1024  # read (and drop) an oversized body up to this, so the client sees the 413
-DEFAULT_STAGE = "prod"
-LOCAL_API_ID = "localapi"
-_HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive", "upgrade"}
-
-
-# ----------------------------------------------------------------------------------------- routing
-
-
-@dataclass(frozen=True)
-class RouteMatch:
-    route: ApiRoute
-    path_parameters: dict[str, str]
-
-
-@dataclass(frozen=True)
-class RouteMiss:
-    status: int  # 404: no resource has this path; 405: the resource has no such method
-    allowed_methods: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Resource:
-    path: str
-    regex: re.Pattern[str]
-    specificity: tuple[int, ...]
-    methods: dict[str, ApiRoute] = field(default_factory=dict)
-
-
-def _compile_path(path: str) -> tuple[re.Pattern[str], tuple[int, ...]]:
-    parts: list[str] = []
-    specificity: list[int] = []
-    for segment in path.strip("/").split("/"):
-        if not segment:
-            continue
-        greedy = re.fullmatch(r"\{(\w+)\+\}", segment)
-        param = re.fullmatch(r"\{(\w+)\}", segment)
-        if greedy:
-            parts.append(f"(?P<{greedy.group(1)}>.+)")
-            specificity.append(0)
-        elif param:
-            parts.append(f"(?P<{param.group(1)}>[^/]+)")
-            specificity.append(1)
-        else:
-            parts.append(re.escape(segment))
-            specificity.append(2)
-    return re.compile("^/" + "/".join(parts) + "$"), tuple(specificity)
-
-
-class Router:
-    """API Gateway's resource matching: the most specific resource wins (literal > {param} > {proxy+})."""
-
-    def __init__(self, routes: Sequence[ApiRoute]):
-        resources: dict[str, _Resource] = {}
-        for route in routes:
-            key = "/" + route.path.strip("/")
-            if key not in resources:
-                regex, specificity = _compile_path(key)
-                resources[key] = _Resource(key, regex, specificity)
-            resource = resources[key]
-            if route.method in resource.methods:
-                raise ValueError(f"two routes for {route.method} {key}")
-            resource.methods[route.method] = route
-        self._resources = sorted(resources.values(), key=lambda r: r.specificity, reverse=True)
-        self.routes = tuple(routes)
-
-    def resolve(self, method: str, path: str) -> RouteMatch | RouteMiss:
-        normalised = "/" + path.strip("/") if path.strip("/") else "/"
-        for resource in self._resources:
-            found = resource.regex.match(normalised)
-            if found is None:
-                continue
-            route = resource.methods.get(method.upper()) or resource.methods.get("ANY")
-            if route is None:
-                return RouteMiss(HTTPStatus.METHOD_NOT_ALLOWED, tuple(sorted(resource.methods)))
-            return RouteMatch(route, dict(found.groupdict()))
-        return RouteMiss(HTTPStatus.NOT_FOUND)
-
-
-# ----------------------------------------------------------------------------------------- auth
-
-
-@dataclass(frozen=True)
-class AuthDenied:
-    status: int
-    error: str
-    message: str
-    error_type: str
-
-
-def authorize(
-    route: ApiRoute, authorization: str | None, tokens: Mapping[str, DevToken]
-) -> DevToken | AuthDenied | None:
-    """The Cognito authorizer's decision: None for routes without auth, the token, or why it is denied."""
-    if not route.auth_required:
-        return None
-    token_value = bearer_token(authorization)
-    if token_value is None:
-        return AuthDenied(401, "unauthorized", "missing Authorization: Bearer <token> header", "UnauthorizedException")
-    token = tokens.get(token_value)
-    if token is None:
-        return AuthDenied(401, "unauthorized", "unknown or invalid token", "UnauthorizedException")
-    if not token.has_scopes(route.scopes):
-        needed = " or ".join(route.scopes)
-        return AuthDenied(
-            403, "forbidden", f"the token's client is not allowed this route (needs scope {needed})",
-            "AccessDeniedException",
-        )  # fmt: skip
-    return token
-
-
-# ----------------------------------------------------------------------------------------- events
-
-
-def build_event(
-    *,
-    route: ApiRoute,
-    method: str,
-    path: str,
-    query_string: str,
-    headers: Sequence[tuple[str, str]],
-    body: bytes,
-    path_parameters: Mapping[str, str],
-    claims: Mapping[str, str] | None,
-    source_ip: str = "127.0.0.1",
-    stage: str = DEFAULT_STAGE,
-    request_id: str | None = None,
-    now: float | None = None,
-) -> dict[str, Any]:
-    """An API Gateway REST proxy event (payload format 1.0) as the real gateway builds it."""
-    request_time = time.time() if now is None else now
-    request_id = request_id or str(uuid.uuid4())
-
-    single_headers: dict[str, str] = {}
-    multi_headers: dict[str, list[str]] = {}
-    casing: dict[str, str] = {}
-    for name, value in headers:
-        key = casing.setdefault(name.lower(), name)
-        multi_headers.setdefault(key, []).append(value)
-        single_headers[key] = value
-    user_agent = single_headers.get(casing.get("user-agent", ""))
-    host = single_headers.get(casing.get("host", ""), "127.0.0.1")
-
-    single_query: dict[str, str] = {}
-    multi_query: dict[str, list[str]] = {}
-    for name, value in parse_qsl(query_string, keep_blank_values=True):
-        multi_query.setdefault(name, []).append(value)
-        single_query[name] = value
-
-    text_body: str | None = None
-    is_base64 = False
-    if body:
-        try:
-            text_body = body.decode("utf-8")
-        except UnicodeDecodeError:
-            text_body, is_base64 = base64.b64encode(body).decode("ascii"), True
-
-    request_context: dict[str, Any] = {
-        "resourceId": uuid.uuid5(uuid.NAMESPACE_URL, route.path).hex[:6],
-        "resourcePath": route.path,
-        "httpMethod": method,
-        "extendedRequestId": base64.b32encode(uuid.uuid4().bytes[:10]).decode("ascii").rstrip("="),
-        "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(request_time)),
-        "path": f"/{stage}{path}",
-        "accountId": LOCAL_ACCOUNT_ID,
-        "protocol": "HTTP/1.1",
-        "stage": stage,
-        "domainPrefix": host.split(".")[0].split(":")[0],
-        "requestTimeEpoch": int(request_time * 1000),
-        "requestId": request_id,
-        "identity": {
-            "cognitoIdentityPoolId": None,
-            "accountId": None,
-            "cognitoIdentityId": None,
-            "caller": None,
-            "sourceIp": source_ip,
-            "principalOrgId": None,
-            "accessKey": None,
-            "cognitoAuthenticationType": None,
-            "cognitoAuthenticationProvider": None,
-            "userArn": None,
-            "userAgent": user_agent,
-            "user": None,
-        },
-        "domainName": host,
-        "apiId": LOCAL_API_ID,
-    }
-    if claims is not None:
-        request_context["authorizer"] = {"claims": dict(claims)}
-
-    return {
-        "resource": route.path,
-        "path": path,
-        "httpMethod": method,
-        "headers": single_headers or None,
-        "multiValueHeaders": multi_headers or None,
-        "queryStringParameters": single_query or None,
-        "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": dict(path_parameters) or None,
-        "stageVariables": None,
-        "requestContext": request_context,
-        "body": text_body,
-        "isBase64Encoded": is_base64,
-    }
-
-
-# ----------------------------------------------------------------------------------------- responses
-
-
-class MalformedResponseError(ValueError):
-    """A handler result API Gateway would reject (502)."""
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-
-def error_response(
-    status: int, error: str, message: str, *, error_type: str | None = None, request_id: str = ""
-) -> HttpResponse:
-    body = json.dumps({"error": error, "message": message, "details": []}).encode("utf-8")
-    headers = [("Content-Type", "application/json")]
-    if error_type:
-        headers.append(("x-amzn-ErrorType", error_type))
-    if request_id:
-        headers.append(("x-amzn-RequestId", request_id))
-    return HttpResponse(status, headers, body)
-
-
-def proxy_response(result: Any, request_id: str = "") -> HttpResponse:
-    """Map a Lambda proxy result {statusCode, headers, multiValueHeaders, body, isBase64Encoded} to HTTP."""
-    if not isinstance(result, dict):
-        raise MalformedResponseError(f"handler returned {type(result).__name__}, not a proxy response object")
-    try:
-        status = int(result["statusCode"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise MalformedResponseError("proxy response has no integer statusCode") from exc
-    if not 100 <= status <= 599:
-        raise MalformedResponseError(f"statusCode {status} out of range")
-
-    headers: list[tuple[str, str]] = []
-    multi = result.get("multiValueHeaders") or {}
-    single = result.get("headers") or {}
-    if not isinstance(multi, dict) or not isinstance(single, dict):
-        raise MalformedResponseError("headers and multiValueHeaders must be objects")
-    multi_names = {str(name).lower() for name in multi}
-    for name, values in multi.items():
-        if not isinstance(values, list):
-            raise MalformedResponseError(f"multiValueHeaders[{name!r}] must be a list")
-        headers.extend((str(name), _header_value(v)) for v in values)
-    headers.extend((str(n), _header_value(v)) for n, v in single.items() if str(n).lower() not in multi_names)
-    headers = [(n, v) for n, v in headers if n.lower() not in _HOP_BY_HOP]
-    if not any(n.lower() == "content-type" for n, _ in headers):
-        headers.append(("Content-Type", "application/json"))
-    if request_id:
-        headers.append(("x-amzn-RequestId", request_id))
-
-    body = result.get("body")
-    if body is None:
-        payload = b""
-    elif not isinstance(body, str):
-        raise MalformedResponseError(f"body must be a string, got {type(body).__name__}")
-    elif result.get("isBase64Encoded") is True:
-        try:
-            payload = base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise MalformedResponseError("isBase64Encoded is true but body is not base64") from exc
-    else:
-        payload = body.encode("utf-8")
-    return HttpResponse(status, headers, payload)
-
-
-def _header_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None or isinstance(value, dict | list):
-        raise MalformedResponseError(f"header value {value!r} is not a scalar")
-    return str(value)
-
-
-# ----------------------------------------------------------------------------------------- server
 
 
 class _BodyTooLargeError(Exception):

@@ -1,8 +1,9 @@
 """Development tokens for the local API: the local stand-in for the Cognito user pool authorizer.
 
-A token names a client id and its OAuth scopes (local/dev-tokens.json). The local API turns a token into the
-claims API Gateway's Cognito authorizer puts in `requestContext.authorizer.claims` for a client-credentials
-access token.
+A token names a client id and its OAuth scopes (local/dev-tokens.json). `authorize` makes the authorizer's
+decision for a route (401 without a known token, 403 without one of the route's scopes); the local API turns an
+accepted token into the claims API Gateway's Cognito authorizer puts in `requestContext.authorizer.claims` for a
+client-credentials access token.
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from tooling.sam_template import ApiRoute
 
 DEFAULT_DEV_TOKENS_PATH = Path(__file__).resolve().parent / "dev-tokens.json"
 LOCAL_ISSUER = "http://127.0.0.1/local-dev-tokens"
@@ -82,3 +86,37 @@ def bearer_token(authorization: str | None) -> str | None:
     if parts and parts[0].lower() == "bearer":
         parts = parts[1:]
     return parts[0] if len(parts) == 1 else None
+
+
+# ----------------------------------------------------------------------------------------- the authorizer
+
+
+@dataclass(frozen=True)
+class AuthDenied:
+    """Why the authorizer refused a request: the gateway answers it with this status and JSON error."""
+
+    status: int
+    error: str
+    message: str
+    error_type: str
+
+
+def authorize(
+    route: ApiRoute, authorization: str | None, tokens: Mapping[str, DevToken]
+) -> DevToken | AuthDenied | None:
+    """The Cognito authorizer's decision: None for routes without auth, the token, or why it is denied."""
+    if not route.auth_required:
+        return None
+    token_value = bearer_token(authorization)
+    if token_value is None:
+        return AuthDenied(401, "unauthorized", "missing Authorization: Bearer <token> header", "UnauthorizedException")
+    token = tokens.get(token_value)
+    if token is None:
+        return AuthDenied(401, "unauthorized", "unknown or invalid token", "UnauthorizedException")
+    if not token.has_scopes(route.scopes):
+        needed = " or ".join(route.scopes)
+        return AuthDenied(
+            403, "forbidden", f"the token's client is not allowed this route (needs scope {needed})",
+            "AccessDeniedException",
+        )  # fmt: skip
+    return token

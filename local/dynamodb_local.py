@@ -35,7 +35,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.template import DEFAULT_TEMPLATE_PATH, LOCAL_REGION, load_template, table_create_kwargs, table_ttl_attribute
+from local.lambda_worker import LOCAL_REGION
+from shared.adapters.aws import MAX_ATTEMPTS, standard_retries
+from tooling.sam_template import DEFAULT_TEMPLATE_PATH, load_template, table_create_kwargs, table_ttl_attribute
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -228,11 +230,7 @@ def build_loopback_launcher(java: str, jar_dir: Path, install_dir: Path = DEFAUL
 
 
 def _local_boto3_client(service: str, endpoint_url: str, timeout_s: float, max_attempts: int) -> Any:
-    config = Config(
-        connect_timeout=timeout_s,
-        read_timeout=timeout_s,
-        retries={"total_max_attempts": max_attempts, "mode": "standard"},  # attempts, not retries
-    )
+    config = standard_retries(max_attempts).merge(Config(connect_timeout=timeout_s, read_timeout=timeout_s))
     return boto3.client(
         service,  # type: ignore[call-overload]  # one of the two literal names below
         endpoint_url=endpoint_url,
@@ -243,13 +241,15 @@ def _local_boto3_client(service: str, endpoint_url: str, timeout_s: float, max_a
     )
 
 
-def local_client(endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: int = 3) -> DynamoDBClient:
+def local_client(endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: int = MAX_ATTEMPTS) -> DynamoDBClient:
     """A boto3 DynamoDB client for a local endpoint, with fake credentials (never reaches AWS)."""
     client: DynamoDBClient = _local_boto3_client("dynamodb", endpoint_url, timeout_s, max_attempts)
     return client
 
 
-def local_streams_client(endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: int = 3) -> DynamoDBStreamsClient:
+def local_streams_client(
+    endpoint_url: str, *, timeout_s: float = 10.0, max_attempts: int = MAX_ATTEMPTS
+) -> DynamoDBStreamsClient:
     """A boto3 DynamoDB Streams client for a local endpoint (DynamoDB Local serves streams on the same port)."""
     client: DynamoDBStreamsClient = _local_boto3_client("dynamodbstreams", endpoint_url, timeout_s, max_attempts)
     return client

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import IO, Any
 
 from local.lambda_worker import encode
-from local.template import REPO_ROOT, FunctionSpec
+from tooling.sam_template import REPO_ROOT, FunctionSpec
 
 DEFAULT_CONCURRENCY = 2
 CONCURRENCY_ENV = "LOCAL_FUNCTION_CONCURRENCY"

@@ -23,7 +23,8 @@ from typing import Any
 
 from local.lambda_runtime import LambdaContext, apply_environment, function_runtime_environment, load_handler
 from local.stack import default_stack_file, process_alive, read_stack_file
-from local.template import DEFAULT_TEMPLATE_PATH, LOCAL_TABLE_NAME, TemplateError, function_spec, load_template
+from local.template_values import LOCAL_TABLE_NAME
+from tooling.sam_template import DEFAULT_TEMPLATE_PATH, TemplateError, function_spec, load_template
 
 DEFAULT_ENDPOINT_URL = "http://127.0.0.1:8000"
 

@@ -10,12 +10,8 @@ from typing import Any
 
 from local.dynamodb_local import local_environment_defaults
 from local.lambda_worker import Handler, HandlerImportError, LambdaContext, import_handler
-from local.template import (
-    FunctionSpec,
-    function_environment,
-    function_handlers,
-    function_spec,
-)
+from local.template_values import function_environment
+from tooling.sam_template import FunctionSpec, function_handlers, function_spec
 
 __all__ = [
     "Handler",

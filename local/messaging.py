@@ -36,8 +36,11 @@ import boto3
 from botocore.config import Config
 
 from local.dynamodb_local import LOCAL_CREDENTIALS, PortInUseError, ensure_port_free
-from local.template import LOCAL_ACCOUNT_ID, LOCAL_REGION, LOCAL_STACK_NAME, event_buses, sqs_queues
+from local.lambda_worker import LOCAL_ACCOUNT_ID, LOCAL_REGION
+from local.template_values import LOCAL_STACK_NAME, event_buses
+from shared.adapters.aws import standard_retries
 from shared.adapters.messaging import EVENT_SOURCE, SCORE_CHANGED
+from tooling.sam_template import sqs_queues
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
@@ -65,7 +68,8 @@ def missing_messaging_prerequisites() -> list[str]:
 
 
 def _client_config() -> Config:
-    return Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"})
+    # read_timeout above SQS's 20 s long poll; retries as every client here (shared.adapters.aws.standard_retries)
+    return standard_retries().merge(Config(connect_timeout=5, read_timeout=30))
 
 
 def local_sqs_client(endpoint_url: str) -> SQSClient:
@@ -117,7 +121,7 @@ class MessagingResources:
         return queue_arn(self.queue_name(logical_id))
 
     def resource_values(self) -> dict[str, str]:
-        """Local values of `!Ref X` / `!GetAtt X.Attr` for the template's queues and buses (see local.template)."""
+        """Local values of `!Ref X` / `!GetAtt X.Attr` for the template's queues and buses (local.template_values)."""
         values: dict[str, str] = {}
         for logical_id, url in self.queue_urls.items():
             name = self.queue_name(logical_id)

@@ -31,14 +31,17 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from local.lambda_worker import LOCAL_ACCOUNT_ID, LOCAL_REGION
 from local.streams import StreamReader
-from local.template import LOCAL_ACCOUNT_ID, LOCAL_REGION, QueueEventSource, StreamEventSource
+from tooling.sam_template import QueueEventSource, StreamEventSource
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 Invoke = Callable[[dict[str, Any]], Any]
+#: A stream source without MaximumRetryAttempts (AWS: retry until the record expires) stops after this locally.
+LOCAL_MAX_STREAM_RETRIES = 10
 Log = Callable[[str], None]
 
 
@@ -205,6 +208,8 @@ class StreamPoller(Poller):
         self.invoke = invoke
         self.on_failure = on_failure
         self.retry_wait_s = retry_wait_s
+        #: retries of a failing batch before its records go to the on-failure destination
+        self.max_retries = source.max_retry_attempts if source.max_retry_attempts >= 0 else LOCAL_MAX_STREAM_RETRIES
         self.function_arn = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:{source.function_logical_id}"
         self._pending: deque[dict[str, Any]] = deque()
         #: records the function processed successfully / records handed to the on-failure destination
@@ -240,7 +245,7 @@ class StreamPoller(Poller):
             self.delivered += failed_at  # the records before the first failure are checkpointed
             batch = batch[failed_at:]
             attempts += 1
-            if attempts > self.source.max_retry_attempts:
+            if attempts > self.max_retries:
                 self._give_up(batch, attempts)
                 return
             self._stopping.wait(min(self.retry_wait_s * 2 ** (attempts - 1), 5.0))

@@ -27,7 +27,7 @@ from local.dynamodb_local import local_client
 from local.lambda_runtime import apply_environment, function_runtime_environment, invoke_function
 from local.messaging import local_sqs_client
 from local.stack import StackInfo, default_stack_file, process_alive, read_stack_file
-from local.template import DEFAULT_TEMPLATE_PATH, function_spec, load_template
+from tooling.sam_template import DEFAULT_TEMPLATE_PATH, function_spec, load_template
 
 PLANNER = "NightlyPlannerFunction"
 DEFAULT_TIMEOUT_S = 300.0

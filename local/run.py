@@ -35,7 +35,8 @@ from local.stack import (
     seed_and_score,
     write_stack_file,
 )
-from local.template import DEFAULT_TEMPLATE_PATH, LOCAL_TABLE_NAME, load_template
+from local.template_values import LOCAL_TABLE_NAME
+from tooling.sam_template import DEFAULT_TEMPLATE_PATH, load_template
 
 __all__ = ["describe", "example_commands", "main", "rescore_everything", "seed_and_score"]
 

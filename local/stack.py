@@ -45,10 +45,9 @@ from local.lambda_runtime import apply_environment, restore_environment, stack_e
 from local.messaging import LOCAL_VISIBILITY_TIMEOUT_S, LocalMessaging, MessagingResources, local_sqs_client
 from local.pollers import AlertsPoller, Log, Poller, QueuePoller, StreamPoller, log_to_stderr, print_to_console
 from local.streams import StreamReader
-from local.template import (
+from local.template_values import LOCAL_STACK_NAME, LOCAL_TABLE_NAME
+from tooling.sam_template import (
     DEFAULT_TEMPLATE_PATH,
-    LOCAL_STACK_NAME,
-    LOCAL_TABLE_NAME,
     REPO_ROOT,
     api_routes,
     dynamodb_event_sources,

@@ -41,10 +41,10 @@ from aws_lambda_powertools.event_handler.openapi.models import (  # noqa: E402
     ServerVariable,
 )
 
-from local.template import ApiRoute, Template, api_routes, load_template  # noqa: E402
 from scripts.generated_file import generate  # noqa: E402
 from shared.http import RETRY_AFTER_SECONDS  # noqa: E402
 from shared.schemas import ErrorResponse  # noqa: E402
+from tooling.sam_template import ApiRoute, Template, api_routes, load_template  # noqa: E402
 
 OPENAPI_PATH = REPO_ROOT / "docs" / "openapi.json"
 PYPROJECT_PATH = REPO_ROOT / "pyproject.toml"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from local.template import load_template, table_create_kwargs
+from tooling.sam_template import load_template, table_create_kwargs
 
 #: The logical time the seeded test data is scored at (a fixed instant keeps every tier deterministic).
 SEED_AS_OF = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)

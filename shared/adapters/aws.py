@@ -17,17 +17,26 @@ from botocore.exceptions import DataNotFoundError
 from botocore.loaders import JSONFileLoader, Loader, instance_cache
 from botocore.session import Session, get_session
 
-#: Standard retry mode: exponential backoff with jitter on throttling, 5xx and connection errors, done by botocore.
-#: Three attempts in all (botocore's `max_attempts` would count retries only, making four) keep an API call
-#: inside a few seconds when the store is down (then 503 + Retry-After).
+#: Attempts per AWS call, the first one included. Three in all keep an API call inside a few seconds when the store
+#: is down (then 503 + Retry-After).
+MAX_ATTEMPTS = 3
+
+
+def standard_retries(total_max_attempts: int = MAX_ATTEMPTS) -> Config:
+    """The one retry setting of every botocore/boto3 client in this repository (the functions', the local stack's).
+
+    Standard retry mode: exponential backoff with jitter on throttling, 5xx and connection errors, done by botocore.
+    Attempts are counted with `total_max_attempts` (the first included); botocore's `max_attempts` key counts
+    retries only and would make one attempt more. Merge it with a client's own settings:
+    `standard_retries().merge(Config(read_timeout=30))`.
+    """
+    return Config(retries={"mode": "standard", "total_max_attempts": total_max_attempts})
+
+
 #: No client-side parameter validation: the repository builds every request itself and DynamoDB validates them
 #: anyway; botocore's check of every request was about a third of the nightly overhead (docs/decisions.md 17).
-CLIENT_CONFIG = Config(
-    retries={"mode": "standard", "total_max_attempts": 3},
-    connect_timeout=2,
-    read_timeout=5,
-    tcp_keepalive=True,
-    parameter_validation=False,
+CLIENT_CONFIG = standard_retries().merge(
+    Config(connect_timeout=2, read_timeout=5, tcp_keepalive=True, parameter_validation=False)
 )
 
 #: The only services the functions call.

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from local.auth import load_dev_tokens
-from local.template import ApiRoute, api_routes, load_template
 from shared.domain.scoring import MODEL_VERSION
 from tests.e2e.client import ApiClient
+from tooling.sam_template import ApiRoute, api_routes, load_template
 
 ROUTES = api_routes(load_template())
 TOKENS = load_dev_tokens()

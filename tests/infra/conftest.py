@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from local.template import load_template
+from tooling.sam_template import load_template
 
 
 @pytest.fixture(scope="session")

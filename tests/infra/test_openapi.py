@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from local.template import api_routes
 from scripts.generate_openapi import (
     OPENAPI_PATH,
     TITLE,
@@ -22,6 +21,7 @@ from scripts.generate_openapi import (
     project_version,
     render,
 )
+from tooling.sam_template import api_routes
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 HEALTH_REF = {"$ref": "#/components/schemas/HealthResponse"}

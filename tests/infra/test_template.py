@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from local.template import api_routes, function_handlers, load_template
 from scripts.generate_openapi import api_functions, load_resolver, oauth_scopes, resolver_routes
+from tooling.sam_template import api_routes, function_handlers, load_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"

@@ -31,7 +31,6 @@ from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel, S
 from pydantic import BaseModel
 
 from functions.admin_api.app import CSV_ROUTES
-from local.template import ApiRoute, api_routes, function_handlers, load_template
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
 from shared.adapters.factory import clear_adapter_caches
 from shared.adapters.messaging import InProcessChunkQueue
@@ -40,6 +39,7 @@ from shared.services.rescoring import plan_run
 from shared.services.seeding import SeedData, seed_reference_data
 from tests.conftest import point_handlers_at
 from tests.support import SEED_AS_OF, FakeLambdaContext, call, create_table
+from tooling.sam_template import ApiRoute, api_routes, function_handlers, load_template
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS_DIR = REPO_ROOT / "events"

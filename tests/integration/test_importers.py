@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 
 from local.pollers import matches_filter
-from local.template import dynamodb_event_sources, load_template
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
 from shared.adapters.seed_files import SEED_DIR
 from shared.domain.countries import ISO_3166_ALPHA2
@@ -23,6 +22,7 @@ from tests.conftest import TEST_SCORED_CODES
 from tests.integration import flows as flows_module
 from tests.integration.flows import Flow, FlowFactory, seed
 from tests.support import READ, api_event, call
+from tooling.sam_template import dynamodb_event_sources, load_template
 
 flows = flows_module.flows
 

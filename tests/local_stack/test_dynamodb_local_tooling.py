@@ -16,7 +16,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.dynamodb_local import LISTEN_HOST, DynamoDBLocal, PortInUseError, find_free_port, port_in_use
-from local.template import ApiRoute, load_template
+from tooling.sam_template import ApiRoute, load_template
 
 
 def test_table_from_template_has_both_gsis_and_the_stream(dynamodb_client: Any, local_table: str) -> None:

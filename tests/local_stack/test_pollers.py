@@ -23,13 +23,8 @@ from local.messaging import LocalMessaging, MessagingResources, local_events_cli
 from local.pollers import AlertsPoller, QueuePoller, StreamPoller, format_alert, matches_filter
 from local.stack import StackInfo, write_stack_file
 from local.streams import StreamReader
-from local.template import (
-    dynamodb_event_sources,
-    load_template,
-    sqs_event_sources,
-    sqs_queues,
-)
 from shared.adapters.messaging import EVENT_SOURCE, SCORE_CHANGED
+from tooling.sam_template import dynamodb_event_sources, load_template, sqs_event_sources, sqs_queues
 
 TEMPLATE = load_template()
 STREAM_SOURCE = next(s for s in dynamodb_event_sources(TEMPLATE) if s.function_logical_id == "StreamRescoreFunction")

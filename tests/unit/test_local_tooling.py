@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -22,8 +23,8 @@ from botocore.validate import validate_parameters
 
 from local import invoke as local_invoke
 from local import run as local_run
-from local.api_server import MAX_REQUEST_BODY_BYTES, RouteMatch, RouteMiss, Router, serve_in_thread
-from local.auth import DEFAULT_DEV_TOKENS_PATH, DevTokensError, bearer_token, load_dev_tokens
+from local.api_server import MAX_REQUEST_BODY_BYTES, serve_in_thread
+from local.auth import DEFAULT_DEV_TOKENS_PATH, AuthDenied, DevTokensError, authorize, bearer_token, load_dev_tokens
 from local.dynamodb_local import (
     LOOPBACK_LAUNCHER_CLASS,
     DynamoDBLocal,
@@ -31,12 +32,17 @@ from local.dynamodb_local import (
     PortInUseError,
     build_loopback_launcher,
 )
-from local.template import (
+from local.pollers import LOCAL_MAX_STREAM_RETRIES, StreamPoller
+from local.routing import RouteMatch, RouteMiss, Router
+from local.streams import StreamReader
+from local.template_values import function_environment
+from tooling.sam_template import (
+    RETRY_UNTIL_EXPIRED,
     ApiRoute,
     CloudFormationLoader,
     TemplateError,
     api_routes,
-    function_environment,
+    dynamodb_event_sources,
     function_handlers,
     load_template,
     table_create_kwargs,
@@ -304,6 +310,22 @@ def test_unknown_function_names_the_known_ones() -> None:
         function_environment(load_template(), "NoSuchFunction")
 
 
+def test_stream_retries_are_read_as_written_and_only_the_local_poller_caps_retry_until_expired() -> None:
+    template = copy.deepcopy(load_template())
+    events = template["Resources"]["StreamRescoreFunction"]["Properties"]["Events"]
+    stream_event = next(e for e in events.values() if e["Type"] == "DynamoDB")
+    written = stream_event["Properties"].pop("MaximumRetryAttempts")
+
+    (source,) = dynamodb_event_sources(template)
+    assert source.max_retry_attempts == RETRY_UNTIL_EXPIRED  # AWS: retry until the record expires
+    reader = StreamReader(None, "arn:aws:dynamodb:us-east-1:123456789012:table/T/stream/x")
+    assert StreamPoller(reader, source, lambda event: None).max_retries == LOCAL_MAX_STREAM_RETRIES
+
+    (as_written,) = dynamodb_event_sources(load_template())
+    assert as_written.max_retry_attempts == written
+    assert StreamPoller(reader, as_written, lambda event: None).max_retries == written
+
+
 # ----------------------------------------------------------------------------------------- dev tokens
 
 
@@ -343,6 +365,22 @@ def test_malformed_dev_tokens_file_is_a_clear_error(tmp_path: Path) -> None:
 )
 def test_bearer_token_parsing(header: str | None, token: str | None) -> None:
     assert bearer_token(header) == token
+
+
+def test_the_authorizer_decides_without_a_server() -> None:
+    tokens = load_dev_tokens()
+    admin_route = ApiRoute("F", "m.h", "POST", "/v1/rescore", scopes=("risk/admin",))
+    public_route = ApiRoute("F", "m.h", "GET", "/v1/health", auth_required=False)
+
+    assert authorize(public_route, None, tokens) is None
+    assert authorize(admin_route, "Bearer dev-admin", tokens) == tokens["dev-admin"]
+    missing, unknown, forbidden = (
+        authorize(admin_route, header, tokens) for header in (None, "Bearer nope", "Bearer dev-reader")
+    )
+    assert isinstance(missing, AuthDenied) and (missing.status, missing.error) == (401, "unauthorized")
+    assert isinstance(unknown, AuthDenied) and unknown.status == 401
+    assert isinstance(forbidden, AuthDenied) and (forbidden.status, forbidden.error) == (403, "forbidden")
+    assert "risk/admin" in forbidden.message
 
 
 # ----------------------------------------------------------------------------------------- router

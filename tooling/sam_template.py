@@ -1,12 +1,17 @@
-"""Read template.yaml for the local stack: table definition, API routes, handlers, environment.
+"""Read a SAM/CloudFormation template (template.yaml): what it declares, as plain data.
 
-Only what the local stack needs is interpreted; everything else in the template is left alone.
+The table definition, the functions (handler, memory, timeout, environment variables as written), the API routes
+with their authorizer scopes, the queues and the functions' event sources. Intrinsics are returned as written
+(short tags in their long form: {"Ref": ...}, {"Fn::Sub": ...}); resolving them to the values of one environment
+is the caller's business (the local stack: local.template_values).
+
+Shared by scripts (OpenAPI), bench, tests and the local stack; it imports neither local/ nor shared/, and no
+Lambda package ships it (scripts/build_lambda.py packages functions/ and shared/ only).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,33 +19,18 @@ from typing import Any
 
 import yaml
 
-from local.lambda_worker import LOCAL_ACCOUNT_ID as LOCAL_ACCOUNT_ID  # one definition, re-exported
-from local.lambda_worker import LOCAL_REGION as LOCAL_REGION
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE_PATH = REPO_ROOT / "template.yaml"
-LOCAL_TABLE_NAME = "RiskTable-local"
-LOCAL_STACK_NAME = "materials-risk-local"
 
 # Defaults SAM applies when neither the function nor Globals set them.
 SAM_DEFAULT_MEMORY_MB = 128
 SAM_DEFAULT_TIMEOUT_S = 3
 
-_PSEUDO_PARAMETERS: dict[str, str] = {
-    "AWS::Region": LOCAL_REGION,
-    "AWS::AccountId": LOCAL_ACCOUNT_ID,
-    "AWS::StackName": LOCAL_STACK_NAME,
-    "AWS::StackId": f"arn:aws:cloudformation:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:stack/{LOCAL_STACK_NAME}/local",
-    "AWS::Partition": "aws",
-    "AWS::URLSuffix": "amazonaws.com",
-    "AWS::NoValue": "",
-}
-
 Template = dict[str, Any]
 
 
 class TemplateError(ValueError):
-    """template.yaml lacks something the local stack needs (a resource, a handler...)."""
+    """The template lacks something a caller needs (a resource, a handler...)."""
 
 
 # ----------------------------------------------------------------------------------------- YAML loading
@@ -77,24 +67,28 @@ CloudFormationLoader.add_multi_constructor("!", _construct_short_tag)
 def load_template(path: Path = DEFAULT_TEMPLATE_PATH) -> Template:
     """Parse a SAM/CloudFormation template; short tags become their long form ({"Ref": ...}, {"Fn::Sub": ...})."""
     with path.open(encoding="utf-8") as stream:
-        document = yaml.load(stream, Loader=CloudFormationLoader)  # a SafeLoader subclass  # nosec B506
+        # a SafeLoader subclass: no arbitrary objects
+        document = yaml.load(stream, Loader=CloudFormationLoader)  # noqa: S506  # nosec B506
     if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
         raise TemplateError(f"{path} is not a CloudFormation template (no Resources mapping)")
     return document
 
 
-def _resources(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def template_resources(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Logical id -> resource, for every resource that is a mapping."""
     resources = template.get("Resources")
     if not isinstance(resources, dict):
         raise TemplateError("template has no Resources mapping")
     return {name: res for name, res in resources.items() if isinstance(res, dict)}
 
 
-def _resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
-    return {name: res for name, res in _resources(template).items() if res.get("Type") == resource_type}
+def resources_of_type(template: Mapping[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    """Logical id -> resource, for the resources of one Type (e.g. "AWS::Serverless::Function")."""
+    return {name: res for name, res in template_resources(template).items() if res.get("Type") == resource_type}
 
 
-def _properties(resource: Mapping[str, Any]) -> dict[str, Any]:
+def resource_properties(resource: Mapping[str, Any]) -> dict[str, Any]:
+    """A resource's Properties ({} when it has none)."""
     props = resource.get("Properties") or {}
     if not isinstance(props, dict):
         raise TemplateError("resource Properties must be a mapping")
@@ -116,10 +110,10 @@ def table_create_kwargs(template: Mapping[str, Any], table_name: str, logical_id
     Keys, attribute definitions, GSIs/LSIs, billing mode and stream come from the template; TTL is a separate
     call (see `table_ttl_attribute` / `create_table_from_template`).
     """
-    resource = _resources(template).get(logical_id)
+    resource = template_resources(template).get(logical_id)
     if resource is None or resource.get("Type") != "AWS::DynamoDB::Table":
         raise TemplateError(f"template has no AWS::DynamoDB::Table named {logical_id!r}")
-    props = _properties(resource)
+    props = resource_properties(resource)
 
     billing_mode = props.get("BillingMode", "PROVISIONED")
     kwargs: dict[str, Any] = {
@@ -149,10 +143,10 @@ def table_create_kwargs(template: Mapping[str, Any], table_name: str, logical_id
 
 def table_ttl_attribute(template: Mapping[str, Any], logical_id: str = "RiskTable") -> str | None:
     """The TTL attribute name if the table enables TimeToLiveSpecification, else None."""
-    resource = _resources(template).get(logical_id)
+    resource = template_resources(template).get(logical_id)
     if resource is None:
         raise TemplateError(f"template has no resource named {logical_id!r}")
-    ttl = _properties(resource).get("TimeToLiveSpecification")
+    ttl = resource_properties(resource).get("TimeToLiveSpecification")
     if isinstance(ttl, dict) and ttl.get("Enabled") in (True, "true", "True") and ttl.get("AttributeName"):
         return str(ttl["AttributeName"])
     return None
@@ -188,7 +182,7 @@ def _index(index: Mapping[str, Any], billing_mode: str, *, is_global: bool) -> d
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """What the local runtime needs to call one AWS::Serverless::Function."""
+    """What a runtime needs to call one AWS::Serverless::Function."""
 
     logical_id: str
     handler: str
@@ -200,8 +194,8 @@ def function_handlers(template: Mapping[str, Any]) -> dict[str, str]:
     """Logical id -> dotted handler path, for every AWS::Serverless::Function."""
     global_handler = _globals(template, "Function").get("Handler")
     out: dict[str, str] = {}
-    for logical_id, resource in _resources_of_type(template, "AWS::Serverless::Function").items():
-        handler = _properties(resource).get("Handler", global_handler)
+    for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items():
+        handler = resource_properties(resource).get("Handler", global_handler)
         if not isinstance(handler, str) or "." not in handler:
             raise TemplateError(f"function {logical_id} has no dotted Handler (got {handler!r})")
         out[logical_id] = handler
@@ -214,7 +208,7 @@ def function_spec(template: Mapping[str, Any], logical_id: str) -> FunctionSpec:
     if logical_id not in handlers:
         known = ", ".join(sorted(handlers)) or "(none)"
         raise TemplateError(f"unknown function {logical_id!r}; functions in the template: {known}")
-    props = _properties(_resources(template)[logical_id])
+    props = resource_properties(template_resources(template)[logical_id])
     glob = _globals(template, "Function")
     memory = props.get("MemorySize", glob.get("MemorySize", SAM_DEFAULT_MEMORY_MB))
     timeout = props.get("Timeout", glob.get("Timeout", SAM_DEFAULT_TIMEOUT_S))
@@ -226,116 +220,19 @@ def function_spec(template: Mapping[str, Any], logical_id: str) -> FunctionSpec:
     )
 
 
-def function_environment(
-    template: Mapping[str, Any],
-    logical_id: str,
-    *,
-    table_name: str = LOCAL_TABLE_NAME,
-    resource_values: Mapping[str, str] | None = None,
-) -> dict[str, str]:
-    """Environment variables of one function: Globals merged with the function's own, intrinsics resolved locally.
-
-    `!Ref <AWS::DynamoDB::Table>` -> `table_name`; `!Ref <Parameter>` -> its Default; pseudo parameters ->
-    fixed local values; any other resource -> `resource_values[logical_id]` or "<LogicalId>-local";
-    `!GetAtt X.Attr` -> `resource_values["X.Attr"]`, else `resource_values["X"]`, else a placeholder.
-    """
-    if logical_id not in function_handlers(template):
-        known = ", ".join(sorted(function_handlers(template))) or "(none)"
+def function_variables(template: Mapping[str, Any], logical_id: str) -> dict[str, Any]:
+    """Environment variables of one function as written: Globals merged with the function's own, intrinsics left
+    unresolved ({"Ref": "RiskTable"}, {"Fn::Sub": ...})."""
+    handlers = function_handlers(template)
+    if logical_id not in handlers:
+        known = ", ".join(sorted(handlers)) or "(none)"
         raise TemplateError(f"unknown function {logical_id!r}; functions in the template: {known}")
     values: dict[str, Any] = {}
     glob_env = _globals(template, "Function").get("Environment") or {}
     values.update((glob_env.get("Variables") or {}) if isinstance(glob_env, dict) else {})
-    own_env = _properties(_resources(template)[logical_id]).get("Environment") or {}
+    own_env = resource_properties(template_resources(template)[logical_id]).get("Environment") or {}
     values.update((own_env.get("Variables") or {}) if isinstance(own_env, dict) else {})
-
-    resolver = _LocalResolver(template, table_name, resource_values or {})
-    return {name: resolver.resolve(value) for name, value in values.items()}
-
-
-def resolve_local(
-    template: Mapping[str, Any],
-    value: Any,
-    *,
-    table_name: str = LOCAL_TABLE_NAME,
-    resource_values: Mapping[str, str] | None = None,
-) -> str:
-    """One template value (a literal or an intrinsic: Ref, GetAtt, Sub, Join) resolved to its local string."""
-    return _LocalResolver(template, table_name, resource_values or {}).resolve(value)
-
-
-class _LocalResolver:
-    """Resolves the intrinsic functions environment variables commonly use to local strings."""
-
-    def __init__(self, template: Mapping[str, Any], table_name: str, resource_values: Mapping[str, str]):
-        self._template = template
-        self._table_name = table_name
-        self._resource_values = resource_values
-
-    def resolve(self, value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, int | float | str):
-            return str(value)
-        if isinstance(value, dict) and len(value) == 1:
-            ((key, arg),) = value.items()
-            if key == "Ref":
-                return self._ref(str(arg))
-            if key == "Fn::GetAtt":
-                parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
-                return self._get_att(str(parts[0]), str(parts[1]) if len(parts) > 1 else "")
-            if key == "Fn::Sub":
-                return self._sub(arg)
-            if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
-                return str(arg[0]).join(self.resolve(v) for v in arg[1])
-        raise TemplateError(f"cannot resolve {value!r} to a local value")
-
-    def _ref(self, name: str) -> str:
-        if name in self._resource_values:
-            return self._resource_values[name]
-        if name in _PSEUDO_PARAMETERS:
-            return _PSEUDO_PARAMETERS[name]
-        parameters = self._template.get("Parameters") or {}
-        if name in parameters:
-            default = parameters[name].get("Default") if isinstance(parameters[name], dict) else None
-            if default is None:
-                raise TemplateError(f"parameter {name} has no Default to use locally")
-            return self.resolve(default)
-        resource = _resources(self._template).get(name)
-        if resource is None:
-            raise TemplateError(f"!Ref {name}: no such parameter or resource")
-        if resource.get("Type") == "AWS::DynamoDB::Table":
-            return self._table_name
-        return f"{name}-local"
-
-    def _get_att(self, name: str, attribute: str) -> str:
-        if f"{name}.{attribute}" in self._resource_values:
-            return self._resource_values[f"{name}.{attribute}"]
-        if name in self._resource_values:
-            return self._resource_values[name]
-        if _resources(self._template).get(name, {}).get("Type") == "AWS::DynamoDB::Table" and attribute == "Arn":
-            return f"arn:aws:dynamodb:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:table/{self._table_name}"
-        return f"{name}-{attribute}-local"
-
-    def _sub(self, arg: Any) -> str:
-        if isinstance(arg, list):
-            text, variables = str(arg[0]), (arg[1] if len(arg) > 1 and isinstance(arg[1], dict) else {})
-        else:
-            text, variables = str(arg), {}
-
-        def replace(match: re.Match[str]) -> str:
-            expr = match.group(1)
-            if expr.startswith("!"):
-                return "${" + expr[1:] + "}"
-            if expr in variables:
-                return self.resolve(variables[expr])
-            if "." in expr and not expr.startswith("AWS::"):
-                resource, _, attribute = expr.partition(".")
-                return self._get_att(resource, attribute)
-            return self._ref(expr)
-
-        return re.sub(r"\$\{([^}]+)\}", replace, text)
+    return values
 
 
 # ----------------------------------------------------------------------------------------- API routes
@@ -361,10 +258,10 @@ def api_routes(template: Mapping[str, Any]) -> list[ApiRoute]:
     Scopes: the event's AuthorizationScopes, else the authorizer's own AuthorizationScopes.
     """
     handlers = function_handlers(template)
-    resources = _resources(template)
+    resources = template_resources(template)
     routes: list[ApiRoute] = []
-    for logical_id, resource in _resources_of_type(template, "AWS::Serverless::Function").items():
-        events = _properties(resource).get("Events") or {}
+    for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items():
+        events = resource_properties(resource).get("Events") or {}
         for event in events.values():
             if not isinstance(event, dict) or event.get("Type") != "Api":
                 continue
@@ -395,7 +292,7 @@ def _api_auth(resources: Mapping[str, Any], template: Mapping[str, Any], rest_ap
         api = resources.get(str(rest_api_id["Ref"]))
         if api is None or api.get("Type") != "AWS::Serverless::Api":
             raise TemplateError(f"RestApiId {rest_api_id!r} does not name an AWS::Serverless::Api")
-        api_props = {**_globals(template, "Api"), **_properties(api)}
+        api_props = {**_globals(template, "Api"), **resource_properties(api)}
     else:  # the implicit API: configured through Globals.Api only
         api_props = _globals(template, "Api")
     auth = api_props.get("Auth") or {}
@@ -404,15 +301,15 @@ def _api_auth(resources: Mapping[str, Any], template: Mapping[str, Any], rest_ap
 
 # ----------------------------------------------------------------------------------------- queues, buses, event sources
 
-#: Locally, a stream source without MaximumRetryAttempts (AWS: -1, retry until the record expires) stops after this.
-LOCAL_MAX_STREAM_RETRIES = 10
+#: MaximumRetryAttempts when the template sets none: retry until the record expires (Lambda's default).
+RETRY_UNTIL_EXPIRED = -1
 SAM_DEFAULT_STREAM_BATCH_SIZE = 100
 SAM_DEFAULT_SQS_BATCH_SIZE = 10
 
 
 @dataclass(frozen=True)
 class QueueSpec:
-    """One AWS::SQS::Queue: what the local messaging endpoint needs to create it."""
+    """One AWS::SQS::Queue: what is needed to create it elsewhere (the local messaging endpoint)."""
 
     logical_id: str
     visibility_timeout_s: int | None = None
@@ -429,7 +326,7 @@ class StreamEventSource:
     table_logical_id: str
     batch_size: int
     starting_position: str
-    max_retry_attempts: int
+    max_retry_attempts: int  # RETRY_UNTIL_EXPIRED (-1) when the template sets none
     bisect_on_error: bool
     report_batch_item_failures: bool
     filter_patterns: tuple[dict[str, Any], ...]
@@ -470,8 +367,8 @@ def _as_int(value: Any, default: int | None) -> int | None:
 def sqs_queues(template: Mapping[str, Any]) -> dict[str, QueueSpec]:
     """Every AWS::SQS::Queue with its visibility timeout, retention and redrive policy (DLQ + maxReceiveCount)."""
     out: dict[str, QueueSpec] = {}
-    for logical_id, resource in _resources_of_type(template, "AWS::SQS::Queue").items():
-        props = _properties(resource)
+    for logical_id, resource in resources_of_type(template, "AWS::SQS::Queue").items():
+        props = resource_properties(resource)
         redrive = props.get("RedrivePolicy")
         dlq: str | None = None
         max_receive: int | None = None
@@ -488,20 +385,10 @@ def sqs_queues(template: Mapping[str, Any]) -> dict[str, QueueSpec]:
     return out
 
 
-def event_buses(template: Mapping[str, Any], *, stack_name: str = LOCAL_STACK_NAME) -> dict[str, str]:
-    """Logical id -> bus name (its Name property resolved locally, AWS::StackName = stack_name) for every
-    AWS::Events::EventBus; a bus without a Name is named "<stack_name>-<LogicalId>" (as CloudFormation does)."""
-    out: dict[str, str] = {}
-    for logical_id, resource in _resources_of_type(template, "AWS::Events::EventBus").items():
-        name = _properties(resource).get("Name", f"{stack_name}-{logical_id}")
-        out[logical_id] = resolve_local(template, name, resource_values={"AWS::StackName": stack_name})
-    return out
-
-
 def _function_events(template: Mapping[str, Any], event_type: str) -> list[tuple[str, dict[str, Any]]]:
     found: list[tuple[str, dict[str, Any]]] = []
-    for logical_id, resource in _resources_of_type(template, "AWS::Serverless::Function").items():
-        for event in (_properties(resource).get("Events") or {}).values():
+    for logical_id, resource in resources_of_type(template, "AWS::Serverless::Function").items():
+        for event in (resource_properties(resource).get("Events") or {}).values():
             if isinstance(event, dict) and event.get("Type") == event_type:
                 props = event.get("Properties") or {}
                 found.append((logical_id, props if isinstance(props, dict) else {}))
@@ -526,14 +413,14 @@ def dynamodb_event_sources(template: Mapping[str, Any]) -> list[StreamEventSourc
     sources: list[StreamEventSource] = []
     for logical_id, props in _function_events(template, "DynamoDB"):
         on_failure = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-        retries = _as_int(props.get("MaximumRetryAttempts"), -1)
+        retries = _as_int(props.get("MaximumRetryAttempts"), RETRY_UNTIL_EXPIRED)
         sources.append(
             StreamEventSource(
                 function_logical_id=logical_id,
                 table_logical_id=_logical_id_of(props.get("Stream"), f"{logical_id} DynamoDB event Stream"),
                 batch_size=_as_int(props.get("BatchSize"), SAM_DEFAULT_STREAM_BATCH_SIZE) or 1,
                 starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
-                max_retry_attempts=LOCAL_MAX_STREAM_RETRIES if retries is None or retries < 0 else retries,
+                max_retry_attempts=RETRY_UNTIL_EXPIRED if retries is None or retries < 0 else retries,
                 bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
                 report_batch_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
                 filter_patterns=_filter_patterns(props),

@@ -1,0 +1,1 @@
+"""Development tooling shared by scripts, bench, tests and the local stack (never in a Lambda package)."""
