@@ -220,18 +220,47 @@ def process_chunk(
     and publishes ScoreChanged for the moves past the threshold before writing, as the stream path does."""
     context = ScoringContext.load(store)
     expires_at = history_expiry(chunk.as_of, retention_days)
-    scores: list[RiskScore] = []
-    for material in store.get_materials(chunk.materials):
-        dependencies = store.list_dependencies(material.id)
-        scores.extend(score_material(context, material, dependencies, chunk.importers, chunk.as_of))
+    materials = store.get_materials(chunk.materials)
     if chunk.alert_cause is not None and publisher is not None:
+        # Alerts go out before any score of the chunk is written (a crash in between republishes on retry).
+        scores: list[RiskScore] = []
+        for material in materials:
+            dependencies = store.list_dependencies(material.id)
+            scores.extend(score_material(context, material, dependencies, chunk.importers, chunk.as_of))
         cause_type, _, cause_id = chunk.alert_cause.partition(":")
         events = _score_changes(store, scores, cause_type, cause_id, alert_threshold)
         if events:
             publisher.publish_score_changes(events)
-    store.save_scores(scores, expires_at)
-    store.record_chunk_done(chunk.run_id, chunk.index, len(scores))
-    return len(scores)
+        store.save_scores(scores, expires_at)
+        scored = len(scores)
+    else:
+        scored = _score_and_save_by_material(store, context, materials, chunk, expires_at)
+    store.record_chunk_done(chunk.run_id, chunk.index, scored)
+    return scored
+
+
+def _score_and_save_by_material(
+    store: RiskStore,
+    context: ScoringContext,
+    materials: Sequence[MaterialProfile],
+    chunk: RescoreChunk,
+    expires_at: int,
+) -> int:
+    """Each material's scores are written while the next material is read and scored (one writer thread), so
+    the chunk's own work hides behind its writes. A failed write fails the chunk (the queue redelivers it)."""
+    from concurrent.futures import Future, ThreadPoolExecutor  # first use only: not on the API's cold start
+
+    scored = 0
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        writes: list[Future[list[RiskScore]]] = []
+        for material in materials:
+            dependencies = store.list_dependencies(material.id)
+            scores = score_material(context, material, dependencies, chunk.importers, chunk.as_of)
+            scored += len(scores)
+            writes.append(writer.submit(store.save_scores, scores, expires_at))
+        for write in writes:
+            write.result()
+    return scored
 
 
 # --- event-driven: a changed signal or reference item rescoring exactly the pairs it touches ---------------
