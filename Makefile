@@ -10,7 +10,7 @@ DDB_PORT ?= 8000
 LOAD_CLIENTS ?= 8
 LOAD_SECONDS ?= 15
 
-.PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration local-stack e2e run invoke rescore data sources \
+.PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration contract local-stack e2e run invoke rescore data sources \
 	openapi requirements bench fuzz load clean
 
 help:
@@ -63,6 +63,9 @@ unit: $(STAMP)
 
 integration: $(STAMP)
 	$(PY) -m pytest tests/integration
+
+contract: $(STAMP)
+	CI=$${CI:-} $(PY) -m pytest tests/contract
 
 local-stack: $(STAMP)
 	$(PY) -m pytest tests/local_stack

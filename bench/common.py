@@ -247,7 +247,8 @@ class LocalDynamo:
 
 def score_default_pairs(repo: DynamoRiskRepository, importers: Sequence[str] | None = None) -> int:
     """Scores every material for the default importers (what `make run` does) at BENCH_AS_OF."""
-    from shared.services.rescoring import DEFAULT_IMPORTERS, rescore_all
+    from shared.config import DEFAULT_IMPORTERS
+    from shared.services.rescoring import rescore_all
 
     summary = rescore_all(repo, BENCH_AS_OF, importers if importers is not None else DEFAULT_IMPORTERS)
     return summary.pairs_scored

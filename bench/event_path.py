@@ -29,8 +29,8 @@ REFERENCE_PREFIXES = ("MATERIAL", "GOVERNANCE", "SIGNAL", "DEPENDENCY#")
 
 
 def scored_importers(count: int = PAIRS) -> tuple[str, ...]:
+    from shared.config import DEFAULT_IMPORTERS
     from shared.domain.countries import ISO_3166_ALPHA2
-    from shared.services.rescoring import DEFAULT_IMPORTERS
 
     first = [c for c in DEFAULT_IMPORTERS if c in ISO_3166_ALPHA2 and c != ISSUER]
     others = sorted(ISO_3166_ALPHA2 - set(first) - {ISSUER, "XK"})

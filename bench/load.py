@@ -255,7 +255,7 @@ def run_load(
     clients: int, seconds: float, max_requests: int, nagle_probe: bool = True, storm_timeout_s: float = 300.0
 ) -> tuple[BenchResult, int]:
     from local.stack import LocalStack
-    from shared.services.rescoring import DEFAULT_IMPORTERS
+    from shared.config import DEFAULT_IMPORTERS
 
     started = time.perf_counter()
     alerts: list[str] = []

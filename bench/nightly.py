@@ -238,7 +238,6 @@ class Workload:
             RescoreRun(
                 run_id=run_id,
                 as_of=as_of,
-                status="running",
                 chunks_total=chunks,
                 chunks_done=0,
                 chunks_failed=0,

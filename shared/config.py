@@ -15,6 +15,8 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 #: The EU plus the G20 economies and Taiwan: the scored set before every economy with trade data was (issue 11).
 #: Tests and benchmarks use it as a fixed, representative set (SCORED_IMPORTERS); the product's default is below.
 DEFAULT_SCORED_IMPORTERS = "EU AR AU BR CA CN DE FR GB ID IN IT JP KR MX RU SA TR TW US ZA"
+#: the same set as codes, for callers that pass a fixed importer set (tests, benchmarks)
+DEFAULT_IMPORTERS: tuple[str, ...] = tuple(sorted(DEFAULT_SCORED_IMPORTERS.split()))
 
 
 class Settings(BaseModel):

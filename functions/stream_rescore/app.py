@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb_repository import reference_change_from_stream
+from shared.adapters.dynamodb import reference_change_from_stream
 from shared.adapters.factory import get_publisher, get_repository
 from shared.config import get_settings
 from shared.observability import logger, metrics

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from shared.adapters.dynamodb_repository import DynamoRiskRepository, make_dynamodb_client
+from shared.adapters.dynamodb import DynamoRiskRepository, make_dynamodb_client
 from shared.adapters.messaging import EventBridgePublisher, SqsChunkQueue
 from shared.config import get_settings
 from shared.domain.errors import StoreUnavailableError

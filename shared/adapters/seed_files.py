@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal
-from shared.services.seeding import SeedData
+from shared.domain.seed import SeedData
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "data" / "seed"
 

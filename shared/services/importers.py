@@ -18,7 +18,7 @@ from typing import Protocol
 from shared.domain.countries import EU, country_name
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import ImporterDependency, Stage, StageTrade
-from shared.ports import ImporterIndexStore, Page, ReferenceDataStore
+from shared.ports import ImporterIndexStore, Page, ReferenceDataReader
 from shared.services.queries import canonical_importer, canonical_material, require_material
 
 #: an economy needs its own dependency data for this many materials to be scored by default: below it, almost
@@ -54,7 +54,7 @@ class ImporterCoverage:
     in_default_set: bool
 
 
-class _CoverageStore(ImporterIndexStore, ReferenceDataStore, Protocol):
+class _CoverageStore(ImporterIndexStore, ReferenceDataReader, Protocol):
     """What list_importers reads: the index and the catalogue."""
 
 
@@ -134,7 +134,7 @@ class DependencyDetail:
     stages: tuple[StageDetail, ...]
 
 
-def get_dependency_detail(store: ReferenceDataStore, importer: str, material_id: str) -> DependencyDetail:
+def get_dependency_detail(store: ReferenceDataReader, importer: str, material_id: str) -> DependencyDetail:
     """An economy's own dependency on a material, per stage its largest suppliers joined with the trade data.
 
     404 for an unknown economy or material, and for a known pair without its own data (its score uses the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, RiskScore
@@ -18,12 +18,12 @@ from shared.domain.portfolio import (
     unexpanded_items,
     unknown_material_rows,
 )
-from shared.ports import Page, Pair, PortfolioSummary, RiskStore
+from shared.ports import Page, Pair, PortfolioReader, PortfolioStore, PortfolioSummary, ReferenceDataReader, ScoreReader
 from shared.services.rescoring import score_pairs_live
 from shared.services.versioning import UpsertResult, upsert_versioned
 
 
-def _catalogue(store: RiskStore) -> dict[str, MaterialProfile]:
+def _catalogue(store: ReferenceDataReader) -> dict[str, MaterialProfile]:
     return {m.id: m for m in store.list_materials()}
 
 
@@ -32,8 +32,20 @@ def _not_found(portfolio_id: str) -> NotFoundError:
     return NotFoundError(f"unknown portfolio {portfolio_id!r}", field="portfolio_id")
 
 
+class PortfolioWriteStore(PortfolioStore, ReferenceDataReader, Protocol):
+    """Writing a portfolio checks its materials against the catalogue."""
+
+
+class PortfolioRiskStore(PortfolioReader, ReferenceDataReader, ScoreReader, Protocol):
+    """A portfolio's risk: the portfolio, the catalogue, stored scores (live scores from the inputs)."""
+
+
+class LineScoreStore(ReferenceDataReader, ScoreReader, Protocol):
+    """Stored scores, and the inputs to score the rest live."""
+
+
 def upsert_portfolio(
-    store: RiskStore,
+    store: PortfolioWriteStore,
     tenant: str,
     portfolio_id: str,
     fields: dict[str, Any],
@@ -62,21 +74,21 @@ def upsert_portfolio(
     )
 
 
-def get_portfolio(store: RiskStore, tenant: str, portfolio_id: str) -> Portfolio:
+def get_portfolio(store: PortfolioReader, tenant: str, portfolio_id: str) -> Portfolio:
     portfolio = store.get_portfolio(tenant, portfolio_id)
     if portfolio is None:
         raise _not_found(portfolio_id)
     return portfolio
 
 
-def delete_portfolio(store: RiskStore, tenant: str, portfolio_id: str, expected_version: int | None) -> None:
+def delete_portfolio(store: PortfolioStore, tenant: str, portfolio_id: str, expected_version: int | None) -> None:
     if store.get_portfolio(tenant, portfolio_id) is None:
         raise _not_found(portfolio_id)
     if not store.delete_portfolio(tenant, portfolio_id, expected_version):
         raise _not_found(portfolio_id)
 
 
-def list_portfolios(store: RiskStore, tenant: str, limit: int, cursor: str | None) -> Page[PortfolioSummary]:
+def list_portfolios(store: PortfolioStore, tenant: str, limit: int, cursor: str | None) -> Page[PortfolioSummary]:
     return store.list_portfolios(tenant, limit, cursor)
 
 
@@ -88,7 +100,7 @@ class PortfolioRiskReport:
     live_scored: int
 
 
-def line_scores(store: RiskStore, pairs: list[Pair], now: datetime) -> tuple[dict[Pair, RiskScore], set[Pair]]:
+def line_scores(store: LineScoreStore, pairs: list[Pair], now: datetime) -> tuple[dict[Pair, RiskScore], set[Pair]]:
     """Stored scores where they exist (what GET /v1/scores returns), live scores for the rest (also returned)."""
     scores = store.get_scores(pairs)
     missing = [p for p in dict.fromkeys(pairs) if p not in scores]
@@ -100,7 +112,7 @@ def no_score_reason(pair: Pair) -> str:
     return f"no score stored for {pair.importer}/{pair.material}, and it could not be scored live"
 
 
-def portfolio_risk(store: RiskStore, tenant: str, portfolio_id: str, now: datetime) -> PortfolioRiskReport:
+def portfolio_risk(store: PortfolioRiskStore, tenant: str, portfolio_id: str, now: datetime) -> PortfolioRiskReport:
     """The portfolio's risk; spend that cannot be scored (an item whose group lost its members, a pair without a
     score) is counted in the total and listed with the reason, never dropped."""
     portfolio = get_portfolio(store, tenant, portfolio_id)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from shared.domain.countries import canonical_code, is_country_code, is_importer_code
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, Measure, PolicySignal, RiskScore, SignalStatus, Stage
 from shared.domain.scoring import ACTIVE_STATUS_FACTOR, DEFAULT_PARAMETERS, signal_status_factor
-from shared.ports import HistoryPoint, HistoryQuery, Page, Pair, RankedBy, RankQuery, ReferenceDataStore, RiskStore
+from shared.ports import HistoryPoint, HistoryQuery, Page, Pair, RankedBy, RankQuery, ReferenceDataReader, ScoreReader
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,18 @@ def canonical_material(code: str) -> str:
     return code.strip().lower()
 
 
-def require_material(store: ReferenceDataStore, material_id: str) -> MaterialProfile:
+class ScoreQueryStore(ReferenceDataReader, ScoreReader, Protocol):
+    """Score reads check the material against the catalogue."""
+
+
+def require_material(store: ReferenceDataReader, material_id: str) -> MaterialProfile:
     material = store.get_material(canonical_material(material_id))
     if material is None:
         raise NotFoundError(f"unknown material {material_id!r}: see GET /v1/materials", field="material")
     return material
 
 
-def get_score(store: RiskStore, importer: str, material_id: str) -> RiskScore:
+def get_score(store: ScoreQueryStore, importer: str, material_id: str) -> RiskScore:
     importer = canonical_importer(importer)
     material_id = canonical_material(material_id)
     score = store.get_score(importer, material_id)
@@ -76,7 +81,7 @@ class MissingScore:
     reason: str
 
 
-def batch_scores(store: RiskStore, pairs: list[Pair]) -> tuple[list[RiskScore], list[MissingScore]]:
+def batch_scores(store: ScoreQueryStore, pairs: list[Pair]) -> tuple[list[RiskScore], list[MissingScore]]:
     """Stored scores for the pairs (one BatchGetItem per 100 keys); a bad or unscored pair is listed, not fatal."""
     catalogue = {m.id for m in store.list_materials()}
     valid: list[Pair] = []
@@ -95,11 +100,11 @@ def batch_scores(store: RiskStore, pairs: list[Pair]) -> tuple[list[RiskScore], 
     return [found[p] for p in ordered if p in found], missing
 
 
-def list_materials(store: ReferenceDataStore) -> list[MaterialProfile]:
+def list_materials(store: ReferenceDataReader) -> list[MaterialProfile]:
     return sorted(store.list_materials(), key=lambda m: m.id)
 
 
-def get_material(store: ReferenceDataStore, material_id: str, today: date) -> MaterialDetail:
+def get_material(store: ReferenceDataReader, material_id: str, today: date) -> MaterialDetail:
     material = require_material(store, material_id)
     active = [
         s
@@ -110,7 +115,7 @@ def get_material(store: ReferenceDataStore, material_id: str, today: date) -> Ma
     return MaterialDetail(profile=material, active_signals=sorted(active, key=lambda s: (s.announced, s.id)))
 
 
-def rank_scores(store: RiskStore, query: RankQuery) -> Page[RiskScore]:
+def rank_scores(store: ScoreQueryStore, query: RankQuery) -> Page[RiskScore]:
     key = canonical_importer(query.key) if query.by is RankedBy.IMPORTER else require_material(store, query.key).id
     group = query.group.strip().lower() if query.group else None
     return store.rank_scores(
@@ -136,7 +141,7 @@ def _utc(instant: datetime | None, field: str) -> datetime | None:
         raise InvalidInputError(f"{field}: {instant.isoformat()} is out of range", field=field) from None
 
 
-def score_history(store: RiskStore, query: HistoryQuery) -> Page[HistoryPoint]:
+def score_history(store: ScoreQueryStore, query: HistoryQuery) -> Page[HistoryPoint]:
     importer = canonical_importer(query.importer)
     material = require_material(store, query.material)
     start, end = _utc(query.start, "from"), _utc(query.end, "to")
@@ -148,7 +153,7 @@ def score_history(store: RiskStore, query: HistoryQuery) -> Page[HistoryPoint]:
     return store.score_history(replace(query, importer=importer, material=material.id, start=start, end=end))
 
 
-def list_signals(store: ReferenceDataStore, filters: SignalFilter) -> list[PolicySignal]:
+def list_signals(store: ReferenceDataReader, filters: SignalFilter) -> list[PolicySignal]:
     signals = store.list_signals()
     if filters.material:
         material = store.get_material(canonical_material(filters.material))

@@ -7,8 +7,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from shared.config import DEFAULT_SCORED_IMPORTERS
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
     ALL_TARGETS,
@@ -25,20 +25,37 @@ from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringInputs, ScoringPara
 from shared.ports import (
     ChunkQueue,
     EventPublisher,
+    ImporterIndexStore,
     Pair,
     ReferenceChange,
-    ReferenceDataStore,
+    ReferenceDataReader,
     ReferenceItem,
     RescoreChunk,
     RescoreRun,
-    RiskStore,
+    RunStore,
     ScoreChanged,
+    ScoreReader,
+    ScoreStore,
 )
 from shared.services.importers import scored_importers
 
-#: a fixed importer set for callers that do not pass one (tests, benchmarks); full runs use services.importers
-DEFAULT_IMPORTERS: tuple[str, ...] = tuple(sorted(DEFAULT_SCORED_IMPORTERS.split()))
 DEFAULT_HISTORY_RETENTION_DAYS = 400
+
+
+class RescoreAllStore(ReferenceDataReader, ImporterIndexStore, ScoreStore, Protocol):
+    """What an in-process full rescoring reads and writes."""
+
+
+class RunPlanningStore(ReferenceDataReader, RunStore, Protocol):
+    """What planning a run reads (the catalogue) and writes (the run record)."""
+
+
+class ChunkStore(ReferenceDataReader, ScoreStore, RunStore, Protocol):
+    """What a worker reads and writes for one chunk."""
+
+
+class ChangeRescoringStore(ReferenceDataReader, ScoreStore, Protocol):
+    """What rescoring the pairs of one change reads and writes."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +74,7 @@ class ScoringContext:
     signals: list[PolicySignal]
 
     @classmethod
-    def load(cls, store: ReferenceDataStore) -> ScoringContext:
+    def load(cls, store: ReferenceDataReader) -> ScoringContext:
         return cls(governance=store.list_governance(), signals=store.list_signals())
 
 
@@ -97,7 +114,7 @@ def history_expiry(as_of: datetime, retention_days: int) -> int:
 
 
 def rescore_all(
-    store: RiskStore,
+    store: RescoreAllStore,
     as_of: datetime,
     importers: Sequence[str] | None = None,
     retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
@@ -158,12 +175,12 @@ def request_digest(materials: Sequence[str] | None, importers: Sequence[str]) ->
 
 
 def plan_run(
-    store: RiskStore,
+    store: RunPlanningStore,
     queue: ChunkQueue,
     run_id: str,
     as_of: datetime,
     now: datetime,
-    importers: Sequence[str] = DEFAULT_IMPORTERS,
+    importers: Sequence[str],
     materials: Sequence[str] | None = None,
     chunk_pairs: int = 1000,
     bound_to_request: bool = False,
@@ -185,7 +202,6 @@ def plan_run(
         RescoreRun(
             run_id=run_id,
             as_of=as_of,
-            status="running",
             chunks_total=chunk_count,
             chunks_done=0,
             chunks_failed=0,
@@ -207,7 +223,7 @@ def plan_run(
 
 
 def process_chunk(
-    store: RiskStore,
+    store: ChunkStore,
     chunk: RescoreChunk,
     retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
     publisher: EventPublisher | None = None,
@@ -240,7 +256,7 @@ def process_chunk(
 
 
 def _score_and_save_by_material(
-    store: RiskStore,
+    store: ChunkStore,
     context: ScoringContext,
     materials: Sequence[MaterialProfile],
     chunk: RescoreChunk,
@@ -276,7 +292,7 @@ def _countries_of(shares_by_stage: Mapping[Stage, Sequence[ProducerShare]]) -> s
     return {s.country for shares in shares_by_stage.values() for s in shares}
 
 
-def affected_pairs(store: ReferenceDataStore, change: ReferenceChange, importers: Sequence[str]) -> set[Pair]:
+def affected_pairs(store: ReferenceDataReader, change: ReferenceChange, importers: Sequence[str]) -> set[Pair]:
     """The scored pairs a change touches (before and after it). Importers outside `importers` (the scored set)
     are left out: nothing else refreshes their scores, so a pair scored only on a change would go stale."""
     versions = [item for item in (change.old, change.new) if item is not None]
@@ -388,7 +404,7 @@ def _score_changed(before: RiskScore, new: RiskScore, cause_type: str, cause_id:
 
 
 def _score_changes(
-    store: RiskStore, new_scores: Sequence[RiskScore], cause_type: str, cause_id: str, alert_threshold: float
+    store: ScoreReader, new_scores: Sequence[RiskScore], cause_type: str, cause_id: str, alert_threshold: float
 ) -> list[ScoreChanged]:
     """ScoreChanged for the new scores that move past the threshold from the stored ones (one BatchGetItem)."""
     old_scores = store.get_scores([Pair(s.importer, s.material) for s in new_scores])
@@ -402,10 +418,10 @@ def _score_changes(
 
 
 def rescore_pairs_for_change(
-    store: RiskStore,
+    store: ChangeRescoringStore,
     publisher: EventPublisher,
     change: ReferenceChange,
-    importers: Sequence[str] = DEFAULT_IMPORTERS,
+    importers: Sequence[str],
     alert_threshold: float = 5.0,
     retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
 ) -> list[ScoreChanged]:
@@ -457,7 +473,7 @@ def rescore_pairs_for_change(
 
 
 def score_pairs_live(
-    store: ReferenceDataStore,
+    store: ReferenceDataReader,
     pairs: Iterable[Pair],
     as_of: datetime,
     changes: Sequence[ScenarioChange] = (),

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, RiskScore
 from shared.domain.portfolio import ExposureLine, UnscoredLine, expand_items, unexpanded_items
 from shared.domain.scenarios import AddSignalChange, ScenarioChange, SetSupplyShareChange
-from shared.ports import Pair, RiskStore
+from shared.ports import Pair, PortfolioReader, ReferenceDataReader
 from shared.services.portfolios import get_portfolio, no_score_reason
 from shared.services.queries import canonical_importer, canonical_material
 from shared.services.rescoring import score_pairs_live
@@ -47,8 +48,12 @@ def _check_changes(catalogue: Mapping[str, MaterialProfile], changes: Sequence[S
                 )
 
 
+class ScenarioStore(PortfolioReader, ReferenceDataReader, Protocol):
+    """A scenario reads the inputs (and the portfolio it runs on); it writes nothing."""
+
+
 def scenario_pairs(
-    store: RiskStore,
+    store: PortfolioReader,
     tenant: str,
     pairs: Sequence[Pair] | None,
     portfolio_id: str | None,
@@ -75,7 +80,7 @@ def scenario_pairs(
 
 
 def run_scenario(
-    store: RiskStore,
+    store: ScenarioStore,
     tenant: str,
     changes: Sequence[ScenarioChange],
     pairs: Sequence[Pair] | None,

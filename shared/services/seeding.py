@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from shared.domain.errors import InvalidInputError
-from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal
-from shared.ports import ChunkQueue, ImporterIndexStore, ReferenceDataStore, ReferenceItem, RescoreRun, RiskStore
+from shared.domain.models import ImporterDependency
+from shared.domain.seed import SeedData as SeedData  # re-exported: callers build seeds with it
+from shared.ports import ChunkQueue, ImporterIndexStore, ReferenceDataStore, ReferenceItem, RescoreRun, RunStore
 from shared.services.importers import scored_importers
 from shared.services.rescoring import plan_run
 
@@ -20,22 +21,6 @@ from shared.services.rescoring import plan_run
 SEED_BATCH_ITEMS = 1000
 #: a load id becomes part of the run id `load-<id>` (GET /v1/rescore/{run_id})
 LOAD_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,35}$")
-
-
-@dataclass(frozen=True)
-class SeedData:
-    materials: list[MaterialProfile] = field(default_factory=list)
-    dependencies: list[ImporterDependency] = field(default_factory=list)
-    governance: list[CountryGovernance] = field(default_factory=list)
-    signals: list[PolicySignal] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        return {
-            "materials": len(self.materials),
-            "dependencies": len(self.dependencies),
-            "governance": len(self.governance),
-            "signals": len(self.signals),
-        }
 
 
 class SeedStore(ReferenceDataStore, ImporterIndexStore, Protocol):
@@ -78,8 +63,12 @@ class VintageLoad:
     run: RescoreRun
 
 
+class VintageStore(SeedStore, RunStore, Protocol):
+    """A vintage load: the seed's writes, then the run that rescores it."""
+
+
 def load_vintage(
-    store: RiskStore,
+    store: VintageStore,
     queue: ChunkQueue,
     seed: SeedData,
     load_id: str,

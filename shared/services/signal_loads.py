@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from shared.domain.errors import InvalidInputError, TooLargeError, VersionConflictError
 from shared.domain.models import MaterialProfile, PolicySignal
-from shared.ports import ChunkQueue, RescoreRun, RiskStore
+from shared.ports import ChunkQueue, ImporterIndexStore, ReferenceDataStore, RescoreRun, RunStore
 from shared.services.importers import scored_importers
 from shared.services.rescoring import plan_run
 from shared.services.seeding import new_load_id
@@ -82,8 +82,12 @@ def touched_materials(signals: Sequence[PolicySignal], catalogue: Sequence[Mater
     return sorted({m.id for m in catalogue for s in signals if s.touches_material(m.id, m.groups)})
 
 
+class SignalLoadStore(ReferenceDataStore, ImporterIndexStore, RunStore, Protocol):
+    """A bulk signal load: the signals (and the catalogue), then one run for what changed."""
+
+
 def load_signals(
-    store: RiskStore,
+    store: SignalLoadStore,
     queue: ChunkQueue,
     rows: Sequence[SignalRow],
     now: datetime,

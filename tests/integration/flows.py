@@ -25,8 +25,9 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
 
 from local.streams import StreamReader
-from shared.adapters import dynamodb_repository, factory
-from shared.adapters.dynamodb_repository import DynamoRiskRepository
+from shared.adapters import factory
+from shared.adapters.dynamodb import DynamoRiskRepository
+from shared.adapters.dynamodb import base as dynamodb_base
 from shared.adapters.messaging import EVENT_SOURCE, SCORE_CHANGED
 from shared.adapters.seed_files import read_seed
 from shared.services.seeding import SeedData, seed_reference_data
@@ -461,7 +462,7 @@ class RecordingSleep:
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> tuple[RecordingSleep, RecordingSleep]:
     """Backoff without waiting: (the repository's own retry sleeps, botocore's retry sleeps)."""
     repository_sleeps, botocore_sleeps = RecordingSleep(), RecordingSleep()
-    monkeypatch.setattr(dynamodb_repository, "time", SimpleNamespace(sleep=repository_sleeps))
+    monkeypatch.setattr(dynamodb_base, "time", SimpleNamespace(sleep=repository_sleeps))
     monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=botocore_sleeps))
     return repository_sleeps, botocore_sleeps
 

@@ -16,7 +16,6 @@ from shared.adapters.seed_files import SEED_DIR
 from shared.domain.countries import ISO_3166_ALPHA2
 from shared.domain.errors import VersionConflictError
 from shared.services import admin
-from shared.services.importers import MIN_OWN_MATERIALS, scored_importers
 from shared.services.seeding import SeedData, load_vintage, seed_reference_data
 from tests.conftest import TEST_SCORED_CODES
 from tests.integration import flows as flows_module
@@ -53,25 +52,7 @@ def dependency_body(seed_data: SeedData, importer: str, material: str, **changes
 # ----------------------------------------------------------------------------------------- the index and the rule
 
 
-def test_seeding_writes_one_index_entry_per_economy_with_its_materials(
-    seeded_repo: DynamoRiskRepository, seed_data: SeedData
-) -> None:
-    expected: dict[str, set[str]] = {}
-    for d in seed_data.dependencies:
-        expected.setdefault(d.importer, set()).add(d.material)
-    index = seeded_repo.list_importer_index()
-    assert {code: set(materials) for code, materials in index.items()} == expected
-    assert "cobalt" in index["KR"]
-
-
-def test_the_default_scored_set_is_every_economy_with_5_materials_plus_the_eu(
-    seeded_repo: DynamoRiskRepository, seed_data: SeedData
-) -> None:
-    counts = Counter(d.importer for d in seed_data.dependencies)
-    defaults = scored_importers(seeded_repo)
-    assert set(defaults) == {c for c, n in counts.items() if n >= MIN_OWN_MATERIALS} | {"EU"}
-    assert list(defaults) == sorted(committed_default_importers())  # what the seed builder says, too
-    assert scored_importers(seeded_repo, ("JP", "EU")) == ("EU", "JP")  # SCORED_IMPORTERS overrides
+# the index as seeding writes it and the default-set rule: tests/unit/test_services_on_fakes.py
 
 
 # ----------------------------------------------------------------------------------------- GET /v1/importers

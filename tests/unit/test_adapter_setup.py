@@ -88,7 +88,11 @@ def test_settings_are_frozen() -> None:
 
 
 @pytest.fixture
-def fresh_session() -> Iterator[None]:
+def fresh_session(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # fake credentials: without them, building a client walks botocore's credential chain up to the EC2 instance
+    # metadata service (a network call; the unit tier has no sockets)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     aws._session.cache_clear()
     yield
     aws._session.cache_clear()

@@ -1,0 +1,16 @@
+"""The composite: every item family's repository on the one table, for callers that hold one store object
+(the factory, the local stack, seeding scripts, benchmarks). Services ask for the narrow ports it implements."""
+
+from __future__ import annotations
+
+from shared.adapters.dynamodb.portfolios import DynamoPortfolioRepository
+from shared.adapters.dynamodb.reference import DynamoReferenceRepository
+from shared.adapters.dynamodb.runs import DynamoRunRepository
+from shared.adapters.dynamodb.scores import DynamoScoreRepository
+
+
+class DynamoRiskRepository(
+    DynamoReferenceRepository, DynamoScoreRepository, DynamoRunRepository, DynamoPortfolioRepository
+):
+    """Implements shared.ports.RiskStore (and StoreProbe) on one DynamoDB table: the family repositories share
+    their base (`DynamoTable`: table, client, call wrapper, retries, conditional writes), so this adds nothing."""

@@ -1,0 +1,57 @@
+"""Interfaces the services need from the outside world, one module per aggregate. Adapters implement them
+(shared/adapters); the service unit tests use the in-memory fakes in tests/fakes.py, and one contract suite
+(tests/contract) holds the fakes and the DynamoDB adapter to the same behaviour.
+
+Each service function asks for the narrowest port it uses; a use case that needs several declares a Protocol
+combining exactly those next to itself (e.g. services.seeding.SeedStore). `RiskStore` is everything the one
+table holds, for the composition roots (handlers, local stack, scripts) that build one repository.
+"""
+
+from typing import Protocol
+
+from shared.ports.common import Page, Pair, T
+from shared.ports.health import StoreProbe
+from shared.ports.messaging import ChunkQueue, EventPublisher, ScoreChanged
+from shared.ports.portfolios import PortfolioReader, PortfolioStore, PortfolioSummary
+from shared.ports.reference import (
+    ImporterIndexStore,
+    ReferenceChange,
+    ReferenceDataReader,
+    ReferenceDataStore,
+    ReferenceItem,
+)
+from shared.ports.runs import RescoreChunk, RescoreRun, RunStore
+from shared.ports.scores import HistoryPoint, HistoryQuery, RankedBy, RankQuery, ScoreReader, ScoreStore
+
+
+class RiskStore(ReferenceDataStore, ImporterIndexStore, ScoreStore, RunStore, PortfolioStore, StoreProbe, Protocol):
+    """Everything the one table holds (shared.adapters.dynamodb.DynamoRiskRepository); services never ask for it."""
+
+
+__all__ = [
+    "ChunkQueue",
+    "EventPublisher",
+    "HistoryPoint",
+    "HistoryQuery",
+    "ImporterIndexStore",
+    "Page",
+    "Pair",
+    "PortfolioReader",
+    "PortfolioStore",
+    "PortfolioSummary",
+    "RankQuery",
+    "RankedBy",
+    "ReferenceChange",
+    "ReferenceDataReader",
+    "ReferenceDataStore",
+    "ReferenceItem",
+    "RescoreChunk",
+    "RescoreRun",
+    "RiskStore",
+    "RunStore",
+    "ScoreChanged",
+    "ScoreReader",
+    "ScoreStore",
+    "StoreProbe",
+    "T",
+]

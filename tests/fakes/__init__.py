@@ -1,0 +1,7 @@
+"""In-memory fakes of the ports (shared/ports) for service unit tests: fast, no moto, no sockets.
+
+tests/contract holds them to the same contract as the DynamoDB adapter (moto and DynamoDB Local)."""
+
+from tests.fakes.store import InMemoryRiskStore, ListChunkQueue, ListPublisher
+
+__all__ = ["InMemoryRiskStore", "ListChunkQueue", "ListPublisher"]
