@@ -63,6 +63,11 @@ class ScoreReader(Protocol):
         """Bulk read (BatchGetItem); pairs without a score are left out."""
         ...
 
+    def get_score_times(self, pairs: Sequence[Pair]) -> dict[Pair, datetime]:
+        """When each pair's stored score was computed (pairs without one left out): for a writer that only needs
+        to know whether a later score is stored (reads no score document)."""
+        ...
+
     def rank_scores(self, query: RankQuery) -> Page[RiskScore]:
         """Highest first; a cursor from another query (other key or filters) is an InvalidInputError."""
         ...

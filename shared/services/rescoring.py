@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -262,21 +262,42 @@ def _score_and_save_by_material(
     chunk: RescoreChunk,
     expires_at: int,
 ) -> int:
-    """Each material's scores are written while the next material is read and scored (one writer thread), so
-    the chunk's own work hides behind its writes. A failed write fails the chunk (the queue redelivers it)."""
-    from concurrent.futures import Future, ThreadPoolExecutor  # first use only: not on the API's cold start
-
+    """Each material's scores are written while the next material is read and scored."""
     scored = 0
-    with ThreadPoolExecutor(max_workers=1) as writer:
-        writes: list[Future[list[RiskScore]]] = []
+    with _WriteBehind(store.save_scores, expires_at) as writer:
         for material in materials:
             dependencies = store.list_dependencies(material.id)
             scores = score_material(context, material, dependencies, chunk.importers, chunk.as_of)
             scored += len(scores)
-            writes.append(writer.submit(store.save_scores, scores, expires_at))
-        for write in writes:
-            write.result()
+            writer.submit(scores)
     return scored
+
+
+class _WriteBehind:
+    """Writes batches of scores on one background thread, in the order given, while the caller computes the next
+    batch, so a run's own work hides behind its writes. Leaving the block waits for every write; the first failed
+    write is raised there (the chunk or stream record fails and is delivered again)."""
+
+    def __init__(self, write: Callable[[Sequence[RiskScore], int], list[RiskScore]], expires_at: int) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor  # first use only: not on the API's cold start
+
+        self._write = write
+        self._expires_at = expires_at
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._writes: list[Future[list[RiskScore]]] = []
+
+    def submit(self, scores: Sequence[RiskScore]) -> None:
+        self._writes.append(self._pool.submit(self._write, scores, self._expires_at))
+
+    def __enter__(self) -> _WriteBehind:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            for write in self._writes:
+                write.result()
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 # --- event-driven: a changed signal or reference item rescoring exactly the pairs it touches ---------------
@@ -328,19 +349,20 @@ def is_alert(old: RiskScore | None, new: RiskScore, threshold: float) -> bool:
 
 
 def alert_for_change(
-    stored: RiskScore | None, without: RiskScore | None, new: RiskScore, threshold: float
+    stored_at: datetime | None, without: RiskScore | None, new: RiskScore, threshold: float
 ) -> RiskScore | None:
     """The cause rule: whether a change moved a pair enough to alert, and from which score.
 
     `new` is the pair scored with the change's new version of its item, `without` the same inputs with the
-    item's old version (None: no score without it, e.g. a new material), `stored` the current stored score.
+    item's old version (None: no score without it, e.g. a new material), `stored_at` when the stored score was
+    computed (None: no stored score).
     A change is a cause only by its own delta (`without` -> `new`): when another change written in the same
     second has already been scored in, or is still to come, the stored score says nothing about this one.
     Returns the score to report as the old one (`without`), or None for no alert: the pair has no stored score
     yet (a first score is not a change), a later score is stored (this record is late), or this change did not
     move the pair past the threshold or into another band.
     """
-    if stored is None or stored.computed_at > new.computed_at:
+    if stored_at is None or stored_at > new.computed_at:
         return None
     return without if is_alert(without, new, threshold) else None
 
@@ -446,26 +468,32 @@ def rescore_pairs_for_change(
         {m.id: m for m in store.get_materials(list(by_material))},
         {material_id: store.list_dependencies(material_id) for material_id in by_material},
     )
-    new_scores = stored_inputs.with_version(change, change.new).score(by_material, change.at)
-    old_scores = store.get_scores(list(new_scores))
-    candidates = {
-        pair: new
-        for pair, new in new_scores.items()
-        if (stored := old_scores.get(pair)) is not None and stored.computed_at <= new.computed_at
-    }
-    without_by_material: dict[str, list[str]] = {}
-    for pair in candidates:
-        without_by_material.setdefault(pair.material, []).append(pair.importer)
-    without_change = stored_inputs.with_version(change, change.old).score(without_by_material, change.at)
-    events = [
-        _score_changed(before, new, change.kind, change.item_id)
-        for pair, new in candidates.items()
-        if (before := alert_for_change(old_scores.get(pair), without_change.get(pair), new, alert_threshold))
-        is not None
-    ]
-    if events:
-        publisher.publish_score_changes(events)
-    store.save_scores_if_newer(list(new_scores.values()), history_expiry(change.at, retention_days))
+    stored_at = store.get_score_times([Pair(i, m) for m, importers_of in by_material.items() for i in importers_of])
+    with_new, with_old = stored_inputs.with_version(change, change.new), stored_inputs.with_version(change, change.old)
+    events: list[ScoreChanged] = []
+    # Material by material: score, publish its alerts, then hand its scores to the writer while the next material
+    # is scored (each material's alerts still go out before its scores are written).
+    with _WriteBehind(store.save_scores_if_newer, history_expiry(change.at, retention_days)) as writer:
+        for material_id, material_importers in by_material.items():
+            new_scores = with_new.score({material_id: material_importers}, change.at)
+            candidates = {
+                pair: new
+                for pair, new in new_scores.items()
+                if (at := stored_at.get(pair)) is not None and at <= new.computed_at
+            }
+            without_change = (
+                with_old.score({material_id: [p.importer for p in candidates]}, change.at) if candidates else {}
+            )
+            found = [
+                _score_changed(before, new, change.kind, change.item_id)
+                for pair, new in candidates.items()
+                if (before := alert_for_change(stored_at.get(pair), without_change.get(pair), new, alert_threshold))
+                is not None
+            ]
+            if found:
+                publisher.publish_score_changes(found)
+                events.extend(found)
+            writer.submit(list(new_scores.values()))
     return events
 
 

@@ -145,6 +145,17 @@ def test_score_writes_never_replace_a_later_score(store: RiskStore, writer: str)
     assert [(p.at, p.score) for p in history.items] == [(T0, 20.0), (T0 + timedelta(hours=1), 81.0)]
 
 
+def test_score_times_are_the_stored_scores_computed_at(store: RiskStore) -> None:
+    later = score("JP", "dysprosium", 80.0, T0 + timedelta(hours=1))
+    store.save_scores([later, score("KR", "dysprosium", 10.0)], 1)
+    pairs = [Pair("JP", "dysprosium"), Pair("US", "dysprosium"), Pair("KR", "dysprosium"), Pair("JP", "dysprosium")]
+    assert store.get_score_times(pairs) == {
+        Pair("JP", "dysprosium"): T0 + timedelta(hours=1),
+        Pair("KR", "dysprosium"): T0,
+    }
+    assert store.get_score_times([]) == {}
+
+
 def _all_pages(store: RiskStore, query: RankQuery) -> list[RiskScore]:
     found: list[RiskScore] = []
     cursor = None

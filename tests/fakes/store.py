@@ -206,6 +206,10 @@ class InMemoryRiskStore:
         self._call("get_scores")
         return {p: self.scores[p] for p in dict.fromkeys(pairs) if p in self.scores}
 
+    def get_score_times(self, pairs: Sequence[Pair]) -> dict[Pair, datetime]:
+        self._call("get_score_times")
+        return {p: self.scores[p].computed_at for p in dict.fromkeys(pairs) if p in self.scores}
+
     def _save(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
         written = []
         for score in scores:

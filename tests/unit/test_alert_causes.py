@@ -35,16 +35,16 @@ def test_a_change_that_did_not_move_the_pair_is_not_a_cause_even_when_the_stored
     new = score(IN_FORCE, FAR_FUTURE)  # both written in the same second
     assert new.score - stored.score >= THRESHOLD  # the pair did jump...
     # ...but not because of the far-future signal: without it, the score is the same
-    assert alert_for_change(stored, score(IN_FORCE), new, THRESHOLD) is None
+    assert alert_for_change(stored.computed_at, score(IN_FORCE), new, THRESHOLD) is None
 
 
 def test_the_change_that_moved_the_pair_is_the_cause_and_reports_the_score_without_it():
     stored = score(at=AT - timedelta(days=1))
     new = score(IN_FORCE, FAR_FUTURE)
     without = score(FAR_FUTURE)
-    assert alert_for_change(stored, without, new, THRESHOLD) == without
+    assert alert_for_change(stored.computed_at, without, new, THRESHOLD) == without
     # also when the other change's record was processed first and already stored the new score at this second
-    assert alert_for_change(new, without, new, THRESHOLD) == without
+    assert alert_for_change(new.computed_at, without, new, THRESHOLD) == without
 
 
 def test_no_alert_for_a_first_score_a_later_stored_score_or_a_move_below_the_threshold():
@@ -52,19 +52,19 @@ def test_no_alert_for_a_first_score_a_later_stored_score_or_a_move_below_the_thr
     without = score()
     assert alert_for_change(None, without, new, THRESHOLD) is None  # a first score is not a change
     later = score(IN_FORCE, at=AT + timedelta(seconds=1))
-    assert alert_for_change(later, without, new, THRESHOLD) is None  # this record is late
-    assert alert_for_change(without, None, new, THRESHOLD) is None  # no score without the change (new item)
+    assert alert_for_change(later.computed_at, without, new, THRESHOLD) is None  # this record is late
+    assert alert_for_change(without.computed_at, None, new, THRESHOLD) is None  # no score without the change (new item)
     small = signal(id="small", targets=("JP",), severity=0.01, announced=date(2026, 1, 6))
     nudged = score(small)
     assert nudged.band is without.band and abs(nudged.score - without.score) < THRESHOLD
-    assert alert_for_change(without, without, nudged, THRESHOLD) is None
+    assert alert_for_change(without.computed_at, without, nudged, THRESHOLD) is None
 
 
 def test_a_band_change_below_the_threshold_alerts():
     new = score(IN_FORCE)
     moved = new.model_copy(update={"score": new.score - 1.0, "band": Band.MODERATE})
     assert moved.band is not new.band
-    assert alert_for_change(moved, moved, new, THRESHOLD) == moved
+    assert alert_for_change(moved.computed_at, moved, new, THRESHOLD) == moved
 
 
 def test_two_causes_of_the_same_pair_and_second_have_distinct_dedup_keys():

@@ -156,14 +156,16 @@ class DynamoTable:
                     backoff.again(f"BatchWriteItem left {len(pending)} items unprocessed")
         return calls
 
-    def batch_get(self, keys: Sequence[Key]) -> list[dict[str, Any]]:
-        """BatchGetItem in 100-key calls, UnprocessedKeys retried with backoff (`Backoff`)."""
+    def batch_get(self, keys: Sequence[Key], projection: str | None = None) -> list[dict[str, Any]]:
+        """BatchGetItem in 100-key calls, UnprocessedKeys retried with backoff (`Backoff`); `projection`: only
+        these attributes (a ProjectionExpression of plain names)."""
         found: list[dict[str, Any]] = []
+        request: dict[str, Any] = {"ProjectionExpression": projection} if projection else {}
         for start in range(0, len(keys), BATCH_GET_LIMIT):
             pending: list[Key] = list(keys[start : start + BATCH_GET_LIMIT])
             backoff = Backoff()
             while pending:
-                response = self._call("batch_get_item", RequestItems={self.table_name: {"Keys": pending}})
+                response = self._call("batch_get_item", RequestItems={self.table_name: {"Keys": pending, **request}})
                 found.extend(response.get("Responses", {}).get(self.table_name, []))
                 pending = list(response.get("UnprocessedKeys", {}).get(self.table_name, {}).get("Keys", []))
                 if pending:

@@ -83,8 +83,11 @@ def signal_key(signal_id: str) -> Key:
     return key(SIGNAL_PK, signal_id)
 
 
+SCORE_PREFIX = "SCORE#"
+
+
 def score_key(importer: str, material_id: str) -> Key:
-    return key(f"SCORE#{importer}", material_id)
+    return key(f"{SCORE_PREFIX}{importer}", material_id)
 
 
 def importer_rank_partition(importer: str) -> str:

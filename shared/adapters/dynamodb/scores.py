@@ -77,6 +77,18 @@ class DynamoScoreRepository(DynamoTable):
         scores = (self._parse(RiskScore, item) for item in items)
         return {Pair(score.importer, score.material): score for score in scores}
 
+    def get_score_times(self, pairs: Sequence[Pair]) -> dict[Pair, datetime]:
+        # pk, sk and computed_at only: a writer checking for later scores needs no score document
+        items = self.batch_get(
+            [keys.score_key(p.importer, p.material) for p in dict.fromkeys(pairs)], projection="pk, sk, computed_at"
+        )
+        return {
+            Pair(item["pk"]["S"].removeprefix(keys.SCORE_PREFIX), item["sk"]["S"]): datetime.fromisoformat(
+                item["computed_at"]["S"]
+            )
+            for item in items
+        }
+
     def save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
         """The nightly and bulk writer: each score item is put only if no later score is stored for its pair,
         in TransactWriteItems of up to 100 conditional Puts (no read first: the condition is the check, so a
