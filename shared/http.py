@@ -10,13 +10,18 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.openapi.params import Header
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import BaseModel
 
 from shared.domain.errors import (
     DomainError,
@@ -80,12 +85,39 @@ class Caller:
     scopes: frozenset[str]
 
 
-def caller_of(app: APIGatewayRestResolver) -> Caller:
-    """The authenticated client, from the Cognito authorizer's claims (the local API fakes the same shape)."""
-    authorizer = app.current_event.request_context.authorizer
+def caller_of(app: BaseRouter) -> Caller:
+    """The authenticated client, from the Cognito authorizer's claims (the local API fakes the same shape).
+
+    `app`: the resolver or one of its Routers (a Router reads the event its resolver is handling)."""
+    event = cast(APIGatewayProxyEvent, app.current_event)  # every API function is a REST API (v1) resolver
+    authorizer = event.request_context.authorizer
     claims: dict[str, Any] = (authorizer.get("claims") if authorizer else None) or {}
     client_id = str(claims.get("client_id") or claims.get("sub") or "")
     return Caller(client_id=client_id, scopes=frozenset(str(claims.get("scope", "")).split()))
+
+
+# ------------------------------------------------------------------ create-or-replace (PUT) routes: the building blocks
+
+#: the If-Match header every PUT and DELETE of a versioned item accepts (see expected_version)
+IfMatch = Annotated[str | None, Header(description="The version you last read, as an alternative to body version")]
+
+#: what `stored` answers: documented so the OpenAPI lists 201 beside 200 (errors are added by the generator)
+UPSERT_RESPONSES: dict[int, OpenAPIResponse] = {
+    200: {"description": "Replaced (version + 1), or unchanged when the body equals what is stored"},
+    201: {"description": "Created (version 1)"},
+}
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def stored(model: M, *, created: bool, version: int) -> Response[M]:
+    """A PUT's answer: 201 when it created the item, else 200; the stored version as the ETag."""
+    return Response(
+        status_code=HTTPStatus.CREATED if created else HTTPStatus.OK,
+        content_type=content_types.APPLICATION_JSON,
+        body=model,
+        headers={"ETag": f'"{version}"'},
+    )
 
 
 def expected_version(body_version: int | None, if_match: str | None) -> int | None:
@@ -100,7 +132,7 @@ def expected_version(body_version: int | None, if_match: str | None) -> int | No
     return int(text)
 
 
-def wants_csv(app: APIGatewayRestResolver) -> bool:
+def wants_csv(app: BaseRouter) -> bool:
     accept = app.current_event.headers.get("accept") or app.current_event.headers.get("Accept") or ""
     return "text/csv" in accept.lower()
 

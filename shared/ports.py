@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from shared.domain.models import (
     Band,
@@ -269,3 +269,17 @@ class ChunkQueue(Protocol):
 
 class EventPublisher(Protocol):
     def publish_score_changes(self, events: Sequence[ScoreChanged]) -> None: ...
+
+
+class ChangeReader(Protocol):
+    """Reads a table stream record (its keys and deserialised images) as the reference change it is about; None
+    for items that are not score inputs (scores, history, runs) and for a bulk load's writes. The item layout is
+    the adapter's: the stream handler gets a reader from it instead of importing the adapter."""
+
+    def __call__(
+        self,
+        keys: Mapping[str, Any],
+        old_image: Mapping[str, Any] | None,
+        new_image: Mapping[str, Any] | None,
+        at: datetime,
+    ) -> ReferenceChange | None: ...

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field
 
 from shared.domain.countries import country_name
 from shared.domain.errors import InvalidInputError
+from shared.domain.ids import GROUP_ID_PATTERN, MATERIAL_ID_PATTERN, SIGNAL_ID_MAX_LENGTH, SIGNAL_ID_PATTERN
 from shared.domain.models import (
     Band,
     CountryGovernance,
@@ -341,7 +342,7 @@ class VersionedRequest(ApiModel):
 
 class MaterialUpsertRequest(VersionedRequest):
     name: PlainText = Field(min_length=1, max_length=200)
-    groups: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]] = Field(
+    groups: list[Annotated[str, Field(pattern=GROUP_ID_PATTERN)]] = Field(
         default_factory=list, max_length=20, description="Group ids; none may be a material id, none twice"
     )
     stages: dict[Stage, Annotated[list[ProducerShare], Field(max_length=300)]]
@@ -502,7 +503,7 @@ class PairRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     importer: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 or EU (any case)")
-    material: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+    material: str = Field(pattern=MATERIAL_ID_PATTERN)
 
 
 class BatchScoresRequest(ApiModel):
@@ -525,9 +526,7 @@ class BatchScoresResponse(ApiModel):
 class PortfolioItemRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    material: str = Field(
-        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$", description="Material id or group (rare_earths expands)"
-    )
+    material: str = Field(pattern=MATERIAL_ID_PATTERN, description="Material id or group (rare_earths expands)")
     importer: str = Field(min_length=2, max_length=2, description="The plant's economy: ISO alpha-2 or EU")
     annual_spend: StrictFloat = Field(ge=0, le=1e13)
     currency: CurrencyCode | None = None
@@ -679,7 +678,7 @@ class ScenarioSignalRequest(ApiModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    id: str | None = Field(default=None, max_length=SIGNAL_ID_MAX_LENGTH, pattern=SIGNAL_ID_PATTERN)
     issuer: str = Field(min_length=2, max_length=2)
     measure: Measure
     materials: IdList = Field(min_length=1)
@@ -730,7 +729,7 @@ class SetSupplyShareRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: Literal["set_supply_share"]
-    material: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+    material: str = Field(pattern=MATERIAL_ID_PATTERN)
     stage: Stage
     country: str = Field(min_length=2, max_length=2)
     share: StrictFloat = Field(ge=0, le=1, description="The country's new share; the others are rescaled")
