@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Annotated, Any, TypeVar, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -32,7 +32,8 @@ from shared.domain.errors import (
     VersionConflictError,
 )
 from shared.observability import logger
-from shared.schemas import ErrorDetail, ErrorResponse
+from shared.schemas import ErrorDetail, ErrorResponse, VersionedRequest
+from shared.services.versioning import UpsertResult, version_of
 
 #: seconds a client should wait before retrying after a 503
 RETRY_AFTER_SECONDS = 2
@@ -110,13 +111,18 @@ UPSERT_RESPONSES: dict[int, OpenAPIResponse] = {
 M = TypeVar("M", bound=BaseModel)
 
 
-def stored(model: M, *, created: bool, version: int) -> Response[M]:
-    """A PUT's answer: 201 when it created the item, else 200; the stored version as the ETag."""
+def upsert_input(request: VersionedRequest, if_match: str | None) -> tuple[dict[str, Any], int | None]:
+    """A PUT body's fields (without its version) and the version the caller last read (body, else If-Match)."""
+    return request.model_dump(exclude={"version"}), expected_version(request.version, if_match)
+
+
+def stored(result: UpsertResult[Any], body: M) -> Response[M]:
+    """A PUT's answer: 201 when it created the item, else 200 (replaced or unchanged); the stored version as ETag."""
     return Response(
-        status_code=HTTPStatus.CREATED if created else HTTPStatus.OK,
+        status_code=HTTPStatus.CREATED if result.created else HTTPStatus.OK,
         content_type=content_types.APPLICATION_JSON,
-        body=model,
-        headers={"ETag": f'"{version}"'},
+        body=body,
+        headers={"ETag": f'"{version_of(result.item)}"'},
     )
 
 
@@ -345,3 +351,13 @@ def build_resolver() -> APIGatewayRestResolver:
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "internal error; it has been logged")
 
     return app
+
+
+def build_router() -> Router:
+    """A group of an API's routes (one module each), joined to the function's resolver with `include_router`.
+
+    Routes keep their OpenAPI details and are validated like the resolver's own (include_router registers each on
+    the resolver); the resolver's exception handlers answer for them. Read the request with caller_of(router),
+    wants_csv(router) or router.current_event.
+    """
+    return Router()  # type: ignore[no-untyped-call]  # Powertools' Router.__init__ is not annotated

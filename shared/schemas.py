@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -39,7 +40,11 @@ from shared.domain.scenarios import (
 from shared.ports import HistoryPoint, RescoreRun
 
 if TYPE_CHECKING:  # used by the `.of()` mappings only: no import of the services at run time
+    from shared.ports import Page, PortfolioSummary
     from shared.services.importers import DependencyDetail, ImporterCoverage
+    from shared.services.queries import MissingScore, ScoreHistory
+    from shared.services.scenarios import ScenarioResult
+    from shared.services.signal_loads import RowResult, SignalLoad
 
 
 class ApiModel(BaseModel):
@@ -61,6 +66,12 @@ class HealthResponse(ApiModel):
     status: Literal["ok", "degraded"] = Field(description="degraded while the data store cannot be read")
     store: Literal["ok", "unavailable"] = Field(description="the data store's state, checked at most every 10 s")
     model_version: str
+
+    @classmethod
+    def of(cls, store_available: bool, model_version: str) -> HealthResponse:
+        if store_available:
+            return cls(status="ok", store="ok", model_version=model_version)
+        return cls(status="degraded", store="unavailable", model_version=model_version)
 
 
 class ProducerShareResponse(ApiModel):
@@ -96,6 +107,10 @@ class MaterialSummary(ApiModel):
 class MaterialListResponse(ApiModel):
     items: list[MaterialSummary]
 
+    @classmethod
+    def of(cls, materials: list[MaterialProfile]) -> MaterialListResponse:
+        return cls(items=[MaterialSummary.of(m) for m in materials])
+
 
 class SignalResponse(ApiModel):
     id: str
@@ -125,6 +140,10 @@ class SignalResponse(ApiModel):
 
 class SignalListResponse(ApiModel):
     items: list[SignalResponse]
+
+    @classmethod
+    def of(cls, signals: list[PolicySignal]) -> SignalListResponse:
+        return cls(items=[SignalResponse.of(s) for s in signals])
 
 
 class MaterialResponse(ApiModel):
@@ -201,9 +220,31 @@ class ScoreResponse(ApiModel):
         return cls.model_validate(score, from_attributes=True)
 
 
+#: the spreadsheet of a ranked list (Accept: text/csv): one row per score
+SCORE_CSV_COLUMNS = (
+    "importer", "material", "score", "band", "confidence", "supply_risk", "import_reliance",
+    "site_concentration", "policy_pressure", "top_driver", "model_version", "computed_at",
+)  # fmt: skip
+
+
 class ScorePageResponse(ApiModel):
     items: list[ScoreResponse]
     next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page")
+
+    @classmethod
+    def of(cls, page: Page[RiskScore]) -> ScorePageResponse:
+        return cls(items=[ScoreResponse.of(s) for s in page.items], next_cursor=page.next_cursor)
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """One row per score (SCORE_CSV_COLUMNS): the components flat, the largest driver's text."""
+        return [
+            {
+                **item.model_dump(mode="json", include=set(SCORE_CSV_COLUMNS)),
+                **item.components.model_dump(exclude={"concentration"}),
+                "top_driver": item.drivers[0].text if item.drivers else "",
+            }
+            for item in self.items
+        ]
 
 
 class HistoryPointResponse(ApiModel):
@@ -231,6 +272,15 @@ class HistoryResponse(ApiModel):
     material: str
     items: list[HistoryPointResponse]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, history: ScoreHistory) -> HistoryResponse:
+        return cls(
+            importer=history.importer,
+            material=history.material,
+            items=[HistoryPointResponse.of(p) for p in history.page.items],
+            next_cursor=history.page.next_cursor,
+        )
 
 
 # ---------------------------------------------------------------------------- importers and their dependencies
@@ -263,6 +313,10 @@ class ImporterSummary(ApiModel):
 class ImporterListResponse(ApiModel):
     items: list[ImporterSummary]
     next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page")
+
+    @classmethod
+    def of(cls, page: Page[ImporterCoverage]) -> ImporterListResponse:
+        return cls(items=[ImporterSummary.of(c) for c in page.items], next_cursor=page.next_cursor)
 
 
 class PartnerLineResponse(ApiModel):
@@ -451,6 +505,10 @@ class SignalLoadRowDetail(ApiModel):
     field: str = Field(description="The row's column (reference format) or field (signal format)")
     message: str
 
+    @classmethod
+    def of(cls, detail: Mapping[str, object]) -> SignalLoadRowDetail:
+        return cls(field=str(detail["field"]), message=str(detail["message"]))
+
 
 class SignalLoadRowResponse(ApiModel):
     row: int = Field(description="1-based position among the data rows (a CSV's header row is not counted)")
@@ -458,6 +516,16 @@ class SignalLoadRowResponse(ApiModel):
     result: Literal["created", "updated", "unchanged", "conflict", "invalid"]
     version: int | None = Field(description="The stored version after the load (created, updated, unchanged)")
     details: list[SignalLoadRowDetail] = Field(description="Why a row is invalid or in conflict")
+
+    @classmethod
+    def of(cls, row: RowResult) -> SignalLoadRowResponse:
+        return cls(
+            row=row.row,
+            id=row.signal_id,
+            result=row.outcome.value,
+            version=row.version,
+            details=[SignalLoadRowDetail.of(d) for d in row.details],
+        )
 
 
 class SignalLoadResponse(ApiModel):
@@ -468,6 +536,16 @@ class SignalLoadResponse(ApiModel):
     run: RescoreRunResponse | None = Field(
         description="The ONE rescoring run for the changed rows (GET /v1/rescore/{run_id}); null if nothing changed"
     )
+
+    @classmethod
+    def of(cls, load: SignalLoad) -> SignalLoadResponse:
+        return cls(
+            load_id=load.load_id,
+            counts=load.counts(),
+            rows=[SignalLoadRowResponse.of(r) for r in load.rows],
+            materials=load.materials,
+            run=RescoreRunResponse.of(load.run) if load.run else None,
+        )
 
 
 class RescoreRunResponse(ApiModel):
@@ -482,16 +560,8 @@ class RescoreRunResponse(ApiModel):
 
     @classmethod
     def of(cls, run: RescoreRun) -> RescoreRunResponse:
-        return cls(
-            run_id=run.run_id,
-            as_of=run.as_of,
-            status=run.status,
-            chunks_total=run.chunks_total,
-            chunks_done=run.chunks_done,
-            chunks_failed=run.chunks_failed,
-            pairs_scored=run.pairs_scored,
-            created_at=run.created_at,
-        )
+        # the run's own attributes (the port's RescoreRun), less what only the store needs (request_digest)
+        return cls.model_validate(run, from_attributes=True)
 
 
 # ---------------------------------------------------------------------------- procurement: batch, portfolios, scenarios
@@ -517,10 +587,18 @@ class MissingPair(ApiModel):
     material: str
     reason: str
 
+    @classmethod
+    def of(cls, missing: MissingScore) -> MissingPair:
+        return cls(importer=missing.pair.importer, material=missing.pair.material, reason=missing.reason)
+
 
 class BatchScoresResponse(ApiModel):
     items: list[ScoreResponse]
     missing: list[MissingPair]
+
+    @classmethod
+    def of(cls, found: list[RiskScore], missing: list[MissingScore]) -> BatchScoresResponse:
+        return cls(items=[ScoreResponse.of(s) for s in found], missing=[MissingPair.of(m) for m in missing])
 
 
 class PortfolioItemRequest(ApiModel):
@@ -561,10 +639,18 @@ class PortfolioSummaryResponse(ApiModel):
     version: int
     updated_at: datetime
 
+    @classmethod
+    def of(cls, summary: PortfolioSummary) -> PortfolioSummaryResponse:
+        return cls.model_validate(summary, from_attributes=True)
+
 
 class PortfolioListResponse(ApiModel):
     items: list[PortfolioSummaryResponse]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[PortfolioSummary]) -> PortfolioListResponse:
+        return cls(items=[PortfolioSummaryResponse.of(p) for p in page.items], next_cursor=page.next_cursor)
 
 
 class PortfolioRiskLineResponse(ApiModel):
@@ -632,6 +718,13 @@ class UnscoredLineResponse(ApiModel):
         )
 
 
+#: the spreadsheet of a portfolio's risk (Accept: text/csv): scored lines, then unscored ones with their reason
+RISK_CSV_COLUMNS = (
+    "material", "importer", "via_group", "part", "supplier", "annual_spend", "score", "band", "risk_spend",
+    "confidence", "top_driver", "unscored_reason",
+)  # fmt: skip
+
+
 class PortfolioRiskResponse(ApiModel):
     portfolio_id: str
     name: str
@@ -671,6 +764,13 @@ class PortfolioRiskResponse(ApiModel):
                 PortfolioDriverResponse(text=d.text, at_risk_spend_share=d.at_risk_spend_share) for d in risk.drivers
             ],
         )
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """RISK_CSV_COLUMNS: the ranked scored lines, then the unscored ones with their reason (their spend is never
+        left out)."""
+        rows = [line.model_dump(mode="json") for line in self.items]
+        rows += [{**u.model_dump(mode="json"), "unscored_reason": u.reason} for u in self.unscored_lines]
+        return rows
 
 
 class ScenarioSignalRequest(ApiModel):
@@ -784,6 +884,17 @@ class ScenarioLineResponse(ApiModel):
     delta: float
     drivers: list[DriverResponse] = Field(description="The scenario score's drivers, largest first")
 
+    @classmethod
+    def of(cls, baseline: RiskScore, scenario: RiskScore) -> ScenarioLineResponse:
+        return cls(
+            importer=baseline.importer,
+            material=baseline.material,
+            baseline=ScenarioSide.of(baseline),
+            scenario=ScenarioSide.of(scenario),
+            delta=round(scenario.score - baseline.score, 4),
+            drivers=[DriverResponse.model_validate(d.model_dump()) for d in scenario.drivers],
+        )
+
 
 class ScenarioResponse(ApiModel):
     items: list[ScenarioLineResponse]
@@ -792,3 +903,11 @@ class ScenarioResponse(ApiModel):
         "(as in its risk); never dropped silently"
     )
     as_of: date
+
+    @classmethod
+    def of(cls, result: ScenarioResult, as_of: date) -> ScenarioResponse:
+        return cls(
+            items=[ScenarioLineResponse.of(base, what_if) for base, what_if in result.pairs],
+            unscored_lines=[UnscoredLineResponse.of(u) for u in result.unscored],
+            as_of=as_of,
+        )
