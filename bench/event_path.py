@@ -345,7 +345,7 @@ def run(quick: bool = False) -> BenchResult:
         "rescores them in one invocation, material by material: it reads the stored scores' computed_at only "
         "(one projected BatchGetItem per 100 pairs), scores each material with the signal's new and old version "
         "(the alert cause), publishes that material's alerts, and hands its scores to a writer thread while it "
-        "scores the next material; so no fan-out to the queue is needed (docs/decisions.md 50).",
+        "scores the next material; so no fan-out to the queue is needed (docs/decisions.md 53).",
     ]
     summary = [
         f"event path: signal PUT -> last of {PAIRS} scores written {st['total'].ms()} "

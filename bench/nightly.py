@@ -656,7 +656,7 @@ def _report(
         "BatchWriteItem calls; one call at a time, only the calls timed.",
         "- **batch floor** (reported): the same items with no condition, all in 25-item BatchWriteItem calls: what "
         "the writes would cost if a late chunk could overwrite a newer score (it cannot since issue 12; "
-        "docs/decisions.md 50).",
+        "docs/decisions.md 53).",
         f"- {repeats} worker, {repeats} floor and {repeats} batch-floor runs per N (1 each for the 100k night), "
         "alternating, after one "
         "discarded priming run; every run has its own as_of (history rows inserted, score items overwritten); "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, field
 
 from shared.domain.countries import country_name
 from shared.domain.errors import InvalidInputError
+from shared.domain.ids import GROUP_ID_PATTERN, MATERIAL_ID_PATTERN, SIGNAL_ID_MAX_LENGTH, SIGNAL_ID_PATTERN
 from shared.domain.models import (
     Band,
     CountryGovernance,
@@ -38,7 +40,11 @@ from shared.domain.scenarios import (
 from shared.ports import HistoryPoint, RescoreRun
 
 if TYPE_CHECKING:  # used by the `.of()` mappings only: no import of the services at run time
+    from shared.ports import Page, PortfolioSummary
     from shared.services.importers import DependencyDetail, ImporterCoverage
+    from shared.services.queries import MissingScore, ScoreHistory
+    from shared.services.scenarios import ScenarioResult
+    from shared.services.signal_loads import RowResult, SignalLoad
 
 
 class ApiModel(BaseModel):
@@ -60,6 +66,12 @@ class HealthResponse(ApiModel):
     status: Literal["ok", "degraded"] = Field(description="degraded while the data store cannot be read")
     store: Literal["ok", "unavailable"] = Field(description="the data store's state, checked at most every 10 s")
     model_version: str
+
+    @classmethod
+    def of(cls, store_available: bool, model_version: str) -> HealthResponse:
+        if store_available:
+            return cls(status="ok", store="ok", model_version=model_version)
+        return cls(status="degraded", store="unavailable", model_version=model_version)
 
 
 class ProducerShareResponse(ApiModel):
@@ -95,6 +107,10 @@ class MaterialSummary(ApiModel):
 class MaterialListResponse(ApiModel):
     items: list[MaterialSummary]
 
+    @classmethod
+    def of(cls, materials: list[MaterialProfile]) -> MaterialListResponse:
+        return cls(items=[MaterialSummary.of(m) for m in materials])
+
 
 class SignalResponse(ApiModel):
     id: str
@@ -124,6 +140,10 @@ class SignalResponse(ApiModel):
 
 class SignalListResponse(ApiModel):
     items: list[SignalResponse]
+
+    @classmethod
+    def of(cls, signals: list[PolicySignal]) -> SignalListResponse:
+        return cls(items=[SignalResponse.of(s) for s in signals])
 
 
 class MaterialResponse(ApiModel):
@@ -200,9 +220,31 @@ class ScoreResponse(ApiModel):
         return cls.model_validate(score, from_attributes=True)
 
 
+#: the spreadsheet of a ranked list (Accept: text/csv): one row per score
+SCORE_CSV_COLUMNS = (
+    "importer", "material", "score", "band", "confidence", "supply_risk", "import_reliance",
+    "site_concentration", "policy_pressure", "top_driver", "model_version", "computed_at",
+)  # fmt: skip
+
+
 class ScorePageResponse(ApiModel):
     items: list[ScoreResponse]
     next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page")
+
+    @classmethod
+    def of(cls, page: Page[RiskScore]) -> ScorePageResponse:
+        return cls(items=[ScoreResponse.of(s) for s in page.items], next_cursor=page.next_cursor)
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """One row per score (SCORE_CSV_COLUMNS): the components flat, the largest driver's text."""
+        return [
+            {
+                **item.model_dump(mode="json", include=set(SCORE_CSV_COLUMNS)),
+                **item.components.model_dump(exclude={"concentration"}),
+                "top_driver": item.drivers[0].text if item.drivers else "",
+            }
+            for item in self.items
+        ]
 
 
 class HistoryPointResponse(ApiModel):
@@ -230,6 +272,15 @@ class HistoryResponse(ApiModel):
     material: str
     items: list[HistoryPointResponse]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, history: ScoreHistory) -> HistoryResponse:
+        return cls(
+            importer=history.importer,
+            material=history.material,
+            items=[HistoryPointResponse.of(p) for p in history.page.items],
+            next_cursor=history.page.next_cursor,
+        )
 
 
 # ---------------------------------------------------------------------------- importers and their dependencies
@@ -262,6 +313,10 @@ class ImporterSummary(ApiModel):
 class ImporterListResponse(ApiModel):
     items: list[ImporterSummary]
     next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page")
+
+    @classmethod
+    def of(cls, page: Page[ImporterCoverage]) -> ImporterListResponse:
+        return cls(items=[ImporterSummary.of(c) for c in page.items], next_cursor=page.next_cursor)
 
 
 class PartnerLineResponse(ApiModel):
@@ -341,7 +396,7 @@ class VersionedRequest(ApiModel):
 
 class MaterialUpsertRequest(VersionedRequest):
     name: PlainText = Field(min_length=1, max_length=200)
-    groups: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]] = Field(
+    groups: list[Annotated[str, Field(pattern=GROUP_ID_PATTERN)]] = Field(
         default_factory=list, max_length=20, description="Group ids; none may be a material id, none twice"
     )
     stages: dict[Stage, Annotated[list[ProducerShare], Field(max_length=300)]]
@@ -450,6 +505,10 @@ class SignalLoadRowDetail(ApiModel):
     field: str = Field(description="The row's column (reference format) or field (signal format)")
     message: str
 
+    @classmethod
+    def of(cls, detail: Mapping[str, object]) -> SignalLoadRowDetail:
+        return cls(field=str(detail["field"]), message=str(detail["message"]))
+
 
 class SignalLoadRowResponse(ApiModel):
     row: int = Field(description="1-based position among the data rows (a CSV's header row is not counted)")
@@ -457,6 +516,16 @@ class SignalLoadRowResponse(ApiModel):
     result: Literal["created", "updated", "unchanged", "conflict", "invalid"]
     version: int | None = Field(description="The stored version after the load (created, updated, unchanged)")
     details: list[SignalLoadRowDetail] = Field(description="Why a row is invalid or in conflict")
+
+    @classmethod
+    def of(cls, row: RowResult) -> SignalLoadRowResponse:
+        return cls(
+            row=row.row,
+            id=row.signal_id,
+            result=row.outcome.value,
+            version=row.version,
+            details=[SignalLoadRowDetail.of(d) for d in row.details],
+        )
 
 
 class SignalLoadResponse(ApiModel):
@@ -467,6 +536,16 @@ class SignalLoadResponse(ApiModel):
     run: RescoreRunResponse | None = Field(
         description="The ONE rescoring run for the changed rows (GET /v1/rescore/{run_id}); null if nothing changed"
     )
+
+    @classmethod
+    def of(cls, load: SignalLoad) -> SignalLoadResponse:
+        return cls(
+            load_id=load.load_id,
+            counts=load.counts(),
+            rows=[SignalLoadRowResponse.of(r) for r in load.rows],
+            materials=load.materials,
+            run=RescoreRunResponse.of(load.run) if load.run else None,
+        )
 
 
 class RescoreRunResponse(ApiModel):
@@ -481,16 +560,8 @@ class RescoreRunResponse(ApiModel):
 
     @classmethod
     def of(cls, run: RescoreRun) -> RescoreRunResponse:
-        return cls(
-            run_id=run.run_id,
-            as_of=run.as_of,
-            status=run.status,
-            chunks_total=run.chunks_total,
-            chunks_done=run.chunks_done,
-            chunks_failed=run.chunks_failed,
-            pairs_scored=run.pairs_scored,
-            created_at=run.created_at,
-        )
+        # the run's own attributes (the port's RescoreRun), less what only the store needs (request_digest)
+        return cls.model_validate(run, from_attributes=True)
 
 
 # ---------------------------------------------------------------------------- procurement: batch, portfolios, scenarios
@@ -502,7 +573,7 @@ class PairRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     importer: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 or EU (any case)")
-    material: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+    material: str = Field(pattern=MATERIAL_ID_PATTERN)
 
 
 class BatchScoresRequest(ApiModel):
@@ -516,18 +587,24 @@ class MissingPair(ApiModel):
     material: str
     reason: str
 
+    @classmethod
+    def of(cls, missing: MissingScore) -> MissingPair:
+        return cls(importer=missing.pair.importer, material=missing.pair.material, reason=missing.reason)
+
 
 class BatchScoresResponse(ApiModel):
     items: list[ScoreResponse]
     missing: list[MissingPair]
 
+    @classmethod
+    def of(cls, found: list[RiskScore], missing: list[MissingScore]) -> BatchScoresResponse:
+        return cls(items=[ScoreResponse.of(s) for s in found], missing=[MissingPair.of(m) for m in missing])
+
 
 class PortfolioItemRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    material: str = Field(
-        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$", description="Material id or group (rare_earths expands)"
-    )
+    material: str = Field(pattern=MATERIAL_ID_PATTERN, description="Material id or group (rare_earths expands)")
     importer: str = Field(min_length=2, max_length=2, description="The plant's economy: ISO alpha-2 or EU")
     annual_spend: StrictFloat = Field(ge=0, le=1e13)
     currency: CurrencyCode | None = None
@@ -562,10 +639,18 @@ class PortfolioSummaryResponse(ApiModel):
     version: int
     updated_at: datetime
 
+    @classmethod
+    def of(cls, summary: PortfolioSummary) -> PortfolioSummaryResponse:
+        return cls.model_validate(summary, from_attributes=True)
+
 
 class PortfolioListResponse(ApiModel):
     items: list[PortfolioSummaryResponse]
     next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[PortfolioSummary]) -> PortfolioListResponse:
+        return cls(items=[PortfolioSummaryResponse.of(p) for p in page.items], next_cursor=page.next_cursor)
 
 
 class PortfolioRiskLineResponse(ApiModel):
@@ -633,6 +718,13 @@ class UnscoredLineResponse(ApiModel):
         )
 
 
+#: the spreadsheet of a portfolio's risk (Accept: text/csv): scored lines, then unscored ones with their reason
+RISK_CSV_COLUMNS = (
+    "material", "importer", "via_group", "part", "supplier", "annual_spend", "score", "band", "risk_spend",
+    "confidence", "top_driver", "unscored_reason",
+)  # fmt: skip
+
+
 class PortfolioRiskResponse(ApiModel):
     portfolio_id: str
     name: str
@@ -673,13 +765,20 @@ class PortfolioRiskResponse(ApiModel):
             ],
         )
 
+    def csv_rows(self) -> list[dict[str, Any]]:
+        """RISK_CSV_COLUMNS: the ranked scored lines, then the unscored ones with their reason (their spend is never
+        left out)."""
+        rows = [line.model_dump(mode="json") for line in self.items]
+        rows += [{**u.model_dump(mode="json"), "unscored_reason": u.reason} for u in self.unscored_lines]
+        return rows
+
 
 class ScenarioSignalRequest(ApiModel):
     """A hypothetical signal; defaults make the short form work: {"issuer": "CN", "measure": "export_ban", ...}."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    id: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    id: str | None = Field(default=None, max_length=SIGNAL_ID_MAX_LENGTH, pattern=SIGNAL_ID_PATTERN)
     issuer: str = Field(min_length=2, max_length=2)
     measure: Measure
     materials: IdList = Field(min_length=1)
@@ -730,7 +829,7 @@ class SetSupplyShareRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: Literal["set_supply_share"]
-    material: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+    material: str = Field(pattern=MATERIAL_ID_PATTERN)
     stage: Stage
     country: str = Field(min_length=2, max_length=2)
     share: StrictFloat = Field(ge=0, le=1, description="The country's new share; the others are rescaled")
@@ -785,6 +884,17 @@ class ScenarioLineResponse(ApiModel):
     delta: float
     drivers: list[DriverResponse] = Field(description="The scenario score's drivers, largest first")
 
+    @classmethod
+    def of(cls, baseline: RiskScore, scenario: RiskScore) -> ScenarioLineResponse:
+        return cls(
+            importer=baseline.importer,
+            material=baseline.material,
+            baseline=ScenarioSide.of(baseline),
+            scenario=ScenarioSide.of(scenario),
+            delta=round(scenario.score - baseline.score, 4),
+            drivers=[DriverResponse.model_validate(d.model_dump()) for d in scenario.drivers],
+        )
+
 
 class ScenarioResponse(ApiModel):
     items: list[ScenarioLineResponse]
@@ -793,3 +903,11 @@ class ScenarioResponse(ApiModel):
         "(as in its risk); never dropped silently"
     )
     as_of: date
+
+    @classmethod
+    def of(cls, result: ScenarioResult, as_of: date) -> ScenarioResponse:
+        return cls(
+            items=[ScenarioLineResponse.of(base, what_if) for base, what_if in result.pairs],
+            unscored_lines=[UnscoredLineResponse.of(u) for u in result.unscored],
+            as_of=as_of,
+        )

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
 
 from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import get_settings
-from shared.domain.errors import NotFoundError
-from shared.http import build_resolver, caller_of, expected_version, parse_json_body, resolve
+from shared.http import (
+    UPSERT_RESPONSES,
+    IfMatch,
+    build_resolver,
+    caller_of,
+    parse_json_body,
+    resolve,
+    stored,
+    upsert_input,
+)
 from shared.observability import logger, metrics
+from shared.params import CountryPath, IdempotencyKey, MaterialPath, RunIdPath, SignalIdPath
 from shared.runtime import init_done
 from shared.schemas import (
     DependencyResponse,
@@ -33,47 +38,14 @@ from shared.schemas import (
     RescoreRequest,
     RescoreRunResponse,
     SignalLoadResponse,
-    SignalLoadRowDetail,
-    SignalLoadRowResponse,
     SignalResponse,
     SignalUpsertRequest,
 )
-from shared.services import admin, queries
-from shared.services.importers import scored_importers
-from shared.services.rescoring import plan_run
+from shared.services import admin, runs
 from shared.services.signal_loads import MAX_LOAD_ROWS, load_signals
 from shared.signal_load_rows import parse_rows
 
 app = build_resolver()
-
-R = TypeVar("R", bound=BaseModel)
-
-#: what `stored` answers: documented so the OpenAPI lists 201 beside 200 (errors are added by the generator)
-UPSERT_RESPONSES: dict[int, OpenAPIResponse] = {
-    200: {"description": "Replaced (version + 1), or unchanged when the body equals what is stored"},
-    201: {"description": "Created (version 1)"},
-}
-
-IfMatch = Annotated[str | None, Header(description="The version you last read, as an alternative to body version")]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        max_length=200,
-        description="Repeat a POST with the same key and body to get the same run; the key with another body is a 422",
-    ),
-]
-MaterialPath = Annotated[str, Path(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,63}$")]
-CountryPath = Annotated[str, Path(min_length=2, max_length=2)]
-SignalIdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")]
-
-
-def stored(model: R, *, created: bool, version: int) -> Response[R]:
-    return Response(
-        status_code=HTTPStatus.CREATED if created else HTTPStatus.OK,
-        content_type=content_types.APPLICATION_JSON,
-        body=model,
-        headers={"ETag": f'"{version}"'},
-    )
 
 
 @app.put(
@@ -83,10 +55,9 @@ def put_signal(
     signal_id: SignalIdPath, request: Annotated[SignalUpsertRequest, Body()], if_match: IfMatch = None
 ) -> Response[SignalResponse]:
     logger.append_keys(signal_id=signal_id)
-    fields = request.model_dump(exclude={"version"})
-    result = admin.upsert_signal(get_repository(), signal_id, fields, expected_version(request.version, if_match))
+    result = admin.upsert_signal(get_repository(), signal_id, *upsert_input(request, if_match))
     metrics.add_metric(name="SignalUpserted" if result.changed else "SignalUnchanged", unit=MetricUnit.Count, value=1)
-    return stored(SignalResponse.of(result.item), created=result.created, version=result.item.version)
+    return stored(result, SignalResponse.of(result.item))
 
 
 #: (METHOD, path) of the routes that take a text/csv body besides JSON
@@ -150,26 +121,10 @@ def put_signals() -> Response[SignalLoadResponse]:
     logger.info("signals loaded", counts=counts, run_id=load.run.run_id if load.run else None)
     for outcome, count in counts.items():
         metrics.add_metric(name=f"SignalLoadRows{outcome.capitalize()}", unit=MetricUnit.Count, value=count)
-    body = SignalLoadResponse(
-        load_id=load.load_id,
-        counts=counts,
-        rows=[
-            SignalLoadRowResponse(
-                row=r.row,
-                id=r.signal_id,
-                result=r.outcome.value,
-                version=r.version,
-                details=[SignalLoadRowDetail(field=str(d["field"]), message=str(d["message"])) for d in r.details],
-            )
-            for r in load.rows
-        ],
-        materials=load.materials,
-        run=RescoreRunResponse.of(load.run) if load.run else None,
-    )
     return Response(
         status_code=HTTPStatus.ACCEPTED if load.run else HTTPStatus.OK,
         content_type=content_types.APPLICATION_JSON,
-        body=body,
+        body=SignalLoadResponse.of(load),
         headers={"Location": f"/v1/rescore/{load.run.run_id}"} if load.run else None,
     )
 
@@ -184,10 +139,9 @@ def put_material(
     material: MaterialPath, request: Annotated[MaterialUpsertRequest, Body()], if_match: IfMatch = None
 ) -> Response[MaterialResponse]:
     logger.append_keys(material=material)
-    fields = request.model_dump(exclude={"version"})
-    result = admin.upsert_material(get_repository(), material, fields, expected_version(request.version, if_match))
+    result = admin.upsert_material(get_repository(), material, *upsert_input(request, if_match))
     metrics.add_metric(name="MaterialUpserted", unit=MetricUnit.Count, value=1)
-    return stored(MaterialResponse.of(result.item, []), created=result.created, version=result.item.version)
+    return stored(result, MaterialResponse.of(result.item, []))
 
 
 @app.put(
@@ -203,11 +157,9 @@ def put_dependency(
     if_match: IfMatch = None,
 ) -> Response[DependencyResponse]:
     logger.append_keys(importer=importer, material=material)
-    fields = request.model_dump(exclude={"version"})
-    version = expected_version(request.version, if_match)
-    result = admin.upsert_dependency(get_repository(), importer, material, fields, version)
+    result = admin.upsert_dependency(get_repository(), importer, material, *upsert_input(request, if_match))
     metrics.add_metric(name="DependencyUpserted", unit=MetricUnit.Count, value=1)
-    return stored(DependencyResponse.of(result.item), created=result.created, version=result.item.version)
+    return stored(result, DependencyResponse.of(result.item))
 
 
 @app.put(
@@ -220,10 +172,9 @@ def put_governance(
     country: CountryPath, request: Annotated[GovernanceUpsertRequest, Body()], if_match: IfMatch = None
 ) -> Response[GovernanceResponse]:
     logger.append_keys(country=country)
-    fields = request.model_dump(exclude={"version"})
-    result = admin.upsert_governance(get_repository(), country, fields, expected_version(request.version, if_match))
+    result = admin.upsert_governance(get_repository(), country, *upsert_input(request, if_match))
     metrics.add_metric(name="GovernanceUpserted", unit=MetricUnit.Count, value=1)
-    return stored(GovernanceResponse.of(result.item), created=result.created, version=result.item.version)
+    return stored(result, GovernanceResponse.of(result.item))
 
 
 @app.post("/v1/rescore", summary="Start a rescoring run", tags=["admin"], status_code=HTTPStatus.ACCEPTED)
@@ -231,23 +182,18 @@ def start_rescore(
     request: Annotated[RescoreRequest, Body()], idempotency_key: IdempotencyKey = None
 ) -> Response[RescoreRunResponse]:
     settings = get_settings()
-    repo = get_repository()
-    materials = [queries.require_material(repo, m).id for m in request.materials] if request.materials else None
-    importers = (
-        [queries.canonical_importer(i) for i in request.importers]
-        if request.importers
-        else list(scored_importers(repo, settings.scored_importer_codes))
+    run = runs.start_manual_run(
+        get_repository(),
+        get_chunk_queue(),
+        caller_of(app).client_id,
+        idempotency_key,
+        request.materials,
+        request.importers,
+        datetime.now(UTC).replace(microsecond=0),
+        settings.scored_importer_codes,
+        settings.chunk_pairs,
     )
-    now = datetime.now(UTC).replace(microsecond=0)
-    run_id = (
-        "manual-" + hashlib.sha256(f"{caller_of(app).client_id}|{idempotency_key}".encode()).hexdigest()[:20]
-        if idempotency_key
-        else f"manual-{uuid.uuid4().hex[:20]}"
-    )
-    logger.append_keys(run_id=run_id)
-    run = plan_run(
-        repo, get_chunk_queue(), run_id, now, now, importers, materials, settings.chunk_pairs, bound_to_request=True
-    )
+    logger.append_keys(run_id=run.run_id)
     metrics.add_metric(name="RescoreRunStarted", unit=MetricUnit.Count, value=1)
     return Response(
         status_code=HTTPStatus.ACCEPTED,
@@ -258,11 +204,8 @@ def start_rescore(
 
 
 @app.get("/v1/rescore/<run_id>", summary="Progress of a rescoring run", tags=["admin"])
-def get_rescore(run_id: Annotated[str, Path(pattern=r"^[a-z]+-[A-Za-z0-9]{1,40}$")]) -> RescoreRunResponse:
-    run = get_repository().get_run(run_id)
-    if run is None:
-        raise NotFoundError(f"unknown rescoring run {run_id!r}", field="run_id")
-    return RescoreRunResponse.of(run)
+def get_rescore(run_id: RunIdPath) -> RescoreRunResponse:
+    return RescoreRunResponse.of(runs.get_run(get_repository(), run_id))
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -13,8 +13,7 @@ from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import get_settings
 from shared.observability import logger, metrics
 from shared.runtime import init_done
-from shared.services.importers import scored_importers
-from shared.services.rescoring import plan_run
+from shared.services import runs
 
 
 class ScheduleEvent(BaseModel):
@@ -25,31 +24,20 @@ class ScheduleEvent(BaseModel):
     scheduled_time: datetime | None = None
 
 
-def nightly_run_id(as_of: datetime) -> str:
-    return f"nightly-{as_of:%Y%m%dT%H%M}"
-
-
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     schedule = ScheduleEvent.model_validate(event or {})
-    # The scheduled time (not the invocation time) is the run's logical time: a retried or re-run
-    # night has the same as_of, so it writes the same score and history items.
-    as_of = (schedule.scheduled_time or datetime.now(UTC)).astimezone(UTC).replace(second=0, microsecond=0)
     settings = get_settings()
-    run_id = nightly_run_id(as_of)
-    logger.append_keys(run_id=run_id)
-    repo = get_repository()
-    run = plan_run(
-        repo,
+    run = runs.start_nightly_run(
+        get_repository(),
         get_chunk_queue(),
-        run_id,
-        as_of,
+        schedule.scheduled_time,
         datetime.now(UTC).replace(microsecond=0),
-        scored_importers(repo, settings.scored_importer_codes),
-        None,
+        settings.scored_importer_codes,
         settings.chunk_pairs,
     )
+    logger.append_keys(run_id=run.run_id)
     metrics.add_metric(name="NightlyChunksPlanned", unit=MetricUnit.Count, value=run.chunks_total)
     return {"run_id": run.run_id, "as_of": run.as_of.isoformat(), "chunks_total": run.chunks_total}
 

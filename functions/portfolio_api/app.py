@@ -11,36 +11,40 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_repository
-from shared.http import build_resolver, caller_of, csv_response, expected_version, resolve, wants_csv
+from shared.http import (
+    UPSERT_RESPONSES,
+    IfMatch,
+    build_resolver,
+    caller_of,
+    csv_response,
+    expected_version,
+    resolve,
+    stored,
+    upsert_input,
+    wants_csv,
+)
 from shared.observability import logger, metrics
+from shared.params import PortfolioIdPath
 from shared.runtime import init_done
 from shared.schemas import (
+    RISK_CSV_COLUMNS,
     PortfolioListResponse,
     PortfolioResponse,
     PortfolioRiskResponse,
-    PortfolioSummaryResponse,
     PortfolioUpsertRequest,
 )
 from shared.services import portfolios
 
 app = build_resolver()
 
-PortfolioId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", description="Your id for it")]
-IfMatch = Annotated[str | None, Header(description="The version you last read, as an alternative to body version")]
-UPSERT_RESPONSES: dict[int, OpenAPIResponse] = {
-    200: {"description": "Replaced (version + 1), or unchanged when the body equals what is stored"},
-    201: {"description": "Created (version 1)"},
-}
-RISK_CSV_COLUMNS = (
-    "material", "importer", "via_group", "part", "supplier", "annual_spend", "score", "band", "risk_spend",
-    "confidence", "top_driver", "unscored_reason",
-)  # fmt: skip
+__all__ = ["RISK_CSV_COLUMNS", "app", "lambda_handler"]
+
 RISK_RESPONSES: dict[int, OpenAPIResponse] = {
     200: {
         "description": (
@@ -66,24 +70,19 @@ def tenant() -> str:
     responses=UPSERT_RESPONSES,
 )
 def put_portfolio(
-    portfolio_id: PortfolioId, request: Annotated[PortfolioUpsertRequest, Body()], if_match: IfMatch = None
+    portfolio_id: PortfolioIdPath, request: Annotated[PortfolioUpsertRequest, Body()], if_match: IfMatch = None
 ) -> Response[PortfolioResponse]:
     logger.append_keys(portfolio_id=portfolio_id, items=len(request.items))
-    fields = request.model_dump(exclude={"version"})
-    version = expected_version(request.version, if_match)
     now = datetime.now(UTC)
-    result = portfolios.upsert_portfolio(get_repository(), tenant(), portfolio_id, fields, version, now)
-    metrics.add_metric(name="PortfolioUpserted", unit=MetricUnit.Count, value=1)
-    return Response(
-        status_code=HTTPStatus.CREATED if result.created else HTTPStatus.OK,
-        content_type=content_types.APPLICATION_JSON,
-        body=PortfolioResponse.of(result.item),
-        headers={"ETag": f'"{result.item.version}"'},
+    result = portfolios.upsert_portfolio(
+        get_repository(), tenant(), portfolio_id, *upsert_input(request, if_match), now
     )
+    metrics.add_metric(name="PortfolioUpserted", unit=MetricUnit.Count, value=1)
+    return stored(result, PortfolioResponse.of(result.item))
 
 
 @app.get("/v1/portfolios/<portfolio_id>", summary="One of your portfolios", tags=["portfolios"])
-def get_portfolio(portfolio_id: PortfolioId) -> PortfolioResponse:
+def get_portfolio(portfolio_id: PortfolioIdPath) -> PortfolioResponse:
     logger.append_keys(portfolio_id=portfolio_id)
     portfolio = portfolios.get_portfolio(get_repository(), tenant(), portfolio_id)
     metrics.add_metric(name="PortfolioRead", unit=MetricUnit.Count, value=1)
@@ -96,7 +95,7 @@ def get_portfolio(portfolio_id: PortfolioId) -> PortfolioResponse:
     tags=["portfolios"],
     responses={204: {"description": "Deleted"}},
 )
-def delete_portfolio(portfolio_id: PortfolioId, if_match: IfMatch = None) -> Response[None]:
+def delete_portfolio(portfolio_id: PortfolioIdPath, if_match: IfMatch = None) -> Response[None]:
     logger.append_keys(portfolio_id=portfolio_id)
     portfolios.delete_portfolio(get_repository(), tenant(), portfolio_id, expected_version(None, if_match))
     metrics.add_metric(name="PortfolioDeleted", unit=MetricUnit.Count, value=1)
@@ -110,20 +109,7 @@ def list_portfolios(
 ) -> PortfolioListResponse:
     page = portfolios.list_portfolios(get_repository(), tenant(), limit, cursor)
     metrics.add_metric(name="PortfoliosListed", unit=MetricUnit.Count, value=1)
-    return PortfolioListResponse(
-        items=[
-            PortfolioSummaryResponse(
-                id=p.id,
-                name=p.name,
-                currency=p.currency,
-                item_count=p.item_count,
-                version=p.version,
-                updated_at=p.updated_at,
-            )
-            for p in page.items
-        ],
-        next_cursor=page.next_cursor,
-    )
+    return PortfolioListResponse.of(page)
 
 
 @app.get(
@@ -132,16 +118,13 @@ def list_portfolios(
     tags=["portfolios"],
     responses=RISK_RESPONSES,
 )
-def get_portfolio_risk(portfolio_id: PortfolioId) -> Response[Any]:
+def get_portfolio_risk(portfolio_id: PortfolioIdPath) -> Response[Any]:
     logger.append_keys(portfolio_id=portfolio_id)
     report = portfolios.portfolio_risk(get_repository(), tenant(), portfolio_id, datetime.now(UTC))
     metrics.add_metric(name="PortfolioRiskRead", unit=MetricUnit.Count, value=1)
     body = PortfolioRiskResponse.of(report.portfolio, report.risk, report.live_scored)
     if wants_csv(app):
-        # the ranked scored lines, then the unscored ones with their reason (their spend is never left out)
-        rows = [line.model_dump(mode="json") for line in body.items]
-        rows += [{**u.model_dump(mode="json"), "unscored_reason": u.reason} for u in body.unscored_lines]
-        return csv_response(rows, RISK_CSV_COLUMNS, f"{portfolio_id}-risk.csv")
+        return csv_response(body.csv_rows(), RISK_CSV_COLUMNS, f"{portfolio_id}-risk.csv")
     return Response(status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=body)
 
 

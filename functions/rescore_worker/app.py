@@ -16,7 +16,7 @@ from shared.adapters.messaging import ChunkMessage
 from shared.config import get_settings
 from shared.observability import logger, metrics
 from shared.runtime import gc_paused, init_done
-from shared.services.rescoring import process_chunk
+from shared.services.runs import score_chunk_delivery
 
 
 class ChunkRecord(SqsRecordModel):
@@ -30,19 +30,19 @@ def record_handler(record: ChunkRecord) -> None:
     chunk = record.body.to_chunk()
     logger.append_keys(run_id=chunk.run_id, chunk=chunk.index)
     settings = get_settings()
+    receive_count = int(record.attributes.ApproximateReceiveCount)
     try:
         with gc_paused():
-            pairs = process_chunk(
+            pairs = score_chunk_delivery(
                 get_repository(),
                 chunk,
+                get_publisher,  # asked for only by runs that alert (a bulk signal load's)
+                receive_count,
+                settings.max_receive_count,
                 settings.history_retention_days,
-                get_publisher() if chunk.alert_cause else None,  # runs a bulk signal load started
                 settings.score_change_threshold,
             )
-    except Exception as exc:
-        # On the last delivery the chunk goes to the DLQ: count it as failed on the run (once).
-        if int(record.attributes.ApproximateReceiveCount) >= settings.max_receive_count:
-            get_repository().record_chunk_failed(chunk.run_id, chunk.index, f"{exc.__class__.__name__}: {exc}")
+    except Exception:
         logger.exception("chunk failed", receive_count=record.attributes.ApproximateReceiveCount)
         raise
     logger.info("chunk scored", pairs=pairs)

@@ -13,13 +13,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared.adapters.dynamodb import reference_change_from_stream
-from shared.adapters.factory import get_publisher, get_repository
+from shared.adapters.factory import get_change_reader, get_publisher, get_repository
 from shared.config import get_settings
 from shared.observability import logger, metrics
 from shared.runtime import init_done
 from shared.services.importers import scored_importers
-from shared.services.rescoring import rescore_pairs_for_change
+from shared.services.stream_changes import rescore_stream_record
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
@@ -28,23 +27,25 @@ def record_handler(record: DynamoDBRecord, importers: Sequence[str]) -> None:
     stream = record.dynamodb
     if stream is None:
         return
-    created = stream.approximate_creation_date_time
-    at = datetime.fromtimestamp(created, UTC) if created is not None else datetime.now(UTC).replace(microsecond=0)
-    change = reference_change_from_stream(stream.keys, stream.old_image, stream.new_image, at)
-    if change is None:
-        return  # scores, history, runs: not inputs of a score
-    logger.append_keys(change=change.kind, item_id=change.item_id)
     settings = get_settings()
-    events = rescore_pairs_for_change(
+    rescored = rescore_stream_record(
         get_repository(),
         get_publisher(),
-        change,
+        get_change_reader(),
+        stream.keys,
+        stream.old_image,
+        stream.new_image,
+        stream.approximate_creation_date_time,
+        datetime.now(UTC),
         importers,
         settings.score_change_threshold,
         settings.history_retention_days,
     )
-    logger.info("rescored after change", alerts=len(events))
-    metrics.add_metric(name="ScoreChangedPublished", unit=MetricUnit.Count, value=len(events))
+    if rescored is None:
+        return  # scores, history, runs: not inputs of a score
+    logger.append_keys(change=rescored.change.kind, item_id=rescored.change.item_id)
+    logger.info("rescored after change", alerts=len(rescored.alerts))
+    metrics.add_metric(name="ScoreChangedPublished", unit=MetricUnit.Count, value=len(rescored.alerts))
 
 
 @logger.inject_lambda_context(clear_state=True)

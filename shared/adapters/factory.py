@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from shared.adapters.dynamodb import DynamoRiskRepository, make_dynamodb_client
+from shared.adapters.dynamodb import DynamoRiskRepository, make_dynamodb_client, reference_change_from_stream
 from shared.adapters.messaging import EventBridgePublisher, SqsChunkQueue
 from shared.config import get_settings
 from shared.domain.errors import StoreUnavailableError
+from shared.ports import ChangeReader
 
 
 @lru_cache(maxsize=1)
@@ -29,6 +30,11 @@ def get_chunk_queue() -> SqsChunkQueue:
 def get_publisher() -> EventBridgePublisher:
     settings = get_settings()
     return EventBridgePublisher(settings.event_bus_name, region=settings.aws_region)
+
+
+def get_change_reader() -> ChangeReader:
+    """Reads the table's stream records (the item layout is the repository's; no client or settings needed)."""
+    return reference_change_from_stream
 
 
 def clear_adapter_caches() -> None:

@@ -26,6 +26,7 @@ from pydantic import (
 from shared.domain.countries import canonical_code, is_country_code, is_importer_code
 from shared.domain.currencies import is_currency_code
 from shared.domain.errors import InvalidInputError
+from shared.domain.ids import MATERIAL_ID_PADDED_PATTERN, SIGNAL_ID_MAX_LENGTH, SIGNAL_ID_PATTERN
 
 #: Shares of one stage may add up to a little above 1 because the published tables are rounded.
 SHARE_SUM_TOLERANCE = 0.02
@@ -102,7 +103,7 @@ SaneDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 CountryCode = Annotated[str, AfterValidator(_country_code)]
 ImporterCode = Annotated[str, AfterValidator(_importer_code)]
 CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency_code)]
-MaterialId = Annotated[str, AfterValidator(_material_id), Field(pattern=r"^\s*[A-Za-z][A-Za-z0-9_]{0,63}\s*$")]
+MaterialId = Annotated[str, AfterValidator(_material_id), Field(pattern=MATERIAL_ID_PADDED_PATTERN)]
 #: numbers are strict (StrictFloat, StrictInt): true/false are not 1/0 (an int is still a float)
 Fraction = Annotated[StrictFloat, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 
@@ -300,7 +301,7 @@ class CountryGovernance(DomainModel):
 class PolicySignal(DomainModel):
     """An export control, licence slow-down, quota, ban or embargo announced by an issuing country."""
 
-    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")
+    id: str = Field(min_length=1, max_length=SIGNAL_ID_MAX_LENGTH, pattern=SIGNAL_ID_PATTERN)
     issuer: CountryCode
     measure: Measure
     #: material ids or group ids (e.g. rare_earths, hree)

@@ -11,6 +11,7 @@ from typing import Self
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from shared.domain.countries import country_name
+from shared.domain.ids import PORTFOLIO_ID_MAX_LENGTH, PORTFOLIO_ID_PATTERN
 from shared.domain.models import (
     Band,
     CurrencyCode,
@@ -41,7 +42,7 @@ class PortfolioItem(DomainModel):
 
 class Portfolio(DomainModel):
     tenant: str = Field(min_length=1, max_length=200)
-    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    id: str = Field(min_length=1, max_length=PORTFOLIO_ID_MAX_LENGTH, pattern=PORTFOLIO_ID_PATTERN)
     name: PlainText = Field(min_length=1, max_length=200)
     #: ISO 4217 code every item's spend is in (no FX conversion is attempted)
     currency: CurrencyCode = "USD"

@@ -14,6 +14,7 @@ from shared.ports.health import StoreProbe
 from shared.ports.messaging import ChunkQueue, EventPublisher, ScoreChanged
 from shared.ports.portfolios import PortfolioReader, PortfolioStore, PortfolioSummary
 from shared.ports.reference import (
+    ChangeReader,
     ImporterIndexStore,
     ReferenceChange,
     ReferenceDataReader,
@@ -29,6 +30,7 @@ class RiskStore(ReferenceDataStore, ImporterIndexStore, ScoreStore, RunStore, Po
 
 
 __all__ = [
+    "ChangeReader",
     "ChunkQueue",
     "EventPublisher",
     "HistoryPoint",

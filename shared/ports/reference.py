@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal
 
@@ -76,3 +76,17 @@ class ImporterIndexStore(Protocol):
     def add_importer_materials(self, additions: Mapping[str, Iterable[str]]) -> None:
         """Adds materials to economies' sets (a set union: concurrent writers commute, nothing is removed)."""
         ...
+
+
+class ChangeReader(Protocol):
+    """Reads a table stream record (its keys and deserialised images) as the reference change it is about; None
+    for items that are not score inputs (scores, history, runs) and for a bulk load's writes. The item layout is
+    the adapter's: the stream handler gets a reader from it instead of importing the adapter."""
+
+    def __call__(
+        self,
+        keys: Mapping[str, Any],
+        old_image: Mapping[str, Any] | None,
+        new_image: Mapping[str, Any] | None,
+        at: datetime,
+    ) -> ReferenceChange | None: ...

@@ -141,7 +141,14 @@ def _utc(instant: datetime | None, field: str) -> datetime | None:
         raise InvalidInputError(f"{field}: {instant.isoformat()} is out of range", field=field) from None
 
 
-def score_history(store: ScoreQueryStore, query: HistoryQuery) -> Page[HistoryPoint]:
+@dataclass(frozen=True)
+class ScoreHistory:
+    importer: str  # canonical: JP, EU
+    material: str  # the material's id
+    page: Page[HistoryPoint]
+
+
+def score_history(store: ScoreQueryStore, query: HistoryQuery) -> ScoreHistory:
     importer = canonical_importer(query.importer)
     material = require_material(store, query.material)
     start, end = _utc(query.start, "from"), _utc(query.end, "to")
@@ -150,7 +157,8 @@ def score_history(store: ScoreQueryStore, query: HistoryQuery) -> Page[HistoryPo
         raise InvalidInputError(
             message, field="from", details=[{"field": "from", "message": message}, {"field": "to", "message": message}]
         )
-    return store.score_history(replace(query, importer=importer, material=material.id, start=start, end=end))
+    page = store.score_history(replace(query, importer=importer, material=material.id, start=start, end=end))
+    return ScoreHistory(importer, material.id, page)
 
 
 def list_signals(store: ReferenceDataReader, filters: SignalFilter) -> list[PolicySignal]:

@@ -10,17 +10,19 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.domain.errors import InvalidInputError
+from shared.domain.ids import LOAD_ID_PATTERN
 from shared.domain.models import ImporterDependency
 from shared.domain.seed import SeedData as SeedData  # re-exported: callers build seeds with it
 from shared.ports import ChunkQueue, ImporterIndexStore, ReferenceDataStore, ReferenceItem, RescoreRun, RunStore
 from shared.services.importers import scored_importers
 from shared.services.rescoring import plan_run
+from shared.services.runs import load_run_id
 
 #: items written per step of a load; the importer index is brought up to date after each step, so an interrupted
 #: load leaves an index that names only materials whose items were written
 SEED_BATCH_ITEMS = 1000
 #: a load id becomes part of the run id `load-<id>` (GET /v1/rescore/{run_id})
-LOAD_ID_PATTERN = re.compile(r"^[A-Za-z0-9]{1,35}$")
+LOAD_ID = re.compile(LOAD_ID_PATTERN)
 
 
 class SeedStore(ReferenceDataStore, ImporterIndexStore, Protocol):
@@ -36,7 +38,7 @@ def seed_reference_data(
     With a `load_id` the items are marked as written by that bulk load: the table stream's filter drops them, so
     the caller starts one rescoring run afterwards (`load_vintage`) instead of one rescoring per item.
     """
-    if load_id is not None and not LOAD_ID_PATTERN.match(load_id):
+    if load_id is not None and not LOAD_ID.match(load_id):
         raise InvalidInputError(f"load id {load_id!r}: 1-35 ASCII letters or digits", field="load_id")
     items: list[ReferenceItem] = [*seed.materials, *seed.dependencies, *seed.governance, *seed.signals]
     for start in range(0, len(items), batch_items):
@@ -81,5 +83,5 @@ def load_vintage(
     start. The scored set is read after the load, so economies the vintage adds are in it."""
     counts = seed_reference_data(store, seed, load_id)
     importers = scored_importers(store, override_importers)
-    run = plan_run(store, queue, f"load-{load_id}", now, now, importers, None, chunk_pairs)
+    run = plan_run(store, queue, load_run_id(load_id), now, now, importers, None, chunk_pairs)
     return VintageLoad(load_id=load_id, counts=counts, run=run)

@@ -14,6 +14,7 @@ from shared.domain.models import MaterialProfile, PolicySignal
 from shared.ports import ChunkQueue, ImporterIndexStore, ReferenceDataStore, RescoreRun, RunStore
 from shared.services.importers import scored_importers
 from shared.services.rescoring import plan_run
+from shared.services.runs import load_run_id
 from shared.services.seeding import new_load_id
 from shared.services.versioning import upsert_versioned
 
@@ -157,7 +158,7 @@ def load_signals(
         run = plan_run(
             store,
             queue,
-            f"load-{load_id}",
+            load_run_id(load_id),
             now,
             now,
             importers,

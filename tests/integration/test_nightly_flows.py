@@ -272,7 +272,8 @@ def test_unprocessed_items_and_throttling_are_retried_until_every_item_is_writte
 def test_the_worker_scores_each_chunk_with_the_cyclic_gc_paused_and_restores_it(flows, monkeypatch):
     import gc
 
-    import functions.rescore_worker.app as worker
+    import functions.rescore_worker.app  # noqa: F401  (the handler whose chunks are observed)
+    from shared.services import runs
     from shared.services.rescoring import process_chunk as real_process_chunk
 
     flow = small_flow(flows)
@@ -282,7 +283,7 @@ def test_the_worker_scores_each_chunk_with_the_cyclic_gc_paused_and_restores_it(
         gc_during_chunks.append(gc.isenabled())
         return real_process_chunk(*args, **kwargs)
 
-    monkeypatch.setattr(worker, "process_chunk", observed)
+    monkeypatch.setattr(runs, "process_chunk", observed)  # the worker scores a chunk through services.runs
     flow.plan(NIGHT)
 
     assert flow.work() == [set()]

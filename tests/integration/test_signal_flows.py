@@ -137,7 +137,8 @@ def test_the_same_signal_put_twice_is_stored_once_and_rescored_once(flows, monke
         calls.append(args[2])
         return rescore_pairs_for_change(*args, **kwargs)
 
-    monkeypatch.setattr("functions.stream_rescore.app.rescore_pairs_for_change", counting)
+    # the stream handler rescores a change through services.stream_changes
+    monkeypatch.setattr("shared.services.stream_changes.rescore_pairs_for_change", counting)
 
     first = flow.put_signal(JP_LICENCE_STALL, signal_body(JP_LICENCE_STALL))
     second = flow.put_signal(JP_LICENCE_STALL, signal_body(JP_LICENCE_STALL))

@@ -1,0 +1,34 @@
+"""The scored importing economies, and one economy's dependency on a material with the trade data behind it."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from shared.adapters.factory import get_repository
+from shared.config import get_settings
+from shared.http import build_router
+from shared.observability import logger, metrics
+from shared.params import Cursor, ImporterPath, Limit, MaterialPath
+from shared.schemas import DependencyDetailResponse, ImporterListResponse
+from shared.services import importers
+
+router = build_router()
+
+
+@router.get("/v1/importers", summary="The scored importing economies and their data coverage", tags=["importers"])
+def list_importers(limit: Limit = 50, cursor: Cursor = None) -> ImporterListResponse:
+    page = importers.list_importers(get_repository(), get_settings().scored_importer_codes, limit, cursor)
+    metrics.add_metric(name="ImportersListed", unit=MetricUnit.Count, value=1)
+    return ImporterListResponse.of(page)
+
+
+@router.get(
+    "/v1/importers/<importer>/dependencies/<material>",
+    summary="An economy's import dependency on a material: suppliers per stage with the trade data behind them",
+    tags=["importers"],
+)
+def get_dependency(importer: ImporterPath, material: MaterialPath) -> DependencyDetailResponse:
+    logger.append_keys(importer=importer, material=material)
+    detail = importers.get_dependency_detail(get_repository(), importer, material)
+    metrics.add_metric(name="DependencyRead", unit=MetricUnit.Count, value=1)
+    return DependencyDetailResponse.of(detail)
