@@ -122,7 +122,9 @@ def get_portfolio_risk(portfolio_id: PortfolioIdPath) -> Response[Any]:
     logger.append_keys(portfolio_id=portfolio_id)
     report = portfolios.portfolio_risk(get_repository(), tenant(), portfolio_id, datetime.now(UTC))
     metrics.add_metric(name="PortfolioRiskRead", unit=MetricUnit.Count, value=1)
-    body = PortfolioRiskResponse.of(report.portfolio, report.risk, report.live_scored)
+    body = PortfolioRiskResponse.of(
+        report.portfolio, report.risk, report.live_scored, report.company_risk, report.company_scores
+    )
     if wants_csv(app):
         return csv_response(body.csv_rows(), RISK_CSV_COLUMNS, f"{portfolio_id}-risk.csv")
     return Response(status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=body)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
-from shared.domain.models import MaterialProfile, RiskScore
+from shared.domain.models import ImporterDependency, MaterialProfile, PolicySignal, RiskScore
 from shared.domain.portfolio import (
+    ExposureLine,
     Portfolio,
     PortfolioRisk,
     RiskLine,
@@ -18,8 +19,9 @@ from shared.domain.portfolio import (
     unexpanded_items,
     unknown_material_rows,
 )
+from shared.domain.scoring import CompanyScore, ScoringInputs, compute_company_score
 from shared.ports import Page, Pair, PortfolioReader, PortfolioStore, PortfolioSummary, ReferenceDataReader, ScoreReader
-from shared.services.rescoring import score_pairs_live
+from shared.services.rescoring import ScoringContext, score_pairs_live
 from shared.services.versioning import UpsertResult, upsert_versioned
 
 
@@ -95,9 +97,15 @@ def list_portfolios(store: PortfolioStore, tenant: str, limit: int, cursor: str 
 @dataclass(frozen=True)
 class PortfolioRiskReport:
     portfolio: Portfolio
+    #: national scores (the stored pair scores)
     risk: PortfolioRisk
     #: lines whose pair has no stored score (importer not in the nightly set), scored live from the stored inputs
     live_scored: int
+    #: the same lines scored company-specific: a line without its own sourcing keeps its national score (the same
+    #: RiskScore object), a line with it is scored on read (compute_company_score), never stored
+    company_risk: PortfolioRisk | None = None
+    #: the company-mode scores of the lines that have their own sourcing
+    company_scores: dict[ExposureLine, CompanyScore] = field(default_factory=dict)
 
 
 def line_scores(store: LineScoreStore, pairs: list[Pair], now: datetime) -> tuple[dict[Pair, RiskScore], set[Pair]]:
@@ -130,4 +138,46 @@ def portfolio_risk(store: PortfolioRiskStore, tenant: str, portfolio_id: str, no
     # lines, not pairs: a pair listed twice (directly and via a group) is two live-scored lines
     live_lines = sum(1 for r in risk_lines if Pair(r.line.importer, r.line.material) in live)
     risk = aggregate_portfolio_risk(risk_lines, catalogue, unscored=unscored)
-    return PortfolioRiskReport(portfolio, risk, live_lines)
+    company = company_line_scores(store, portfolio, [r.line for r in risk_lines], catalogue, now)
+    company_lines = [RiskLine(r.line, company[r.line].score) if r.line in company else r for r in risk_lines]
+    company_risk = aggregate_portfolio_risk(company_lines, catalogue, unscored=unscored)
+    return PortfolioRiskReport(portfolio, risk, live_lines, company_risk, company)
+
+
+def company_line_scores(
+    store: ReferenceDataReader,
+    portfolio: Portfolio,
+    lines: list[ExposureLine],
+    catalogue: dict[str, MaterialProfile],
+    now: datetime,
+) -> dict[ExposureLine, CompanyScore]:
+    """Company-mode scores of the lines whose item has its own sourcing, from the stored inputs (computed on read;
+    nothing is written). Reads: governance and signals once, each material's dependencies once (one Query)."""
+    wanted = [
+        (line, sourcing)
+        for line in lines
+        if line.material in catalogue
+        and (sourcing := portfolio.items[line.item_index].company_sourcing(catalogue[line.material])) is not None
+    ]
+    if not wanted:
+        return {}
+    context = ScoringContext.load(store)
+    dependencies: dict[str, dict[str, ImporterDependency]] = {}
+    signals: dict[str, list[PolicySignal]] = {}
+    scores: dict[ExposureLine, CompanyScore] = {}
+    for line, sourcing in wanted:
+        material = catalogue[line.material]
+        if material.id not in dependencies:
+            dependencies[material.id] = {d.importer: d for d in store.list_dependencies(material.id)}
+            # one list object per material: the model's per-material terms are computed once for all its lines
+            signals[material.id] = [s for s in context.signals if s.touches_material(material.id, material.groups)]
+        inputs = ScoringInputs(
+            importer=line.importer,
+            material=material,
+            dependency=dependencies[material.id].get(line.importer),
+            governance=context.governance,
+            signals=signals[material.id],
+            as_of=now.date(),
+        )
+        scores[line] = compute_company_score(inputs, sourcing, now)
+    return scores
