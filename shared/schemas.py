@@ -29,7 +29,14 @@ from shared.domain.models import (
     Stage,
     StageTrade,
 )
-from shared.domain.portfolio import MAX_SOURCING_COUNTRIES, Portfolio, PortfolioRisk, RiskLine, UnscoredLine
+from shared.domain.portfolio import (
+    MAX_SOURCING_COUNTRIES,
+    Portfolio,
+    PortfolioDay,
+    PortfolioRisk,
+    RiskLine,
+    UnscoredLine,
+)
 from shared.domain.scenarios import (
     MAX_SCENARIO_CHANGES,
     AddSignalChange,
@@ -871,6 +878,51 @@ class PortfolioRiskResponse(ApiModel):
         rows = [line.model_dump(mode="json") for line in self.items]
         rows += [{**u.model_dump(mode="json"), "unscored_reason": u.reason} for u in self.unscored_lines]
         return rows
+
+
+class PortfolioDayResponse(ApiModel):
+    day: date
+    spend_weighted_score: float
+    max_score: float
+    band: Band
+    scored_spend: float = Field(description="Spend on lines whose pair had a score by that day")
+    scored_lines: int
+
+    @classmethod
+    def of(cls, d: PortfolioDay) -> PortfolioDayResponse:
+        return cls(
+            day=d.day,
+            spend_weighted_score=d.spend_weighted_score,
+            max_score=d.max_score,
+            band=d.band,
+            scored_spend=round(d.scored_spend, 2),
+            scored_lines=d.scored_lines,
+        )
+
+
+#: the spreadsheet of a portfolio's history (Accept: text/csv)
+HISTORY_CSV_COLUMNS = ("day", "spend_weighted_score", "max_score", "band", "scored_spend", "scored_lines")
+
+
+class PortfolioHistoryResponse(ApiModel):
+    portfolio_id: str
+    basis: Literal["national"] = Field(
+        default="national",
+        description="Built from the pairs' stored (national) score history: company sourcing is scored on read "
+        "and has no history",
+    )
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    days: list[PortfolioDayResponse] = Field(description="One entry per day with at least one scored line")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @classmethod
+    def of(cls, portfolio_id: str, start: date, end: date, days: list[PortfolioDay]) -> PortfolioHistoryResponse:
+        return cls(portfolio_id=portfolio_id, from_=start, to=end, days=[PortfolioDayResponse.of(d) for d in days])
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        return [d.model_dump(mode="json") for d in self.days]
 
 
 class ScenarioSignalRequest(ApiModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Self
 
 from pydantic import Field, StrictFloat, StrictInt, model_validator
@@ -407,3 +407,56 @@ _ADJECTIVES = {
 
 def _adjective(country: str) -> str:
     return _ADJECTIVES.get(country, country_name(country))
+
+
+#: days a portfolio history may span (the score history's default retention is 400 days)
+MAX_HISTORY_DAYS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioDay:
+    """The portfolio's national risk on one day: each line at its pair's last score of that day (or the last one
+    before it within the range); lines with no score yet that day are left out of scored_spend."""
+
+    day: date
+    spend_weighted_score: float
+    max_score: float
+    band: Band
+    scored_spend: float
+    scored_lines: int
+
+
+def portfolio_days(
+    lines: Sequence[ExposureLine],
+    history: Mapping[tuple[str, str], Sequence[tuple[datetime, float]]],
+    start: date,
+    end: date,
+    params: ScoringParameters = DEFAULT_PARAMETERS,
+) -> list[PortfolioDay]:
+    """Per day from `start` to `end`: spend-weighted (plain mean when all spend is 0) and max score, from each
+    (importer, material) pair's history points (oldest first)."""
+    days: list[PortfolioDay] = []
+    cursor = {key: 0 for key in history}
+    current: dict[tuple[str, str], float] = {}
+    day = start
+    while day <= end:
+        for key, points in history.items():
+            i = cursor[key]
+            while i < len(points) and points[i][0].date() <= day:
+                current[key] = points[i][1]
+                i += 1
+            cursor[key] = i
+        scored = [
+            (line.annual_spend, current[(line.importer, line.material)])
+            for line in lines
+            if (line.importer, line.material) in current
+        ]
+        if scored:
+            spend = sum(s for s, _ in scored)
+            weighted = sum(s * x for s, x in scored) / spend if spend > 0 else sum(x for _, x in scored) / len(scored)
+            weighted = round(weighted, 4)
+            days.append(
+                PortfolioDay(day, weighted, max(x for _, x in scored), band_for(weighted, params), spend, len(scored))
+            )
+        day = date.fromordinal(day.toordinal() + 1)
+    return days

@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import ImporterDependency, MaterialProfile, PolicySignal, RiskScore
 from shared.domain.portfolio import (
+    MAX_HISTORY_DAYS,
     ExposureLine,
     Portfolio,
+    PortfolioDay,
     PortfolioRisk,
     RiskLine,
     UnscoredLine,
     aggregate_portfolio_risk,
     expand_items,
+    portfolio_days,
     unexpanded_items,
     unknown_material_rows,
 )
 from shared.domain.scoring import CompanyScore, ScoringInputs, compute_company_score
-from shared.ports import Page, Pair, PortfolioReader, PortfolioStore, PortfolioSummary, ReferenceDataReader, ScoreReader
+from shared.ports import (
+    HistoryQuery,
+    Page,
+    Pair,
+    PortfolioReader,
+    PortfolioStore,
+    PortfolioSummary,
+    ReferenceDataReader,
+    ScoreReader,
+)
 from shared.services.rescoring import ScoringContext, score_pairs_live
 from shared.services.versioning import UpsertResult, upsert_versioned
 
@@ -181,3 +193,44 @@ def company_line_scores(
         )
         scores[line] = compute_company_score(inputs, sourcing, now)
     return scores
+
+
+class PortfolioHistoryStore(PortfolioReader, ReferenceDataReader, ScoreReader, Protocol):
+    """A portfolio's history: the portfolio, the catalogue (groups), its pairs' score history."""
+
+
+@dataclass(frozen=True)
+class PortfolioHistory:
+    portfolio: Portfolio
+    start: date
+    end: date
+    days: list[PortfolioDay]
+
+
+def portfolio_history(
+    store: PortfolioHistoryStore, tenant: str, portfolio_id: str, start: date | None, end: date | None, today: date
+) -> PortfolioHistory:
+    """Spend-weighted and max NATIONAL score per day, from the pairs' stored score history (company sourcing is
+    not in the history: company scores are computed on read, never stored). Default: the last 30 days."""
+    end = end or today
+    start = start or date.fromordinal(end.toordinal() - 29)
+    if start > end:
+        message = f"from ({start.isoformat()}) must not be after to ({end.isoformat()})"
+        raise InvalidInputError(message, field="from")
+    if (end - start).days + 1 > MAX_HISTORY_DAYS:
+        raise InvalidInputError(f"from..to spans more than {MAX_HISTORY_DAYS} days", field="from")
+    portfolio = get_portfolio(store, tenant, portfolio_id)
+    lines = expand_items(portfolio.items, _catalogue(store))
+    since, until = datetime.combine(start, time.min, UTC), datetime.combine(end, time.max, UTC)
+    history: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
+    for pair in dict.fromkeys((line.importer, line.material) for line in lines):
+        points: list[tuple[datetime, float]] = []
+        cursor: str | None = None
+        while True:
+            page = store.score_history(HistoryQuery(pair[0], pair[1], since, until, 1000, cursor))
+            points += [(p.at, p.score) for p in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        history[pair] = points
+    return PortfolioHistory(portfolio, start, end, portfolio_days(lines, history, start, end))
