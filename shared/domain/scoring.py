@@ -903,8 +903,12 @@ def _blend(
     if rest > 0.0:
         for s in national:
             mix[s.country] = mix.get(s.country, 0.0) + rest * s.share
+    # model_construct: the countries come from validated models and the shares from validated fractions (a
+    # line's shares sum to at most 1, so each blended share is a convex mix of valid shares)
     return tuple(
-        ProducerShare(country=country, share=min(share, 1.0), trade_restriction=restriction.get(country, 1.0))
+        ProducerShare.model_construct(
+            country=country, share=min(share, 1.0), trade_restriction=restriction.get(country, 1.0)
+        )
         for country, share in sorted(mix.items())
         if share > 0.0
     )
@@ -923,12 +927,7 @@ def company_dependency(
     national = inputs.dependency
     terms = _terms_of(inputs, params)
     national_sourcing: Mapping[Stage, Sequence[ShareLike]] = national.sourcing if national is not None else {}
-    stages: dict[Stage, tuple[ProducerShare, ...]] = {
-        stage: tuple(
-            ProducerShare(country=s.country, share=s.share, trade_restriction=s.trade_restriction) for s in shares
-        )
-        for stage, shares in national_sourcing.items()
-    }
+    stages: dict[Stage, tuple[ProducerShare, ...]] = dict(national.sourcing) if national is not None else {}
     for stage, company in sourcing.by_stage.items():
         if stage not in material.stages:
             continue
@@ -938,13 +937,15 @@ def company_dependency(
     unknown = max(0.0, 1.0 - sum(share for _, share in company))
     foreign = sum(share for country, share in company if not _is_domestic(country, inputs.importer))
     import_share = min(1.0, foreign + unknown * _national_import_reliance(inputs, terms))
-    dependency = ImporterDependency(
+    dependency = ImporterDependency.model_construct(  # built from validated inputs (see _blend)
         importer=inputs.importer,
         material=material.id,
         import_reliance=import_share,
-        sourcing=stages,
+        sourcing=dict(sorted(stages.items())),  # stage order, as the validator keeps it (the digest reads it)
+        trade={},
         method="company_sourcing",
         source=COMPANY_SOURCE,
+        version=1,
     )
     return dependency, import_share, unknown
 

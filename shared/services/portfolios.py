@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
-from shared.domain.models import ImporterDependency, MaterialProfile, PolicySignal, RiskScore
+from shared.domain.models import MaterialProfile, PolicySignal, RiskScore
 from shared.domain.portfolio import (
     MAX_HISTORY_DAYS,
     ExposureLine,
@@ -24,6 +24,7 @@ from shared.domain.portfolio import (
 )
 from shared.domain.scoring import CompanyScore, ScoringInputs, compute_company_score
 from shared.ports import (
+    DependencyBatchReader,
     HistoryQuery,
     Page,
     Pair,
@@ -50,8 +51,13 @@ class PortfolioWriteStore(PortfolioStore, ReferenceDataReader, Protocol):
     """Writing a portfolio checks its materials against the catalogue."""
 
 
-class PortfolioRiskStore(PortfolioReader, ReferenceDataReader, ScoreReader, Protocol):
-    """A portfolio's risk: the portfolio, the catalogue, stored scores (live scores from the inputs)."""
+class CompanyLineStore(ReferenceDataReader, DependencyBatchReader, Protocol):
+    """Company scores: governance, signals and the lines' dependency items (one BatchGetItem)."""
+
+
+class PortfolioRiskStore(PortfolioReader, ReferenceDataReader, DependencyBatchReader, ScoreReader, Protocol):
+    """A portfolio's risk: the portfolio, the catalogue, stored scores (live scores from the inputs), and the
+    company-sourced lines' dependencies."""
 
 
 class LineScoreStore(ReferenceDataReader, ScoreReader, Protocol):
@@ -157,14 +163,14 @@ def portfolio_risk(store: PortfolioRiskStore, tenant: str, portfolio_id: str, no
 
 
 def company_line_scores(
-    store: ReferenceDataReader,
+    store: CompanyLineStore,
     portfolio: Portfolio,
     lines: list[ExposureLine],
     catalogue: dict[str, MaterialProfile],
     now: datetime,
 ) -> dict[ExposureLine, CompanyScore]:
     """Company-mode scores of the lines whose item has its own sourcing, from the stored inputs (computed on read;
-    nothing is written). Reads: governance and signals once, each material's dependencies once (one Query)."""
+    nothing is written). Reads: governance and signals once, the lines' dependency items in one BatchGetItem."""
     wanted = [
         (line, sourcing)
         for line in lines
@@ -174,19 +180,18 @@ def company_line_scores(
     if not wanted:
         return {}
     context = ScoringContext.load(store)
-    dependencies: dict[str, dict[str, ImporterDependency]] = {}
+    dependencies = store.get_dependencies([Pair(line.importer, line.material) for line, _ in wanted])
     signals: dict[str, list[PolicySignal]] = {}
     scores: dict[ExposureLine, CompanyScore] = {}
     for line, sourcing in wanted:
         material = catalogue[line.material]
-        if material.id not in dependencies:
-            dependencies[material.id] = {d.importer: d for d in store.list_dependencies(material.id)}
+        if material.id not in signals:
             # one list object per material: the model's per-material terms are computed once for all its lines
             signals[material.id] = [s for s in context.signals if s.touches_material(material.id, material.groups)]
         inputs = ScoringInputs(
             importer=line.importer,
             material=material,
-            dependency=dependencies[material.id].get(line.importer),
+            dependency=dependencies.get(Pair(line.importer, line.material)),
             governance=context.governance,
             signals=signals[material.id],
             as_of=now.date(),
