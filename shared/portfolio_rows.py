@@ -107,7 +107,8 @@ def _from_csv(
         )
     items: list[dict[str, Any]] = []
     row_numbers: list[int] = []
-    for number, raw in enumerate(reader, start=2):
+    for raw in reader:
+        number = reader.line_num  # the file's line (blank lines count; a quoted newline: its last line)
         if len(items) >= MAX_PORTFOLIO_ITEMS:
             raise InvalidInputError(
                 f"more than {MAX_PORTFOLIO_ITEMS} rows: a portfolio has at most {MAX_PORTFOLIO_ITEMS} items",
