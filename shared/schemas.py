@@ -31,6 +31,7 @@ from shared.domain.models import (
 )
 from shared.domain.portfolio import (
     MAX_SOURCING_COUNTRIES,
+    ExposureLine,
     Portfolio,
     PortfolioDay,
     PortfolioRisk,
@@ -1048,8 +1049,34 @@ class ScenarioLineResponse(ApiModel):
         )
 
 
+class CompanyScenarioLineResponse(ApiModel):
+    """A portfolio line with its own sourcing: its company-specific score before and after the changes."""
+
+    item_index: int = Field(description="The portfolio item (0-based) the line comes from")
+    importer: str
+    material: str
+    baseline: ScenarioSide
+    scenario: ScenarioSide
+    delta: float
+
+    @classmethod
+    def of(cls, line: ExposureLine, baseline: CompanyScore, scenario: CompanyScore) -> CompanyScenarioLineResponse:
+        return cls(
+            item_index=line.item_index,
+            importer=line.importer,
+            material=line.material,
+            baseline=ScenarioSide.of(baseline.score),
+            scenario=ScenarioSide.of(scenario.score),
+            delta=round(scenario.score.score - baseline.score.score, 4),
+        )
+
+
 class ScenarioResponse(ApiModel):
     items: list[ScenarioLineResponse]
+    company_items: list[CompanyScenarioLineResponse] = Field(
+        default_factory=list,
+        description="For a portfolio: its lines with their own sourcing, company-specific scores before and after",
+    )
     unscored_lines: list[UnscoredLineResponse] = Field(
         description="What could not be scored: for a portfolio, items whose group has no materials any more "
         "(as in its risk); never dropped silently"
@@ -1060,6 +1087,7 @@ class ScenarioResponse(ApiModel):
     def of(cls, result: ScenarioResult, as_of: date) -> ScenarioResponse:
         return cls(
             items=[ScenarioLineResponse.of(base, what_if) for base, what_if in result.pairs],
+            company_items=[CompanyScenarioLineResponse.of(line, b, s) for line, b, s in result.company],
             unscored_lines=[UnscoredLineResponse.of(u) for u in result.unscored],
             as_of=as_of,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
@@ -22,6 +23,7 @@ from shared.domain.portfolio import (
     unexpanded_items,
     unknown_material_rows,
 )
+from shared.domain.scenarios import ScenarioChange, apply_to_material, apply_to_signals
 from shared.domain.scoring import CompanyScore, ScoringInputs, compute_company_score
 from shared.ports import (
     DependencyBatchReader,
@@ -168,6 +170,7 @@ def company_line_scores(
     lines: list[ExposureLine],
     catalogue: dict[str, MaterialProfile],
     now: datetime,
+    changes: Sequence[ScenarioChange] = (),
 ) -> dict[ExposureLine, CompanyScore]:
     """Company-mode scores of the lines whose item has its own sourcing, from the stored inputs (computed on read;
     nothing is written). Reads: governance and signals once, the lines' dependency items in one BatchGetItem."""
@@ -179,12 +182,16 @@ def company_line_scores(
     ]
     if not wanted:
         return {}
-    context = ScoringContext.load(store)
+    stored = ScoringContext.load(store)
+    context = ScoringContext(stored.governance, apply_to_signals(stored.signals, changes, now.date()))
+    materials: dict[str, MaterialProfile] = {}
     dependencies = store.get_dependencies([Pair(line.importer, line.material) for line, _ in wanted])
     signals: dict[str, list[PolicySignal]] = {}
     scores: dict[ExposureLine, CompanyScore] = {}
     for line, sourcing in wanted:
-        material = catalogue[line.material]
+        if line.material not in materials:  # one object per material (what-if changes applied)
+            materials[line.material] = apply_to_material(catalogue[line.material], changes)
+        material = materials[line.material]
         if material.id not in signals:
             # one list object per material: the model's per-material terms are computed once for all its lines
             signals[material.id] = [s for s in context.signals if s.touches_material(material.id, material.groups)]

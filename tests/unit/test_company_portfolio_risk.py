@@ -84,3 +84,37 @@ def test_an_unmapped_hs_code_names_the_line_and_stores_nothing() -> None:
         )
     assert caught.value.details[0]["field"] == "items.1.hs_code"
     assert store.portfolios == {}
+
+
+def test_a_scenario_on_the_portfolio_applies_to_the_company_scores_too() -> None:
+    from shared.domain.scenarios import AddSignalChange
+    from shared.services.scenarios import run_scenario
+
+    store = store_with_scores()
+    put(
+        store,
+        [
+            {"material": "cobalt", "importer": "DE", "annual_spend": 1.0, "sourcing": [{"country": "CN", "share": 1}]},
+            {"material": "cobalt", "importer": "DE", "annual_spend": 1.0, "sourcing": [{"country": "FI", "share": 1}]},
+        ],
+    )
+    ban = AddSignalChange.model_validate(
+        {
+            "type": "add_signal",
+            "signal": {
+                "id": "what-if-cn",
+                "issuer": "CN",
+                "measure": "export_ban",
+                "materials": ["cobalt"],
+                "targets": ["ALL"],
+                "severity": 1.0,
+                "announced": "2026-01-01",
+                "status": "in_force",
+                "source": "what-if",
+            },
+        }
+    )
+    result = run_scenario(store, "team-a", [ban], None, "p1", AS_OF)
+    deltas = {line.item_index: what_if.score.score - base.score.score for line, base, what_if in result.company}
+    assert deltas[0] > 10.0  # bought 100% from China: the ban bites
+    assert deltas[1] < deltas[0]  # bought 100% from Finland: only the stages it does not give stay national
