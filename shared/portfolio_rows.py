@@ -182,7 +182,8 @@ def rows_named(error: InvalidInputError, row_numbers: Sequence[int]) -> InvalidI
 
     details = [{**d, "field": rename(d.get("field"))} for d in error.details]
     message = _IN_TEXT.sub(lambda m: f"{row(m.group(1))}.", error.message)
-    return InvalidInputError(message, field=str(rename(error.field)) if error.field else None, details=details)
+    # the same class (a TooLargeError stays a 413)
+    return type(error)(message, field=str(rename(error.field)) if error.field else None, details=details)
 
 
 _IN_TEXT = re.compile(r"items\.(\d+)\.")

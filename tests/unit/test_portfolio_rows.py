@@ -112,3 +112,10 @@ def test_history_is_spend_weighted_and_max_per_day_carrying_the_last_score() -> 
     assert (first.spend_weighted_score, first.max_score, first.scored_lines) == (80.0, 80.0, 1)
     assert (second.spend_weighted_score, second.max_score, second.band) == (65.0, 80.0, Band.HIGH)
     assert (third.spend_weighted_score, third.max_score) == (50.0, 60.0)
+
+
+def test_renaming_rows_keeps_the_error_class() -> None:
+    from shared.domain.errors import TooLargeError
+
+    renamed = rows_named(TooLargeError("too large", field="items"), [2])
+    assert isinstance(renamed, TooLargeError)
