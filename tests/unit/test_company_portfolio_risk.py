@@ -118,3 +118,27 @@ def test_a_scenario_on_the_portfolio_applies_to_the_company_scores_too() -> None
     deltas = {line.item_index: what_if.score.score - base.score.score for line, base, what_if in result.company}
     assert deltas[0] > 10.0  # bought 100% from China: the ban bites
     assert deltas[1] < deltas[0]  # bought 100% from Finland: only the stages it does not give stay national
+
+
+def test_the_issues_example_cobalt_hydroxide_70_percent_dr_congo_30_percent_finland() -> None:
+    store = store_with_scores()
+    put(
+        store,
+        [
+            {
+                "hs_code": "282200",
+                "importer": "DE",
+                "annual_spend": 1_000_000.0,
+                "supplier": "one trader",
+                "sourcing": [{"country": "CD", "share": 0.7}, {"country": "FI", "share": 0.3}],
+            }
+        ],
+    )
+    report = portfolios.portfolio_risk(store, "team-a", "p1", AS_OF)
+    ((line, company),) = report.company_scores.items()
+    assert (line.material, company.import_share, company.unknown_share) == ("cobalt", 1.0, 0.0)
+    reliance = next(d for d in company.score.drivers if d.component == "import_reliance")
+    assert "company sourcing: DR Congo 70%, Finland 30%" in reliance.text
+    basis = dict(zip((d.component for d in company.score.drivers), company.driver_basis, strict=True))
+    assert basis["import_reliance"] == "company"
+    assert set(company.driver_basis) <= {"company", "national", "company+national", "world"}
