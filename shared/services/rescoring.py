@@ -262,12 +262,13 @@ def _score_and_save_by_material(
     chunk: RescoreChunk,
     expires_at: int,
 ) -> int:
-    """Each material's scores are written while the next material is read and scored."""
+    """Each material's scores are written while the next material is scored. The reads come first: a read and
+    a write of the same store in flight together is something moto (the in-process test store) cannot take."""
+    dependencies_of = {material.id: store.list_dependencies(material.id) for material in materials}
     scored = 0
     with _WriteBehind(store.save_scores, expires_at) as writer:
         for material in materials:
-            dependencies = store.list_dependencies(material.id)
-            scores = score_material(context, material, dependencies, chunk.importers, chunk.as_of)
+            scores = score_material(context, material, dependencies_of[material.id], chunk.importers, chunk.as_of)
             scored += len(scores)
             writer.submit(scores)
     return scored

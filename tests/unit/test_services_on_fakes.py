@@ -4,7 +4,10 @@ conditional rules (tests/contract holds both to them), so these tests say what t
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
@@ -12,6 +15,7 @@ import pytest
 
 from shared.adapters.seed_files import SEED_DIR, read_seed
 from shared.domain.errors import InvalidInputError, NotFoundError, VersionConflictError
+from shared.domain.models import ImporterDependency, RiskScore
 from shared.domain.runs import RunStatus, run_status
 from shared.domain.seed import SeedData
 from shared.ports import ReferenceChange
@@ -109,6 +113,72 @@ def test_a_late_chunk_never_replaces_a_later_stream_score() -> None:
     process_chunk(store, queue.sent[0])
     assert store.get_score("JP", "dysprosium") == later
     assert len(store.history[next(p for p in store.history if p.material == "dysprosium")]) == 2
+
+
+class _SlowWritesStore(InMemoryRiskStore):
+    """Score writes that take a while, and a record of any read that starts while one is in flight (moto, the
+    in-process store of the integration tier, fails such reads: it iterates a dict another thread changes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight = 0
+        self.overlaps: list[str] = []
+        self.lock = threading.Lock()
+
+    def _slow_write(self, scores: Sequence[RiskScore], expires_at: int, writer: str) -> list[RiskScore]:
+        with self.lock:
+            self.in_flight += 1
+        try:
+            time.sleep(0.02)  # long enough that the next material is scored meanwhile
+            written: list[RiskScore] = getattr(super(), writer)(scores, expires_at)
+            return written
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def save_scores(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
+        return self._slow_write(scores, history_expires_at, "save_scores")
+
+    def save_scores_if_newer(self, scores: Sequence[RiskScore], history_expires_at: int) -> list[RiskScore]:
+        return self._slow_write(scores, history_expires_at, "save_scores_if_newer")
+
+    def list_dependencies(self, material_id: str) -> list[ImporterDependency]:
+        if self.in_flight:
+            self.overlaps.append(f"list_dependencies({material_id})")
+        return super().list_dependencies(material_id)
+
+
+def test_chunks_and_changes_write_material_by_material_but_never_read_while_writing() -> None:
+    store = _SlowWritesStore()
+    seed_reference_data(store, seed())
+    queue = ListChunkQueue()
+    materials = ["cobalt", "dysprosium", "gallium", "lithium", "terbium"]
+    plan_run(store, queue, "nightly-x", AS_OF, AS_OF, IMPORTERS, materials, chunk_pairs=100)
+    assert len(queue.sent) == 1
+    assert process_chunk(store, queue.sent[0]) == len(materials) * len(IMPORTERS)
+    assert store.calls.count("save_scores") == len(materials)  # one write per material, behind the scoring
+    assert {(p.importer, p.material) for p in store.scores} == {(i, m) for i in IMPORTERS for m in materials}
+    assert store.overlaps == []
+
+    group_ban = admin.upsert_signal(
+        store,
+        "CN-TEST-GROUP",
+        {
+            "issuer": "CN",
+            "measure": "export_ban",
+            "materials": ["rare_earths"],
+            "targets": ["ALL"],
+            "severity": 1,
+            "announced": "2026-11-28",
+            "status": "in_force",
+            "source": "https://example.org/test",
+        },
+        None,
+    ).item
+    change = ReferenceChange(kind="signal", item_id="CN-TEST-GROUP", old=None, new=group_ban, at=AS_OF)
+    rescore_pairs_for_change(store, ListPublisher(), change, IMPORTERS)
+    assert store.calls.count("save_scores_if_newer") > 1  # the group's materials, one write each
+    assert store.overlaps == []
 
 
 # ----------------------------------------------------------------------------------------- event path
