@@ -26,6 +26,9 @@ PAIRS = 200
 MATERIAL = "dysprosium"
 ISSUER = "CN"
 REFERENCE_PREFIXES = ("MATERIAL", "GOVERNANCE", "SIGNAL", "DEPENDENCY#")
+#: the admin handler runs in the stream function's environment here and requires its queue at init; the single
+#: signal PUTs measured never queue a run, so the template's local placeholder will do
+ADMIN_ENV = {"RESCORE_QUEUE_URL": "RescoreQueue-local"}
 
 
 def scored_importers(count: int = PAIRS) -> tuple[str, ...]:
@@ -125,7 +128,7 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
     reader.skip_existing()
     pairs = [Pair(i, m.id) for m in members for i in importers if i != ISSUER]
     samples: list[dict[str, float]] = []
-    with ddb.handler_environment("StreamRescoreFunction", table, SCORED_IMPORTERS=" ".join(importers)):
+    with ddb.handler_environment("StreamRescoreFunction", table, SCORED_IMPORTERS=" ".join(importers), **ADMIN_ENV):
         import functions.stream_rescore.app as stream_app
         from functions.admin_api.app import lambda_handler as admin_handler
         from shared.adapters.factory import get_repository
@@ -186,7 +189,7 @@ def run(quick: bool = False) -> BenchResult:
         )
         reader = StreamReader.for_table(ddb.client, local_streams_client(ddb.endpoint_url), table)
         reader.skip_existing()
-        env_extra = {"SCORED_IMPORTERS": " ".join(importers)}
+        env_extra = {"SCORED_IMPORTERS": " ".join(importers), **ADMIN_ENV}
         with ddb.handler_environment("StreamRescoreFunction", table, **env_extra):
             import functions.stream_rescore.app as stream_app
             from functions.admin_api.app import lambda_handler as admin_handler

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from shared.adapters.factory import get_chunk_queue, get_repository
-from shared.config import get_settings
+from shared.config import RunPlannerSettings, get_settings, require_settings
 from shared.domain.errors import NotFoundError
 from shared.http import build_resolver, caller_of, expected_version, parse_json_body, resolve
 from shared.observability import logger, metrics
@@ -43,6 +43,10 @@ from shared.services.importers import scored_importers
 from shared.services.rescoring import plan_run
 from shared.services.signal_loads import MAX_LOAD_ROWS, load_signals
 from shared.signal_load_rows import parse_rows
+
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(RunPlannerSettings)
 
 app = build_resolver()
 

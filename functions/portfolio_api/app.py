@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_repository
+from shared.config import FunctionSettings, require_settings
 from shared.http import build_resolver, caller_of, csv_response, expected_version, resolve, wants_csv
 from shared.observability import logger, metrics
 from shared.runtime import init_done
@@ -28,6 +29,10 @@ from shared.schemas import (
     PortfolioUpsertRequest,
 )
 from shared.services import portfolios
+
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(FunctionSettings)
 
 app = build_resolver()
 

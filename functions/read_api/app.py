@@ -12,7 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_repository
-from shared.config import get_settings
+from shared.config import FunctionSettings, get_settings, require_settings
 from shared.domain.models import Band, Measure, SignalStatus, Stage
 from shared.domain.scoring import MODEL_VERSION
 from shared.http import build_resolver, caller_of, csv_response, resolve, wants_csv
@@ -45,6 +45,10 @@ from shared.schemas import (
 )
 from shared.services import importers, queries, scenarios
 from shared.services.health import StoreHealth
+
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(FunctionSettings)
 
 app = build_resolver()
 
