@@ -5,7 +5,7 @@ ALL, which touches exactly 1 material x 200 importers (alternately 100 named imp
 grows). The table's stream is read with local.streams.StreamReader, filtered as the template's FilterCriteria
 does (reference items only), and handed to the real stream handler in-process; the sample ends when the handler
 returns (scores and history written). The affected scores are then read back and checked. EventBridge is
-replaced by shared.adapters.messaging.RecordingPublisher (loopback only).
+replaced by tests.messaging_doubles.RecordingPublisher (loopback only).
 
 Not included: in AWS the event source mapping's polling and MaximumBatchingWindowInSeconds (1 s in the template)
 come on top; here the stream is polled in a tight loop.
@@ -109,10 +109,10 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
     """
     from local.dynamodb_local import local_streams_client
     from local.streams import StreamReader
-    from shared.adapters.messaging import RecordingPublisher
     from shared.adapters.seed_files import read_default_importers
     from shared.ports import Pair
     from shared.services.rescoring import ScoringContext, score_material
+    from tests.messaging_doubles import RecordingPublisher
 
     importers = read_default_importers()
     table = ddb.seeded_table("group")
@@ -172,9 +172,9 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
 def run(quick: bool = False) -> BenchResult:
     from local.dynamodb_local import local_streams_client
     from local.streams import StreamReader
-    from shared.adapters.messaging import RecordingPublisher
     from shared.ports import Pair
     from shared.services.rescoring import ScoringContext, score_material
+    from tests.messaging_doubles import RecordingPublisher
 
     repeats = 3 if quick else 10
     started = time.perf_counter()

@@ -34,11 +34,11 @@ from functions.admin_api.app import CSV_ROUTES
 from local.template import ApiRoute, api_routes, function_handlers, load_template
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
 from shared.adapters.factory import clear_adapter_caches
-from shared.adapters.messaging import InProcessChunkQueue
 from shared.services.portfolios import upsert_portfolio
 from shared.services.rescoring import plan_run
 from shared.services.seeding import SeedData, seed_reference_data
 from tests.conftest import point_handlers_at
+from tests.messaging_doubles import InProcessChunkQueue
 from tests.support import SEED_AS_OF, FakeLambdaContext, call, create_table
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
