@@ -21,7 +21,7 @@ from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import RunPlannerSettings, get_settings, require_settings
 from shared.domain.errors import NotFoundError
 from shared.http import build_resolver, caller_of, expected_version, parse_json_body, resolve
-from shared.observability import logger, metrics
+from shared.observability import API_CORRELATION_PATH, logger, metrics
 from shared.runtime import init_done
 from shared.schemas import (
     DependencyResponse,
@@ -269,7 +269,7 @@ def get_rescore(run_id: Annotated[str, Path(pattern=r"^[a-z]+-[A-Za-z0-9]{1,40}$
     return RescoreRunResponse.of(run)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=API_CORRELATION_PATH)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context, CSV_ROUTES)

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.adapters.factory import get_repository
 from shared.config import FunctionSettings, require_settings
 from shared.http import build_resolver, caller_of, csv_response, expected_version, resolve, wants_csv
-from shared.observability import logger, metrics
+from shared.observability import API_CORRELATION_PATH, logger, metrics
 from shared.runtime import init_done
 from shared.schemas import (
     PortfolioListResponse,
@@ -150,7 +150,7 @@ def get_portfolio_risk(portfolio_id: PortfolioId) -> Response[Any]:
     return Response(status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=API_CORRELATION_PATH)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)

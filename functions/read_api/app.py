@@ -16,7 +16,7 @@ from shared.config import FunctionSettings, get_settings, require_settings
 from shared.domain.models import Band, Measure, SignalStatus, Stage
 from shared.domain.scoring import MODEL_VERSION
 from shared.http import build_resolver, caller_of, csv_response, resolve, wants_csv
-from shared.observability import logger, metrics
+from shared.observability import API_CORRELATION_PATH, logger, metrics
 from shared.ports import HistoryQuery, Pair, RankedBy, RankQuery
 from shared.runtime import init_done
 from shared.schemas import (
@@ -315,7 +315,7 @@ def run_scenario(request: Annotated[ScenarioRequest, Body()]) -> ScenarioRespons
     )
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=API_CORRELATION_PATH)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.adapters.factory import get_publisher, get_repository
 from shared.adapters.messaging import ChunkMessage
 from shared.config import PublisherSettings, get_settings, require_settings
-from shared.observability import logger, metrics
+from shared.observability import correlated_by, logger, metrics
 from shared.runtime import gc_paused, init_done
 from shared.services.rescoring import process_chunk
 
@@ -30,6 +30,7 @@ class ChunkRecord(SqsRecordModel):
 processor = BatchProcessor(event_type=EventType.SQS, model=ChunkRecord)
 
 
+@correlated_by(lambda record: record.messageId)  # the SQS message id (a dead chunk's id in the DLQ too)
 def record_handler(record: ChunkRecord) -> None:
     chunk = record.body.to_chunk()
     logger.append_keys(run_id=chunk.run_id, chunk=chunk.index)

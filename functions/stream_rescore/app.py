@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared.adapters.dynamodb_repository import reference_change_from_stream
 from shared.adapters.factory import get_publisher, get_repository
 from shared.config import PublisherSettings, get_settings, require_settings
-from shared.observability import logger, metrics
+from shared.observability import correlated_by, logger, metrics
 from shared.runtime import init_done
 from shared.services.importers import scored_importers
 from shared.services.rescoring import rescore_pairs_for_change
@@ -28,6 +28,7 @@ SETTINGS_AT_INIT = require_settings(PublisherSettings)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+@correlated_by(lambda record: record.event_id)  # the stream record's eventID
 def record_handler(record: DynamoDBRecord, importers: Sequence[str]) -> None:
     stream = record.dynamodb
     if stream is None:
