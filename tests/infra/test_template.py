@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from local.template import api_routes, function_handlers, load_template
+from local.template import api_routes, function_environment, function_handlers, load_template
 from scripts.generate_openapi import api_functions, load_resolver, oauth_scopes, resolver_routes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -401,8 +401,14 @@ print(json.dumps({
 
 
 @pytest.mark.parametrize(("logical_id", "handler"), sorted(function_handlers(load_template()).items()))
-def test_handler_imports_without_env_vars_or_aws(logical_id, handler) -> None:
-    clean_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO_ROOT)}
+def test_handler_imports_with_only_its_template_environment_and_no_aws(logical_id, handler) -> None:
+    # the variables template.yaml gives the function (it validates the ones it requires at init, decisions.md 44);
+    # no credentials, no region, no network
+    clean_env = {
+        **function_environment(load_template(), logical_id),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_WITHOUT_ENV_OR_NETWORK, handler],
         cwd=REPO_ROOT,
