@@ -1,5 +1,6 @@
 """template.yaml invariants: cfn-lint clean, routes == resolvers, auth on every route, least privilege, log
-retention, storage settings, Globals, DLQs behind every queue, handlers importable without env or AWS.
+retention, storage settings, Globals, DLQs behind every queue, handlers importable with only their template
+environment, without AWS.
 
 Every check walks the whole template (every function, every Api/SQS event, every policy), so functions added
 later are covered without touching this file. The checkers return violations; a few synthetic templates prove
