@@ -5,7 +5,7 @@ ALL, which touches exactly 1 material x 200 importers (alternately 100 named imp
 grows). The table's stream is read with local.streams.StreamReader, filtered as the template's FilterCriteria
 does (reference items only), and handed to the real stream handler in-process; the sample ends when the handler
 returns (scores and history written). The affected scores are then read back and checked. EventBridge is
-replaced by shared.adapters.messaging.RecordingPublisher (loopback only).
+replaced by tests.fakes.RecordingPublisher (loopback only).
 
 Not included: in AWS the event source mapping's polling and MaximumBatchingWindowInSeconds (1 s in the template)
 come on top; here the stream is polled in a tight loop.
@@ -28,6 +28,9 @@ PAIRS = 200
 MATERIAL = "dysprosium"
 ISSUER = "CN"
 REFERENCE_PREFIXES = ("MATERIAL", "GOVERNANCE", "SIGNAL", "DEPENDENCY#")
+#: the admin handler runs in the stream function's environment here and requires its queue at init; the single
+#: signal PUTs measured never queue a run, so the template's local placeholder will do
+ADMIN_ENV = {"RESCORE_QUEUE_URL": "RescoreQueue-local"}
 
 
 def scored_importers(count: int = PAIRS) -> tuple[str, ...]:
@@ -137,10 +140,10 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
     """
     from local.dynamodb_local import local_streams_client
     from local.streams import StreamReader
-    from shared.adapters.messaging import RecordingPublisher
     from shared.adapters.seed_files import read_default_importers
     from shared.ports import Pair
     from shared.services.rescoring import ScoringContext, score_material
+    from tests.fakes import RecordingPublisher
 
     importers = read_default_importers()
     table = ddb.seeded_table("group")
@@ -156,7 +159,7 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
     reader.skip_existing()
     pairs = [Pair(i, m.id) for m in members for i in importers if i != ISSUER]
     samples: list[dict[str, float]] = []
-    with ddb.handler_environment("StreamRescoreFunction", table, SCORED_IMPORTERS=" ".join(importers)):
+    with ddb.handler_environment("StreamRescoreFunction", table, SCORED_IMPORTERS=" ".join(importers), **ADMIN_ENV):
         import functions.stream_rescore.app as stream_app
         from functions.admin_api.app import lambda_handler as admin_handler
         from shared.adapters.factory import get_repository
@@ -204,9 +207,9 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
 def run(quick: bool = False) -> BenchResult:
     from local.dynamodb_local import local_streams_client
     from local.streams import StreamReader
-    from shared.adapters.messaging import RecordingPublisher
     from shared.ports import Pair
     from shared.services.rescoring import ScoringContext, score_material
+    from tests.fakes import RecordingPublisher
 
     repeats = 3 if quick else 10
     started = time.perf_counter()
@@ -221,7 +224,7 @@ def run(quick: bool = False) -> BenchResult:
         )
         reader = StreamReader.for_table(ddb.client, local_streams_client(ddb.endpoint_url), table)
         reader.skip_existing()
-        env_extra = {"SCORED_IMPORTERS": " ".join(importers)}
+        env_extra = {"SCORED_IMPORTERS": " ".join(importers), **ADMIN_ENV}
         with ddb.handler_environment("StreamRescoreFunction", table, **env_extra):
             import functions.stream_rescore.app as stream_app
             from functions.admin_api.app import lambda_handler as admin_handler

@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_repository
+from shared.config import FunctionSettings, require_settings
 from shared.http import (
     UPSERT_RESPONSES,
     IfMatch,
@@ -29,7 +30,7 @@ from shared.http import (
     upsert_input,
     wants_csv,
 )
-from shared.observability import logger, metrics
+from shared.observability import API_CORRELATION_PATH, logger, metrics
 from shared.params import PortfolioIdPath
 from shared.runtime import init_done
 from shared.schemas import (
@@ -40,6 +41,10 @@ from shared.schemas import (
     PortfolioUpsertRequest,
 )
 from shared.services import portfolios
+
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(FunctionSettings)
 
 app = build_resolver()
 
@@ -128,7 +133,7 @@ def get_portfolio_risk(portfolio_id: PortfolioIdPath) -> Response[Any]:
     return Response(status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=API_CORRELATION_PATH)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)

@@ -23,7 +23,7 @@ from shared.services import admin, portfolios
 from shared.services.importers import MIN_OWN_MATERIALS, scored_importers
 from shared.services.rescoring import plan_run, process_chunk, rescore_all, rescore_pairs_for_change
 from shared.services.seeding import seed_reference_data
-from tests.fakes import InMemoryRiskStore, ListChunkQueue, ListPublisher
+from tests.fakes import InMemoryRiskStore, InProcessChunkQueue, RecordingPublisher
 
 AS_OF = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
 IMPORTERS = ("EU", "JP", "KR", "US")
@@ -80,11 +80,11 @@ def test_the_run_status_follows_from_the_counters(total: int, done: int, failed:
 
 
 def test_a_planned_run_completes_once_every_chunk_is_counted_however_often_delivered() -> None:
-    store, queue = seeded_store(), ListChunkQueue()
+    store, queue = seeded_store(), InProcessChunkQueue()
     materials = ["cobalt", "dysprosium", "gallium", "terbium"]
     run = plan_run(store, queue, "manual-abc", AS_OF, AS_OF, IMPORTERS, materials, chunk_pairs=8)
-    assert (run.status, run.chunks_total, len(queue.sent)) == ("running", 2, 2)
-    for chunk in [*queue.sent, queue.sent[0]]:  # the first chunk delivered twice
+    assert (run.status, run.chunks_total, len(queue.chunks)) == ("running", 2, 2)
+    for chunk in [*queue.chunks, queue.chunks[0]]:  # the first chunk delivered twice
         assert process_chunk(store, chunk) == 2 * len(IMPORTERS)
     done = store.get_run("manual-abc")
     assert done is not None
@@ -92,25 +92,25 @@ def test_a_planned_run_completes_once_every_chunk_is_counted_however_often_deliv
     assert {(s.importer, s.material) for s in store.scores.values()} == {(i, m) for i in IMPORTERS for m in materials}
     # planned again (a retried request): completed, so nothing is queued again
     again = plan_run(store, queue, "manual-abc", AS_OF, AS_OF, IMPORTERS, materials, chunk_pairs=8)
-    assert again.status == "completed" and len(queue.sent) == 2
+    assert again.status == "completed" and len(queue.chunks) == 2
 
 
 def test_an_idempotency_key_reused_for_another_request_is_refused_and_queues_nothing() -> None:
-    store, queue = seeded_store(), ListChunkQueue()
+    store, queue = seeded_store(), InProcessChunkQueue()
     plan_run(store, queue, "manual-key", AS_OF, AS_OF, IMPORTERS, ["cobalt"], bound_to_request=True)
     with pytest.raises(InvalidInputError) as refused:
         plan_run(store, queue, "manual-key", AS_OF, AS_OF, IMPORTERS, ["gallium"], bound_to_request=True)
     assert refused.value.field == "Idempotency-Key"
-    assert len(queue.sent) == 1
+    assert len(queue.chunks) == 1
 
 
 def test_a_late_chunk_never_replaces_a_later_stream_score() -> None:
     store = seeded_store()
     rescore_all(store, AS_OF + timedelta(hours=1), ["JP"])
     later = store.get_score("JP", "dysprosium")
-    queue = ListChunkQueue()
+    queue = InProcessChunkQueue()
     plan_run(store, queue, "nightly-x", AS_OF, AS_OF, ["JP"], ["dysprosium"])
-    process_chunk(store, queue.sent[0])
+    process_chunk(store, queue.chunks[0])
     assert store.get_score("JP", "dysprosium") == later
     assert len(store.history[next(p for p in store.history if p.material == "dysprosium")]) == 2
 
@@ -151,11 +151,11 @@ class _SlowWritesStore(InMemoryRiskStore):
 def test_chunks_and_changes_write_material_by_material_but_never_read_while_writing() -> None:
     store = _SlowWritesStore()
     seed_reference_data(store, seed())
-    queue = ListChunkQueue()
+    queue = InProcessChunkQueue()
     materials = ["cobalt", "dysprosium", "gallium", "lithium", "terbium"]
     plan_run(store, queue, "nightly-x", AS_OF, AS_OF, IMPORTERS, materials, chunk_pairs=100)
-    assert len(queue.sent) == 1
-    assert process_chunk(store, queue.sent[0]) == len(materials) * len(IMPORTERS)
+    assert len(queue.chunks) == 1
+    assert process_chunk(store, queue.chunks[0]) == len(materials) * len(IMPORTERS)
     assert store.calls.count("save_scores") == len(materials)  # one write per material, behind the scoring
     assert {(p.importer, p.material) for p in store.scores} == {(i, m) for i in IMPORTERS for m in materials}
     assert store.overlaps == []
@@ -176,7 +176,7 @@ def test_chunks_and_changes_write_material_by_material_but_never_read_while_writ
         None,
     ).item
     change = ReferenceChange(kind="signal", item_id="CN-TEST-GROUP", old=None, new=group_ban, at=AS_OF)
-    rescore_pairs_for_change(store, ListPublisher(), change, IMPORTERS)
+    rescore_pairs_for_change(store, RecordingPublisher(), change, IMPORTERS)
     assert store.calls.count("save_scores_if_newer") > 1  # the group's materials, one write each
     assert store.overlaps == []
 
@@ -185,7 +185,7 @@ def test_chunks_and_changes_write_material_by_material_but_never_read_while_writ
 
 
 def test_a_new_export_ban_publishes_score_changes_and_stores_the_new_scores() -> None:
-    store, publisher = seeded_store(), ListPublisher()
+    store, publisher = seeded_store(), RecordingPublisher()
     rescore_all(store, AS_OF, IMPORTERS)
     before = store.get_score("JP", "dysprosium")
     assert before is not None
@@ -209,7 +209,7 @@ def test_a_new_export_ban_publishes_score_changes_and_stores_the_new_scores() ->
     events = rescore_pairs_for_change(store, publisher, change, IMPORTERS, alert_threshold=5.0)
     after = store.get_score("JP", "dysprosium")
     assert after is not None and after.computed_at == at and after.score > before.score
-    assert publisher.published == events
+    assert publisher.events == events
     assert [(e.importer, e.material, e.cause_id) for e in events] == [("JP", "dysprosium", "CN-TEST-BAN")]
     assert store.get_score("KR", "dysprosium") == next(  # not a target: untouched
         s for s in store.scores.values() if (s.importer, s.material) == ("KR", "dysprosium")
