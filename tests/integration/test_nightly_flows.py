@@ -228,7 +228,8 @@ def test_a_chunk_failing_on_its_last_delivery_is_counted_failed_once(flows, monk
     # A chunk writes material by material (the writes behind the scoring, decisions.md 53): the poisoned chunk's
     # materials before the poisoned one were written, each whole (score + history row), and its retries rewrote the
     # same items; nothing of the poisoned material and nothing after it.
-    chunk_materials = json.loads(poisoned_body or "{}")["materials"]
+    assert poisoned_body is not None
+    chunk_materials = json.loads(poisoned_body)["materials"]
     written_before = chunk_materials[: chunk_materials.index(poisoned)]
     importers = {i for i, _ in state.scores}
     assert len(state.scores) == len(state.history) == 2 * CHUNK_PAIRS + len(written_before) * len(importers)
