@@ -21,7 +21,16 @@ import json
 import time
 from typing import Any
 
-from bench.common import BENCH_AS_OF, BenchResult, CallCounter, Goal, LocalDynamo, Stats, quiet_stdout
+from bench.common import (
+    BENCH_AS_OF,
+    BenchResult,
+    CallCounter,
+    Goal,
+    LocalDynamo,
+    Stats,
+    quiet_stdout,
+    write_scores_if_newer,
+)
 from tests.support import ADMIN, FakeLambdaContext, api_event
 
 PAIRS = 200
@@ -104,19 +113,7 @@ def _rescored_then_floor(
     conditional_history = history("#floor")
     started = time.perf_counter()
     for start in range(0, len(score_items), 100):
-        client.transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table,
-                        "Item": item,
-                        "ConditionExpression": "attribute_not_exists(pk) OR computed_at <= :at",
-                        "ExpressionAttributeValues": {":at": item["computed_at"]},
-                    }
-                }
-                for item in score_items[start : start + 100]
-            ]
-        )
+        write_scores_if_newer(client, table, score_items[start : start + 100])
     for start in range(0, len(conditional_history), 25):
         client.batch_write_item(RequestItems={table: conditional_history[start : start + 25]})
     floor = time.perf_counter() - started

@@ -44,6 +44,7 @@ from bench.common import (
     Stats,
     fmt_int,
     ratio_stats,
+    write_scores_if_newer,
 )
 
 if TYPE_CHECKING:
@@ -303,7 +304,6 @@ class Workload:
 
         as_of = self._next_as_of()
         expires_at = history_expiry(as_of, self.retention_days)
-        at = {":at": {"S": as_of.isoformat()}}
         self.counter.reset()
         seconds = 0.0
         items = 0
@@ -317,19 +317,7 @@ class Workload:
             for kind, batch in calls:
                 started = time.perf_counter()
                 if kind == "transact":
-                    self.client.transact_write_items(
-                        TransactItems=[
-                            {
-                                "Put": {
-                                    "TableName": self.table,
-                                    "Item": r["PutRequest"]["Item"],
-                                    "ConditionExpression": "attribute_not_exists(pk) OR computed_at <= :at",
-                                    "ExpressionAttributeValues": at,
-                                }
-                            }
-                            for r in batch
-                        ]
-                    )
+                    write_scores_if_newer(self.client, self.table, [r["PutRequest"]["Item"] for r in batch])
                 else:
                     _write_batch(self.client, self.table, batch)
                 seconds += time.perf_counter() - started
@@ -337,16 +325,7 @@ class Workload:
             if seconds > deadline_s:
                 partial = True
                 break
-        return RunResult(
-            kind="floor",
-            seconds=seconds,
-            pairs=items // 2,
-            items=items,
-            calls=self.counter.snapshot(),
-            call_seconds=dict(self.counter.seconds),
-            http=self.counter.http,
-            partial=partial and items < 2 * self.pairs,
-        )
+        return self._floor_result("floor", seconds, items, partial)
 
     def batch_floor_run(self, deadline_s: float) -> RunResult:
         """The same items with no condition at all, in 25-item BatchWriteItem calls (what the writes would cost if
@@ -373,15 +352,18 @@ class Workload:
             if seconds > deadline_s:
                 partial = True
                 break
+        return self._floor_result("batch_floor", seconds, items, partial)
+
+    def _floor_result(self, kind: str, seconds: float, items: int, stopped: bool) -> RunResult:
         return RunResult(
-            kind="batch_floor",
+            kind=kind,
             seconds=seconds,
             pairs=items // 2,
             items=items,
             calls=self.counter.snapshot(),
             call_seconds=dict(self.counter.seconds),
             http=self.counter.http,
-            partial=partial and items < 2 * self.pairs,
+            partial=stopped and items < 2 * self.pairs,
         )
 
     def item_cost_us(self) -> float:
