@@ -455,26 +455,20 @@ class Workload:
 def call_checks(run: RunResult) -> list[tuple[str, bool, str]]:
     """(what, ok, detail) for the worker's request counts."""
     chunks = run.per_chunk
-    # A chunk writes each material's scores as they are scored: per material, its history rows in 25-item batches
-    # and its score items in 100-item transactions (every pair of a chunk has the chunk's importers).
-    bwi_expected = sum(m * math.ceil(pairs / m / BATCH) for m, pairs, _ in chunks if m)
+    bwi_expected = sum(math.ceil(pairs / BATCH) for _, pairs, _ in chunks)  # history rows
     bwi_global = math.ceil(run.pairs / BATCH)
     bad_query = [i for i, (m, _, c) in enumerate(chunks) if c.get("Query", 0) != m + 2]
     bad_get = [i for i, (m, _, c) in enumerate(chunks) if c.get("BatchGetItem", 0) != math.ceil(m / 100)]
     # the score items (100 conditional puts per transaction) + the chunk marker
-    bad_tx = [
-        i
-        for i, (m, p, c) in enumerate(chunks)
-        if m and c.get("TransactWriteItems", 0) != m * math.ceil(p / m / TRANSACT) + 1
-    ]
+    bad_tx = [i for i, (_, p, c) in enumerate(chunks) if c.get("TransactWriteItems", 0) != math.ceil(p / 100) + 1]
     total_calls = sum(run.calls.values())
     return [
         (
-            "BatchWriteItem == sum over chunks and materials of ceil(pairs / 25) (history rows)",
+            "BatchWriteItem == sum over chunks of ceil(pairs / 25) (history rows)",
             run.calls.get("BatchWriteItem", 0) == bwi_expected,
             f"{run.calls.get('BatchWriteItem', 0)} calls, expected {bwi_expected} "
             f"(ceil(items/25) over the whole run would be {bwi_global}: +{bwi_expected - bwi_global} "
-            "for the last partial batch of each material)",
+            "for the last partial batch of each chunk)",
         ),
         (
             "Query per chunk == materials in the chunk + 2 (governance, signals)",
@@ -487,7 +481,7 @@ def call_checks(run: RunResult) -> list[tuple[str, bool, str]]:
             "all chunks" if not bad_get else f"chunks {bad_get[:5]} differ",
         ),
         (
-            "TransactWriteItems per chunk == sum over its materials of ceil(pairs / 100) (scores) + 1 (chunk marker)",
+            "TransactWriteItems per chunk == ceil(pairs / 100) (scores) + 1 (chunk marker)",
             not bad_tx,
             f"{run.calls.get('TransactWriteItems', 0)}",
         ),
@@ -761,8 +755,8 @@ def _report(
     all_checks_ok &= flat
     goals.append(
         Goal(
-            "nightly request counts (per material of a chunk: history BatchWriteItem = ceil(pairs/25), score "
-            "TransactWriteItems = ceil(pairs/100); flat reads)",
+            "nightly request counts (per chunk: history BatchWriteItem = ceil(pairs/25), score "
+            "TransactWriteItems = ceil(pairs/100), flat reads)",
             "all checks",
             "ok" if all_checks_ok else "failed",
             all_checks_ok,

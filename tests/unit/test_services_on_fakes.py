@@ -21,7 +21,7 @@ from shared.domain.seed import SeedData
 from shared.ports import ReferenceChange
 from shared.services import admin, portfolios
 from shared.services.importers import MIN_OWN_MATERIALS, scored_importers
-from shared.services.rescoring import plan_run, process_chunk, rescore_all, rescore_pairs_for_change
+from shared.services.rescoring import WRITE_BLOCK, plan_run, process_chunk, rescore_all, rescore_pairs_for_change
 from shared.services.seeding import seed_reference_data
 from tests.fakes import InMemoryRiskStore, InProcessChunkQueue, RecordingPublisher
 
@@ -123,11 +123,13 @@ class _SlowWritesStore(InMemoryRiskStore):
         super().__init__()
         self.in_flight = 0
         self.overlaps: list[str] = []
+        self.written_sizes: list[int] = []
         self.lock = threading.Lock()
 
     def _slow_write(self, scores: Sequence[RiskScore], expires_at: int, writer: str) -> list[RiskScore]:
         with self.lock:
             self.in_flight += 1
+            self.written_sizes.append(len(scores))
         try:
             time.sleep(0.02)  # long enough that the next material is scored meanwhile
             written: list[RiskScore] = getattr(super(), writer)(scores, expires_at)
@@ -148,36 +150,22 @@ class _SlowWritesStore(InMemoryRiskStore):
         return super().list_dependencies(material_id)
 
 
-def test_chunks_and_changes_write_material_by_material_but_never_read_while_writing() -> None:
+def test_a_chunk_writes_in_blocks_behind_its_scoring_and_never_reads_while_writing() -> None:
     store = _SlowWritesStore()
     seed_reference_data(store, seed())
+    importers = scored_importers(store)
     queue = InProcessChunkQueue()
     materials = ["cobalt", "dysprosium", "gallium", "lithium", "terbium"]
-    plan_run(store, queue, "nightly-x", AS_OF, AS_OF, IMPORTERS, materials, chunk_pairs=100)
+    plan_run(store, queue, "nightly-x", AS_OF, AS_OF, importers, materials, chunk_pairs=len(materials) * len(importers))
     assert len(queue.chunks) == 1
-    assert process_chunk(store, queue.chunks[0]) == len(materials) * len(IMPORTERS)
-    assert store.calls.count("save_scores") == len(materials)  # one write per material, behind the scoring
-    assert {(p.importer, p.material) for p in store.scores} == {(i, m) for i in IMPORTERS for m in materials}
-    assert store.overlaps == []
-
-    group_ban = admin.upsert_signal(
-        store,
-        "CN-TEST-GROUP",
-        {
-            "issuer": "CN",
-            "measure": "export_ban",
-            "materials": ["rare_earths"],
-            "targets": ["ALL"],
-            "severity": 1,
-            "announced": "2026-11-28",
-            "status": "in_force",
-            "source": "https://example.org/test",
-        },
-        None,
-    ).item
-    change = ReferenceChange(kind="signal", item_id="CN-TEST-GROUP", old=None, new=group_ban, at=AS_OF)
-    rescore_pairs_for_change(store, RecordingPublisher(), change, IMPORTERS)
-    assert store.calls.count("save_scores_if_newer") > 1  # the group's materials, one write each
+    pairs = len(materials) * len(importers)
+    assert process_chunk(store, queue.chunks[0]) == pairs
+    # whole blocks of WRITE_BLOCK scores while the next materials are scored, the rest at the end: the store's
+    # transactions (100) and batches (25) are as full as in one write of the whole chunk
+    sizes = store.written_sizes
+    assert len(sizes) > 1 and sum(sizes) == pairs
+    assert all(size % WRITE_BLOCK == 0 for size in sizes[:-1]) and sizes[-1] == pairs % WRITE_BLOCK
+    assert {(p.importer, p.material) for p in store.scores} == {(i, m) for i in importers for m in materials}
     assert store.overlaps == []
 
 
