@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
@@ -40,6 +39,9 @@ from shared.ports import (
     ScoreStore,
 )
 from shared.services.importers import scored_importers
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 DEFAULT_HISTORY_RETENTION_DAYS = 400
 
@@ -312,6 +314,9 @@ class _WriteBehind:
 
 @lru_cache(maxsize=1)
 def _writer() -> ThreadPoolExecutor:
+    # imported on first use: the read API imports this module (live scores) and never writes behind
+    from concurrent.futures import ThreadPoolExecutor
+
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-writer")
 
 
