@@ -315,3 +315,21 @@ class BenchResult:
 
 def fmt_int(value: float) -> str:
     return f"{value:,.0f}"
+
+
+def write_scores_if_newer(client: Any, table: str, items: Sequence[Any]) -> None:
+    """One TransactWriteItems of score items (up to 100) as conditional Puts with the repository's newer-only
+    condition (`computed_at <=` the item's own): the floors' form of the writes the worker and the stream make."""
+    client.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": item,
+                    "ConditionExpression": "attribute_not_exists(pk) OR computed_at <= :at",
+                    "ExpressionAttributeValues": {":at": item["computed_at"]},
+                }
+            }
+            for item in items
+        ]
+    )

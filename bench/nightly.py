@@ -44,6 +44,7 @@ from bench.common import (
     Stats,
     fmt_int,
     ratio_stats,
+    write_scores_if_newer,
 )
 
 if TYPE_CHECKING:
@@ -303,7 +304,6 @@ class Workload:
 
         as_of = self._next_as_of()
         expires_at = history_expiry(as_of, self.retention_days)
-        at = {":at": {"S": as_of.isoformat()}}
         self.counter.reset()
         seconds = 0.0
         items = 0
@@ -317,19 +317,7 @@ class Workload:
             for kind, batch in calls:
                 started = time.perf_counter()
                 if kind == "transact":
-                    self.client.transact_write_items(
-                        TransactItems=[
-                            {
-                                "Put": {
-                                    "TableName": self.table,
-                                    "Item": r["PutRequest"]["Item"],
-                                    "ConditionExpression": "attribute_not_exists(pk) OR computed_at <= :at",
-                                    "ExpressionAttributeValues": at,
-                                }
-                            }
-                            for r in batch
-                        ]
-                    )
+                    write_scores_if_newer(self.client, self.table, [r["PutRequest"]["Item"] for r in batch])
                 else:
                     _write_batch(self.client, self.table, batch)
                 seconds += time.perf_counter() - started
@@ -337,16 +325,7 @@ class Workload:
             if seconds > deadline_s:
                 partial = True
                 break
-        return RunResult(
-            kind="floor",
-            seconds=seconds,
-            pairs=items // 2,
-            items=items,
-            calls=self.counter.snapshot(),
-            call_seconds=dict(self.counter.seconds),
-            http=self.counter.http,
-            partial=partial and items < 2 * self.pairs,
-        )
+        return self._floor_result("floor", seconds, items, partial)
 
     def batch_floor_run(self, deadline_s: float) -> RunResult:
         """The same items with no condition at all, in 25-item BatchWriteItem calls (what the writes would cost if
@@ -373,15 +352,18 @@ class Workload:
             if seconds > deadline_s:
                 partial = True
                 break
+        return self._floor_result("batch_floor", seconds, items, partial)
+
+    def _floor_result(self, kind: str, seconds: float, items: int, stopped: bool) -> RunResult:
         return RunResult(
-            kind="batch_floor",
+            kind=kind,
             seconds=seconds,
             pairs=items // 2,
             items=items,
             calls=self.counter.snapshot(),
             call_seconds=dict(self.counter.seconds),
             http=self.counter.http,
-            partial=partial and items < 2 * self.pairs,
+            partial=stopped and items < 2 * self.pairs,
         )
 
     def item_cost_us(self) -> float:
@@ -473,26 +455,20 @@ class Workload:
 def call_checks(run: RunResult) -> list[tuple[str, bool, str]]:
     """(what, ok, detail) for the worker's request counts."""
     chunks = run.per_chunk
-    # A chunk writes each material's scores as they are scored: per material, its history rows in 25-item batches
-    # and its score items in 100-item transactions (every pair of a chunk has the chunk's importers).
-    bwi_expected = sum(m * math.ceil(pairs / m / BATCH) for m, pairs, _ in chunks if m)
+    bwi_expected = sum(math.ceil(pairs / BATCH) for _, pairs, _ in chunks)  # history rows
     bwi_global = math.ceil(run.pairs / BATCH)
     bad_query = [i for i, (m, _, c) in enumerate(chunks) if c.get("Query", 0) != m + 2]
     bad_get = [i for i, (m, _, c) in enumerate(chunks) if c.get("BatchGetItem", 0) != math.ceil(m / 100)]
     # the score items (100 conditional puts per transaction) + the chunk marker
-    bad_tx = [
-        i
-        for i, (m, p, c) in enumerate(chunks)
-        if m and c.get("TransactWriteItems", 0) != m * math.ceil(p / m / TRANSACT) + 1
-    ]
+    bad_tx = [i for i, (_, p, c) in enumerate(chunks) if c.get("TransactWriteItems", 0) != math.ceil(p / 100) + 1]
     total_calls = sum(run.calls.values())
     return [
         (
-            "BatchWriteItem == sum over chunks and materials of ceil(pairs / 25) (history rows)",
+            "BatchWriteItem == sum over chunks of ceil(pairs / 25) (history rows)",
             run.calls.get("BatchWriteItem", 0) == bwi_expected,
             f"{run.calls.get('BatchWriteItem', 0)} calls, expected {bwi_expected} "
             f"(ceil(items/25) over the whole run would be {bwi_global}: +{bwi_expected - bwi_global} "
-            "for the last partial batch of each material)",
+            "for the last partial batch of each chunk)",
         ),
         (
             "Query per chunk == materials in the chunk + 2 (governance, signals)",
@@ -505,7 +481,7 @@ def call_checks(run: RunResult) -> list[tuple[str, bool, str]]:
             "all chunks" if not bad_get else f"chunks {bad_get[:5]} differ",
         ),
         (
-            "TransactWriteItems per chunk == sum over its materials of ceil(pairs / 100) (scores) + 1 (chunk marker)",
+            "TransactWriteItems per chunk == ceil(pairs / 100) (scores) + 1 (chunk marker)",
             not bad_tx,
             f"{run.calls.get('TransactWriteItems', 0)}",
         ),
@@ -779,8 +755,8 @@ def _report(
     all_checks_ok &= flat
     goals.append(
         Goal(
-            "nightly request counts (per material of a chunk: history BatchWriteItem = ceil(pairs/25), score "
-            "TransactWriteItems = ceil(pairs/100); flat reads)",
+            "nightly request counts (per chunk: history BatchWriteItem = ceil(pairs/25), score "
+            "TransactWriteItems = ceil(pairs/100), flat reads)",
             "all checks",
             "ok" if all_checks_ok else "failed",
             all_checks_ok,

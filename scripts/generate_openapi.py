@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,7 @@ from aws_lambda_powertools.event_handler.openapi.models import (  # noqa: E402
     ServerVariable,
 )
 
+from local.template_values import function_environment  # noqa: E402
 from scripts.generated_file import generate  # noqa: E402
 from shared.http import RETRY_AFTER_SECONDS  # noqa: E402
 from shared.schemas import ErrorResponse  # noqa: E402
@@ -78,8 +80,11 @@ def api_functions(template: Template) -> list[ApiFunction]:
     ]
 
 
-def load_resolver(module_name: str) -> APIGatewayRestResolver:
-    """The module's `app` resolver (importing a handler module needs no env vars and no AWS)."""
+def load_resolver(module_name: str, environment: Mapping[str, str] | None = None) -> APIGatewayRestResolver:
+    """The module's `app` resolver. Importing a handler module needs no AWS, but the variables its function requires
+    (it validates them at init): `environment`, the function's from template.yaml, fills in those not set."""
+    for name, value in (environment or {}).items():
+        os.environ.setdefault(name, value)
     module = importlib.import_module(module_name)
     app = getattr(module, "app", None)
     if not isinstance(app, APIGatewayRestResolver):
@@ -323,7 +328,7 @@ def build_openapi(template: Template | None = None) -> dict[str, Any]:
     schemas: dict[str, Any] = {}
     template_routes = {(r.method.lower(), r.path): r for f in functions for r in f.routes}
     for function in functions:
-        app = load_resolver(function.module)
+        app = load_resolver(function.module, function_environment(template, function.logical_id))
         doc = json.loads(
             app.get_openapi_json_schema(
                 title=TITLE,

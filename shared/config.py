@@ -1,16 +1,24 @@
-"""Settings read from the environment, lazily: importing this module reads nothing.
+"""Settings read from the environment: `Settings` lazily, each function's required model once, at its init.
 
-A plain pydantic model validated from `os.environ`, not pydantic-settings' BaseSettings: the same aliases, defaults
-and bounds, without importing pydantic-settings and python-dotenv into every cold start (docs/decisions.md 18;
-numbers in docs/performance.md). Nothing here reads .env files or secrets directories, which we never used.
+Plain pydantic models validated from `os.environ`, not pydantic-settings' BaseSettings: the same aliases, defaults
+and bounds, without importing pydantic-settings and python-dotenv into every cold start (docs/decisions.md 18).
+Nothing here reads .env files or secrets directories, which we never used.
+
+Two kinds of setting (docs/decisions.md 54):
+- tunables (retention, thresholds, chunk size...): a documented default, overridable;
+- the names of the resources a function talks to (TABLE_NAME, RESCORE_QUEUE_URL, EVENT_BUS_NAME): no default.
+  `Settings` leaves them None when unset; each function's model below makes the ones it uses required, and the
+  handler module validates it at import (`require_settings`), so a deployment that lacks one fails the Lambda
+  init with one log line naming the variables, instead of answering 503s on first use.
 """
 
 from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 #: The EU plus the G20 economies and Taiwan: the scored set before every economy with trade data was (issue 11).
 #: Tests and benchmarks use it as a fixed, representative set (SCORED_IMPORTERS); the product's default is below.
@@ -22,7 +30,8 @@ DEFAULT_IMPORTERS: tuple[str, ...] = tuple(sorted(DEFAULT_SCORED_IMPORTERS.split
 class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    table_name: str = Field(default="RiskTable-local", validation_alias="TABLE_NAME")
+    #: required by every function (FunctionSettings); None only for tools that never touch the table
+    table_name: str | None = Field(default=None, min_length=1, validation_alias="TABLE_NAME")
     #: Set for DynamoDB Local (make run, local_stack tests); unset in AWS.
     dynamodb_endpoint_url: str | None = Field(default=None, validation_alias="DYNAMODB_ENDPOINT_URL")
     aws_region: str = Field(default="us-east-1", validation_alias=AliasChoices("AWS_REGION", "AWS_DEFAULT_REGION"))
@@ -30,8 +39,10 @@ class Settings(BaseModel):
     #: Importers scored by every full rescoring, space-separated. Empty (the default): every economy with its own
     #: dependency data for at least 5 materials, plus the EU (shared/services/importers.py, from the importer index).
     scored_importers: str = Field(default="", validation_alias="SCORED_IMPORTERS")
-    rescore_queue_url: str | None = Field(default=None, validation_alias="RESCORE_QUEUE_URL")
-    event_bus_name: str = Field(default="default", validation_alias="EVENT_BUS_NAME")
+    #: required by the functions that queue rescoring runs (RunPlannerSettings)
+    rescore_queue_url: str | None = Field(default=None, min_length=1, validation_alias="RESCORE_QUEUE_URL")
+    #: required by the functions that publish ScoreChanged (PublisherSettings)
+    event_bus_name: str | None = Field(default=None, min_length=1, validation_alias="EVENT_BUS_NAME")
     #: score points (0..100) a score must move, or a band change, before a ScoreChanged alert is published
     score_change_threshold: float = Field(default=5.0, ge=0, le=100, validation_alias="SCORE_CHANGE_THRESHOLD")
     #: about this many (importer, material) pairs per nightly chunk message
@@ -55,3 +66,68 @@ class Settings(BaseModel):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings.from_environment()
+
+
+# ----------------------------------------------------------------------------------------- per function
+# Each function's model: `Settings` with the resource names it uses made required (no default). A handler module
+# validates its model once, at import (the Lambda init), with `require_settings`; infra tests check that
+# template.yaml gives each function every variable its model requires.
+
+
+class FunctionSettings(Settings):
+    """What every function needs: the table. The read and portfolio APIs need nothing more."""
+
+    table_name: str = Field(min_length=1, validation_alias="TABLE_NAME")
+
+
+class RunPlannerSettings(FunctionSettings):
+    """Functions that plan rescoring runs onto the queue: the admin API, the nightly planner."""
+
+    rescore_queue_url: str = Field(min_length=1, validation_alias="RESCORE_QUEUE_URL")
+
+
+class PublisherSettings(FunctionSettings):
+    """Functions that publish ScoreChanged: the stream rescorer, the rescore worker (runs of bulk loads)."""
+
+    event_bus_name: str = Field(min_length=1, validation_alias="EVENT_BUS_NAME")
+
+
+class ConfigurationError(RuntimeError):
+    """The environment lacks a variable the function requires, or holds an invalid value; names them all."""
+
+
+S = TypeVar("S", bound=Settings)
+
+
+def describe_errors(error: ValidationError) -> str:
+    """`TABLE_NAME is not set; CHUNK_PAIRS: Input should be ...`: one clause per variable, by its name."""
+    clauses = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item.get("loc", ())) or "environment"
+        clauses.append(f"{name} is not set" if item.get("type") == "missing" else f"{name}: {item.get('msg')}")
+    return "; ".join(clauses)
+
+
+def required_variables(model: type[Settings]) -> frozenset[str]:
+    """The environment variables `model` cannot do without (the names template.yaml must give the function)."""
+    names = set()
+    for field in model.model_fields.values():
+        if field.is_required():
+            alias = field.validation_alias
+            names.add(alias if isinstance(alias, str) else str(field.alias))
+    return frozenset(names)
+
+
+def require_settings(model: type[S]) -> S:
+    """Validate the function's settings from os.environ at init: on a missing or bad variable, log ONE error line
+    naming every such variable and raise ConfigurationError, which fails the Lambda init (the function never
+    serves). Imported lazily, so that this module stays free of Powertools for the tools that read settings."""
+    try:
+        return model.model_validate(dict(os.environ))
+    except ValidationError as exc:
+        from shared.observability import logger
+
+        message = f"{model.__name__}: {describe_errors(exc)}"
+        variables = sorted({str(e["loc"][0]) for e in exc.errors() if e.get("loc")})
+        logger.error(f"function configuration invalid: {message}", variables=variables)
+        raise ConfigurationError(message) from None

@@ -26,6 +26,17 @@ TEST_SCORED_IMPORTERS = f"{DEFAULT_SCORED_IMPORTERS} BE CD NL PH"
 os.environ.setdefault("SCORED_IMPORTERS", TEST_SCORED_IMPORTERS)
 TEST_SCORED_CODES: tuple[str, ...] = tuple(sorted(TEST_SCORED_IMPORTERS.split()))
 
+#: What every function requires at init (shared/config.py: FunctionSettings and its subclasses), so that any test
+#: can import any handler module. Tests point them at their own resources (point_handlers_at, the flows, the local
+#: stack's environment); these only stand in until then. EVENT_BUS_NAME: the account's default bus, which moto has.
+TEST_FUNCTION_ENVIRONMENT = {
+    "TABLE_NAME": "RiskTable-test",
+    "RESCORE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/RescoreQueue-test",
+    "EVENT_BUS_NAME": "default",
+}
+for _name, _value in TEST_FUNCTION_ENVIRONMENT.items():
+    os.environ.setdefault(_name, _value)
+
 
 def point_handlers_at(monkeypatch: pytest.MonkeyPatch, table_name: str, endpoint_url: str | None) -> None:
     """Handlers read TABLE_NAME (and the endpoint) lazily: set them and drop the cached settings/clients."""

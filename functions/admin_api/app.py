@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_chunk_queue, get_repository
-from shared.config import get_settings
+from shared.config import RunPlannerSettings, get_settings, require_settings
 from shared.http import (
     UPSERT_RESPONSES,
     IfMatch,
@@ -25,7 +25,7 @@ from shared.http import (
     stored,
     upsert_input,
 )
-from shared.observability import logger, metrics
+from shared.observability import API_CORRELATION_PATH, logger, metrics
 from shared.params import CountryPath, IdempotencyKey, MaterialPath, RunIdPath, SignalIdPath
 from shared.runtime import init_done
 from shared.schemas import (
@@ -44,6 +44,10 @@ from shared.schemas import (
 from shared.services import admin, runs
 from shared.services.signal_loads import MAX_LOAD_ROWS, load_signals
 from shared.signal_load_rows import parse_rows
+
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(RunPlannerSettings)
 
 app = build_resolver()
 
@@ -208,7 +212,7 @@ def get_rescore(run_id: RunIdPath) -> RescoreRunResponse:
     return RescoreRunResponse.of(runs.get_run(get_repository(), run_id))
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=API_CORRELATION_PATH)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context, CSV_ROUTES)

@@ -10,10 +10,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from shared.adapters.factory import get_chunk_queue, get_repository
-from shared.config import get_settings
+from shared.config import RunPlannerSettings, get_settings, require_settings
 from shared.observability import logger, metrics
 from shared.runtime import init_done
 from shared.services import runs
+
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(RunPlannerSettings)
 
 
 class ScheduleEvent(BaseModel):

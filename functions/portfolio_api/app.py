@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_repository
+from shared.config import FunctionSettings, require_settings
 from shared.domain.errors import InvalidInputError
 from shared.http import (
     CSV_CONTENT_TYPE,
@@ -33,7 +34,7 @@ from shared.http import (
     upsert_input,
     wants_csv,
 )
-from shared.observability import logger, metrics
+from shared.observability import API_CORRELATION_PATH, logger, metrics
 from shared.params import PortfolioIdPath
 from shared.portfolio_rows import (
     PORTFOLIO_CSV_COLUMNS,
@@ -53,6 +54,10 @@ from shared.schemas import (
     PortfolioRiskResponse,
 )
 from shared.services import portfolios
+
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(FunctionSettings)
 
 app = build_resolver()
 
@@ -214,7 +219,7 @@ def get_portfolio_risk_history(
     return Response(status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=body)
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=API_CORRELATION_PATH)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context, CSV_ROUTES)

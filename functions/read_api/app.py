@@ -12,10 +12,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.read_api import health, importers, materials, scenarios, scores, signals
 from functions.read_api.health import STORE_HEALTH
+from shared.config import FunctionSettings, require_settings
 from shared.http import build_resolver, resolve
-from shared.observability import logger, metrics
+from shared.observability import API_CORRELATION_PATH, logger, metrics
 from shared.runtime import init_done
 from shared.schemas import SCORE_CSV_COLUMNS
+
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(FunctionSettings)
 
 app = build_resolver()
 for group in (health, materials, scores, signals, importers, scenarios):
@@ -24,7 +29,7 @@ for group in (health, materials, scores, signals, importers, scenarios):
 __all__ = ["SCORE_CSV_COLUMNS", "STORE_HEALTH", "app", "lambda_handler"]
 
 
-@logger.inject_lambda_context(clear_state=True)
+@logger.inject_lambda_context(clear_state=True, correlation_id_path=API_CORRELATION_PATH)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return resolve(app, event, context)

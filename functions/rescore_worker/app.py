@@ -13,10 +13,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_publisher, get_repository
 from shared.adapters.messaging import ChunkMessage
-from shared.config import get_settings
-from shared.observability import logger, metrics
+from shared.config import PublisherSettings, get_settings, require_settings
+from shared.observability import correlated_by, logger, metrics
 from shared.runtime import gc_paused, init_done
 from shared.services.runs import score_chunk_delivery
+
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(PublisherSettings)
 
 
 class ChunkRecord(SqsRecordModel):
@@ -26,6 +30,7 @@ class ChunkRecord(SqsRecordModel):
 processor = BatchProcessor(event_type=EventType.SQS, model=ChunkRecord)
 
 
+@correlated_by(lambda record: record.messageId)  # the SQS message id (a dead chunk's id in the DLQ too)
 def record_handler(record: ChunkRecord) -> None:
     chunk = record.body.to_chunk()
     logger.append_keys(run_id=chunk.run_id, chunk=chunk.index)

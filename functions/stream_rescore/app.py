@@ -14,15 +14,20 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.adapters.factory import get_change_reader, get_publisher, get_repository
-from shared.config import get_settings
-from shared.observability import logger, metrics
+from shared.config import PublisherSettings, get_settings, require_settings
+from shared.observability import correlated_by, logger, metrics
 from shared.runtime import init_done
 from shared.services.importers import scored_importers
 from shared.services.stream_changes import rescore_stream_record
 
+# The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
+# settings with get_settings() on use: tests and the local stack re-point them between invocations).
+SETTINGS_AT_INIT = require_settings(PublisherSettings)
+
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
+@correlated_by(lambda record: record.event_id)  # the stream record's eventID
 def record_handler(record: DynamoDBRecord, importers: Sequence[str]) -> None:
     stream = record.dynamodb
     if stream is None:

@@ -1,1 +1,1 @@
-"""Adapters: the only code that talks to AWS (botocore), behind the ports in shared/ports.py."""
+"""Adapters: the only code that talks to AWS (botocore), behind the ports in shared/ports/."""

@@ -6,14 +6,21 @@ from functools import lru_cache
 
 from shared.adapters.dynamodb import DynamoRiskRepository, make_dynamodb_client, reference_change_from_stream
 from shared.adapters.messaging import EventBridgePublisher, SqsChunkQueue
-from shared.config import get_settings
-from shared.domain.errors import StoreUnavailableError
+from shared.config import ConfigurationError, get_settings
 from shared.ports import ChangeReader
+
+
+def _unset(variable: str) -> ConfigurationError:
+    # Functions validate their settings at init (shared.config.require_settings), so only a tool that calls a
+    # factory its environment does not configure gets here.
+    return ConfigurationError(f"{variable} is not set")
 
 
 @lru_cache(maxsize=1)
 def get_repository() -> DynamoRiskRepository:
     settings = get_settings()
+    if not settings.table_name:
+        raise _unset("TABLE_NAME")
     client = make_dynamodb_client(settings.dynamodb_endpoint_url, settings.aws_region)
     return DynamoRiskRepository(settings.table_name, client)
 
@@ -22,13 +29,15 @@ def get_repository() -> DynamoRiskRepository:
 def get_chunk_queue() -> SqsChunkQueue:
     settings = get_settings()
     if not settings.rescore_queue_url:
-        raise StoreUnavailableError("RESCORE_QUEUE_URL is not configured: rescoring runs cannot be queued")
+        raise _unset("RESCORE_QUEUE_URL")
     return SqsChunkQueue(settings.rescore_queue_url, region=settings.aws_region)
 
 
 @lru_cache(maxsize=1)
 def get_publisher() -> EventBridgePublisher:
     settings = get_settings()
+    if not settings.event_bus_name:
+        raise _unset("EVENT_BUS_NAME")
     return EventBridgePublisher(settings.event_bus_name, region=settings.aws_region)
 
 

@@ -1,9 +1,9 @@
-"""SQS chunk queue and EventBridge publisher (botocore), plus in-process stand-ins for the local stack."""
+"""SQS chunk queue and EventBridge publisher (botocore). In-memory fakes: tests/fakes/messaging.py."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -107,32 +107,3 @@ class EventBridgePublisher:
             response = self.client.put_events(Entries=entries)
             if response.get("FailedEntryCount", 0):
                 raise StoreUnavailableError(f"EventBridge refused {response['FailedEntryCount']} ScoreChanged events")
-
-
-class InProcessChunkQueue:
-    """Local stand-in for SQS: hands each chunk message body to a consumer (the worker's handler)."""
-
-    def __init__(self, consumer: Callable[[str], None] | None = None) -> None:
-        self.consumer = consumer
-        self.sent: list[str] = []
-
-    def send_chunks(self, chunks: Sequence[RescoreChunk]) -> None:
-        for chunk in chunks:
-            body = ChunkMessage.of(chunk).model_dump_json()
-            self.sent.append(body)
-            if self.consumer is not None:
-                self.consumer(body)
-
-
-class RecordingPublisher:
-    """Local stand-in for EventBridge: keeps the events (and can echo them, e.g. to the local console)."""
-
-    def __init__(self, echo: Callable[[dict[str, Any]], None] | None = None) -> None:
-        self.events: list[ScoreChanged] = []
-        self.echo = echo
-
-    def publish_score_changes(self, events: Sequence[ScoreChanged]) -> None:
-        self.events.extend(events)
-        if self.echo is not None:
-            for event in events:
-                self.echo(score_changed_detail(event))

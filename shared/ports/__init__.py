@@ -1,5 +1,5 @@
 """Interfaces the services need from the outside world, one module per aggregate. Adapters implement them
-(shared/adapters); the service unit tests use the in-memory fakes in tests/fakes.py, and one contract suite
+(shared/adapters); the service unit tests use the in-memory fakes in tests/fakes/, and one contract suite
 (tests/contract) holds the fakes and the DynamoDB adapter to the same behaviour.
 
 Each service function asks for the narrowest port it uses; a use case that needs several declares a Protocol

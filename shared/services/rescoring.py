@@ -7,7 +7,8 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import lru_cache
+from typing import TYPE_CHECKING, Protocol
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
@@ -38,6 +39,9 @@ from shared.ports import (
     ScoreStore,
 )
 from shared.services.importers import scored_importers
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 DEFAULT_HISTORY_RETENTION_DAYS = 400
 
@@ -262,42 +266,58 @@ def _score_and_save_by_material(
     chunk: RescoreChunk,
     expires_at: int,
 ) -> int:
-    """Each material's scores are written while the next material is read and scored."""
+    """Each material's scores are written while the next material is scored. The reads come first: a read and
+    a write of the same store in flight together is something moto (the in-process test store) cannot take."""
+    dependencies_of = {material.id: store.list_dependencies(material.id) for material in materials}
     scored = 0
     with _WriteBehind(store.save_scores, expires_at) as writer:
         for material in materials:
-            dependencies = store.list_dependencies(material.id)
-            scores = score_material(context, material, dependencies, chunk.importers, chunk.as_of)
+            scores = score_material(context, material, dependencies_of[material.id], chunk.importers, chunk.as_of)
             scored += len(scores)
             writer.submit(scores)
     return scored
 
 
+#: scores handed to the writer in blocks of this many (the rest at the end): a multiple of DynamoDB's write batches
+#: (100 per transaction, 25 per BatchWriteItem), so a chunk makes as few calls as if it were written in one go
+WRITE_BLOCK = 100
+
+
 class _WriteBehind:
-    """Writes batches of scores on one background thread, in the order given, while the caller computes the next
-    batch, so a run's own work hides behind its writes. Leaving the block waits for every write; the first failed
-    write is raised there (the chunk or stream record fails and is delivered again)."""
+    """Writes scores on a background thread, in the order given, in blocks of WRITE_BLOCK, while the caller
+    computes the next ones, so a run's own work hides behind its writes. Leaving the block writes the rest and waits
+    for every write; the first failed write is raised there (the chunk fails and is delivered again). One writer
+    thread serves the whole process (a warm container reuses it), not one per chunk."""
 
     def __init__(self, write: Callable[[Sequence[RiskScore], int], list[RiskScore]], expires_at: int) -> None:
-        from concurrent.futures import Future, ThreadPoolExecutor  # first use only: not on the API's cold start
-
         self._write = write
         self._expires_at = expires_at
-        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._pending: list[RiskScore] = []
         self._writes: list[Future[list[RiskScore]]] = []
 
     def submit(self, scores: Sequence[RiskScore]) -> None:
-        self._writes.append(self._pool.submit(self._write, scores, self._expires_at))
+        self._pending.extend(scores)
+        full = len(self._pending) - len(self._pending) % WRITE_BLOCK
+        if full:
+            block, self._pending = self._pending[:full], self._pending[full:]
+            self._writes.append(_writer().submit(self._write, block, self._expires_at))
 
     def __enter__(self) -> _WriteBehind:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        try:
-            for write in self._writes:
-                write.result()
-        finally:
-            self._pool.shutdown(wait=True)
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None and self._pending:
+            self._writes.append(_writer().submit(self._write, self._pending, self._expires_at))
+        for write in self._writes:
+            write.result()
+
+
+@lru_cache(maxsize=1)
+def _writer() -> ThreadPoolExecutor:
+    # imported on first use: the read API imports this module (live scores) and never writes behind
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-writer")
 
 
 # --- event-driven: a changed signal or reference item rescoring exactly the pairs it touches ---------------
@@ -469,31 +489,24 @@ def rescore_pairs_for_change(
         {material_id: store.list_dependencies(material_id) for material_id in by_material},
     )
     stored_at = store.get_score_times([Pair(i, m) for m, importers_of in by_material.items() for i in importers_of])
-    with_new, with_old = stored_inputs.with_version(change, change.new), stored_inputs.with_version(change, change.old)
-    events: list[ScoreChanged] = []
-    # Material by material: score, publish its alerts, then hand its scores to the writer while the next material
-    # is scored (each material's alerts still go out before its scores are written).
-    with _WriteBehind(store.save_scores_if_newer, history_expiry(change.at, retention_days)) as writer:
-        for material_id, material_importers in by_material.items():
-            new_scores = with_new.score({material_id: material_importers}, change.at)
-            candidates = {
-                pair: new
-                for pair, new in new_scores.items()
-                if (at := stored_at.get(pair)) is not None and at <= new.computed_at
-            }
-            without_change = (
-                with_old.score({material_id: [p.importer for p in candidates]}, change.at) if candidates else {}
-            )
-            found = [
-                _score_changed(before, new, change.kind, change.item_id)
-                for pair, new in candidates.items()
-                if (before := alert_for_change(stored_at.get(pair), without_change.get(pair), new, alert_threshold))
-                is not None
-            ]
-            if found:
-                publisher.publish_score_changes(found)
-                events.extend(found)
-            writer.submit(list(new_scores.values()))
+    new_scores = stored_inputs.with_version(change, change.new).score(by_material, change.at)
+    candidates = {
+        pair: new
+        for pair, new in new_scores.items()
+        if (at := stored_at.get(pair)) is not None and at <= new.computed_at
+    }
+    without_by_material: dict[str, list[str]] = {}
+    for pair in candidates:
+        without_by_material.setdefault(pair.material, []).append(pair.importer)
+    without_change = stored_inputs.with_version(change, change.old).score(without_by_material, change.at)
+    events = [
+        _score_changed(before, new, change.kind, change.item_id)
+        for pair, new in candidates.items()
+        if (before := alert_for_change(stored_at.get(pair), without_change.get(pair), new, alert_threshold)) is not None
+    ]
+    if events:
+        publisher.publish_score_changes(events)
+    store.save_scores_if_newer(list(new_scores.values()), history_expiry(change.at, retention_days))
     return events
 
 

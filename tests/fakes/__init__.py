@@ -2,6 +2,7 @@
 
 tests/contract holds them to the same contract as the DynamoDB adapter (moto and DynamoDB Local)."""
 
-from tests.fakes.store import InMemoryRiskStore, ListChunkQueue, ListPublisher
+from tests.fakes.messaging import InProcessChunkQueue, RecordingPublisher
+from tests.fakes.store import InMemoryRiskStore
 
-__all__ = ["InMemoryRiskStore", "ListChunkQueue", "ListPublisher"]
+__all__ = ["InMemoryRiskStore", "InProcessChunkQueue", "RecordingPublisher"]

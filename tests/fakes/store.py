@@ -24,9 +24,7 @@ from shared.ports import (
     RankedBy,
     RankQuery,
     ReferenceItem,
-    RescoreChunk,
     RescoreRun,
-    ScoreChanged,
 )
 
 T = TypeVar("T")
@@ -347,23 +345,3 @@ class InMemoryRiskStore:
         _check_version(current.version if current is not None else None, expected_version)
         del self.portfolios[(tenant, portfolio_id)]
         return True
-
-
-@dataclass
-class ListChunkQueue:
-    """A ChunkQueue that keeps what was sent."""
-
-    sent: list[RescoreChunk] = field(default_factory=list)
-
-    def send_chunks(self, chunks: Sequence[RescoreChunk]) -> None:
-        self.sent.extend(chunks)
-
-
-@dataclass
-class ListPublisher:
-    """An EventPublisher that keeps what was published."""
-
-    published: list[ScoreChanged] = field(default_factory=list)
-
-    def publish_score_changes(self, events: Sequence[ScoreChanged]) -> None:
-        self.published.extend(events)

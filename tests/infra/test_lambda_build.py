@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib.metadata
 import importlib.util
 import marshal
 import shutil
@@ -13,9 +15,52 @@ from typing import Any
 import pytest
 
 from scripts import build_lambda
+from scripts.generate_requirements import REQUIREMENTS_PATH, project_name
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 _UNCHECKED_HASH = 0b01  # PEP 552 flags: hash-based, source not checked
+#: what the functions never import and the package must not carry (boto3: Lambda's own copy is not ours to pin;
+#: aws_xray_sdk/wrapt: Powertools' [tracer] extra, for a Tracer no function creates)
+NOT_SHIPPED = {"boto3", "s3transfer", "aws_xray_sdk", "wrapt", "yaml", "moto", "pytest"}
+
+
+def _is_type_checking_block(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def imported_top_level_modules() -> set[str]:
+    """Every top-level module that functions/ and shared/ import at run time (not under `if TYPE_CHECKING:`)."""
+    names: set[str] = set()
+    for package in build_lambda.CODE_PACKAGES:
+        for source in (REPO_ROOT / package).rglob("*.py"):
+            tree = ast.parse(source.read_text(encoding="utf-8"))
+            skipped = {id(n) for block in ast.walk(tree) if _is_type_checking_block(block) for n in ast.walk(block)}
+            for node in ast.walk(tree):
+                if id(node) in skipped:
+                    continue
+                if isinstance(node, ast.Import):
+                    names.update(alias.name.split(".")[0] for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names.add(node.module.split(".")[0])
+    return names
+
+
+def third_party_imports() -> set[str]:
+    return imported_top_level_modules() - set(sys.stdlib_module_names) - set(build_lambda.CODE_PACKAGES)
+
+
+def requirement_names() -> set[str]:
+    lines = REQUIREMENTS_PATH.read_text(encoding="utf-8").splitlines()
+    return {project_name(line) for line in lines if line.strip() and not line.startswith("#")}
+
+
+def test_the_functions_import_exactly_the_runtime_dependencies() -> None:
+    """requirements.txt (what every package installs) == the distributions of what functions/ and shared/ import."""
+    distributions = importlib.metadata.packages_distributions()
+    imported = {project_name(dist) for module in third_party_imports() for dist in distributions.get(module, [module])}
+
+    assert imported - requirement_names() == set(), "imported but not a runtime dependency (requirements.txt)"
+    assert requirement_names() - imported == set(), "shipped in every package but imported by no function"
 
 
 def _pyc_flags(pyc: Path) -> int:
@@ -58,6 +103,8 @@ def test_the_package_holds_the_handler_code_and_nothing_else(code_package) -> No
 
     assert sources == expected
     assert sorted(p.name for p in code_package.iterdir()) == ["functions", "shared"]  # no tests, docs, .venv
+    shipped = "\n".join(p.read_text(encoding="utf-8") for p in code_package.rglob("*.py"))
+    assert "class InProcessChunkQueue" not in shipped and "class RecordingPublisher" not in shipped  # test doubles
 
 
 def test_every_module_has_unchecked_hash_bytecode(code_package) -> None:
@@ -116,6 +163,9 @@ def test_the_full_package_has_arm64_wheels_for_313_and_no_dev_dependencies(tmp_p
     top_level = {p.name for p in target.iterdir()}
     assert {"functions", "shared", "aws_lambda_powertools", "pydantic", "pydantic_core", "botocore"} <= top_level
     assert not {"pytest", "moto", "hypothesis", "schemathesis", "mypy", "ruff"} & top_level
+    assert not NOT_SHIPPED & top_level, sorted(NOT_SHIPPED & top_level)
+    for module in third_party_imports():  # every import resolves from the package alone
+        assert (target / module).is_dir() or (target / f"{module}.py").is_file(), f"{module} is not in the package"
     extensions = [p.name for p in (target / "pydantic_core").glob("*.so")]
     assert extensions and all("cpython-313-aarch64-linux-gnu" in name for name in extensions), extensions
     # Lambda's limit is 250 MB unzipped; the package is ~60 MB (CodeUri "." with .venv and node_modules was not)

@@ -1,5 +1,6 @@
 """template.yaml invariants: cfn-lint clean, routes == resolvers, auth on every route, least privilege, log
-retention, storage settings, Globals, DLQs behind every queue, handlers importable without env or AWS.
+retention, storage settings, Globals, DLQs behind every queue, handlers importable with only their template
+environment, without AWS.
 
 Every check walks the whole template (every function, every Api/SQS event, every policy), so functions added
 later are covered without touching this file. The checkers return violations; a few synthetic templates prove
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
+from local.template_values import function_environment
 from scripts.generate_openapi import api_functions, load_resolver, oauth_scopes, resolver_routes
 from tooling.sam_template import api_routes, function_handlers, load_template
 
@@ -401,8 +403,14 @@ print(json.dumps({
 
 
 @pytest.mark.parametrize(("logical_id", "handler"), sorted(function_handlers(load_template()).items()))
-def test_handler_imports_without_env_vars_or_aws(logical_id, handler) -> None:
-    clean_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO_ROOT)}
+def test_handler_imports_with_only_its_template_environment_and_no_aws(logical_id, handler) -> None:
+    # the variables template.yaml gives the function (it validates the ones it requires at init, decisions.md 54);
+    # no credentials, no region, no network
+    clean_env = {
+        **function_environment(load_template(), logical_id),
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
     result = subprocess.run(
         [sys.executable, "-c", _IMPORT_WITHOUT_ENV_OR_NETWORK, handler],
         cwd=REPO_ROOT,

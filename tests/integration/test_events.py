@@ -33,11 +33,12 @@ from pydantic import BaseModel
 from functions.admin_api.app import CSV_ROUTES
 from shared.adapters.dynamodb_repository import DynamoRiskRepository
 from shared.adapters.factory import clear_adapter_caches
-from shared.adapters.messaging import InProcessChunkQueue
 from shared.services.portfolios import upsert_portfolio
 from shared.services.rescoring import plan_run
 from shared.services.seeding import SeedData, seed_reference_data
 from tests.conftest import point_handlers_at
+from tests.fakes import InProcessChunkQueue
+from tests.log_capture import captured_logs
 from tests.support import SEED_AS_OF, FakeLambdaContext, call, create_table
 from tooling.sam_template import ApiRoute, api_routes, function_handlers, load_template
 
@@ -274,6 +275,27 @@ def test_event_succeeds_through_the_real_handler(name: str, handler_for: Any) ->
     output = handler(event, FakeLambdaContext())
     if isinstance(event, dict) and "Records" in event:
         assert output == {"batchItemFailures": []}, f"{name}: records failed"
+
+
+@pytest.mark.parametrize(
+    ("name", "id_key", "message"),
+    [
+        ("rescore_chunk.json", "messageId", "chunk scored"),
+        ("stream_signal_insert.json", "eventID", "rescored after change"),
+    ],
+)
+def test_a_batch_records_log_lines_carry_its_id_as_correlation_id(
+    name: str, id_key: str, message: str, handler_for: Any
+) -> None:
+    event = load_event(name)
+    handler = handler_for(owner_of(name))
+
+    with captured_logs() as lines:
+        assert handler(event, FakeLambdaContext()) == {"batchItemFailures": []}
+
+    logged = [line for line in lines if line["message"] == message]
+    assert logged, f"{name}: no {message!r} line"
+    assert {line.get("correlation_id") for line in logged} == {event["Records"][0][id_key]}
 
 
 def test_the_sample_run_is_the_one_the_nightly_schedule_plans() -> None:

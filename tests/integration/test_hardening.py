@@ -12,6 +12,7 @@ from shared.adapters.factory import get_repository
 from shared.http import MAX_BODY_BYTES, SECURITY_HEADERS, UNAVAILABLE_MESSAGE
 from shared.services.health import HEALTH_CACHE_SECONDS
 from tests.conftest import point_handlers_at
+from tests.log_capture import captured_logs
 from tests.support import ADMIN, PORTFOLIO, READ, ApiResult, api_event, call, create_table
 
 #: nothing listens on port 1 of the loopback: every call to the store is refused (moto does not intercept it)
@@ -161,3 +162,24 @@ def test_health_is_503_when_the_store_cannot_be_reached(monkeypatch: pytest.Monk
     assert down.status == 503
     assert down.body["status"] == "degraded" and down.body["store"] == "unavailable"
     assert "127.0.0.1" not in str(down.body)
+
+
+def test_a_requests_log_lines_carry_its_api_gateway_request_id(
+    monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    point_handlers_at(monkeypatch, "any-table", UNREACHABLE_STORE)
+    read_api = handler("read_api")
+    first, second = (api_event("GET", "/v1/health", scopes=()) for _ in range(2))
+    first["requestContext"]["requestId"] = "c0ffee00-0000-4000-8000-000000000001"
+    second["requestContext"]["requestId"] = "c0ffee00-0000-4000-8000-000000000002"
+
+    with captured_logs() as lines:
+        assert call(read_api, first).status == 503  # logs "health check: store unavailable"
+        clock.now += HEALTH_CACHE_SECONDS
+        assert call(read_api, second).status == 503
+
+    warnings = [line for line in lines if line["message"] == "health check: store unavailable"]
+    assert [line["correlation_id"] for line in warnings] == [
+        "c0ffee00-0000-4000-8000-000000000001",
+        "c0ffee00-0000-4000-8000-000000000002",
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,16 @@ from pydantic import ValidationError
 
 from shared.adapters import aws
 from shared.adapters.aws import SERVICES_USED, PlainDictJSONFileLoader, ServicesUsedLoader, aws_client
-from shared.config import DEFAULT_SCORED_IMPORTERS, Settings
+from shared.config import (
+    DEFAULT_SCORED_IMPORTERS,
+    ConfigurationError,
+    FunctionSettings,
+    PublisherSettings,
+    RunPlannerSettings,
+    Settings,
+    require_settings,
+    required_variables,
+)
 from tests.support import RawBody
 
 # ----------------------------------------------------------------------------------------- settings
@@ -58,7 +68,8 @@ def test_settings_default_when_unset_and_fall_back_to_the_default_region(monkeyp
     settings = Settings.from_environment()
 
     assert settings.aws_region == "ap-northeast-1"
-    assert settings.table_name == "RiskTable-local"
+    # the resources a function talks to have no default: unset is None here, and each function requires its own
+    assert (settings.table_name, settings.rescore_queue_url, settings.event_bus_name) == (None, None, None)
     assert settings.dynamodb_endpoint_url is None
     # unset: no override, so shared.services.importers scores every economy with enough own data (plus the EU)
     assert settings.scored_importers == ""
@@ -75,6 +86,58 @@ def test_a_bad_setting_fails_naming_the_variable(monkeypatch, name, value) -> No
 
     with pytest.raises(ValidationError, match=name):
         Settings.from_environment()
+
+
+@pytest.mark.parametrize(
+    ("model", "required"),
+    [
+        (FunctionSettings, {"TABLE_NAME"}),
+        (RunPlannerSettings, {"TABLE_NAME", "RESCORE_QUEUE_URL"}),
+        (PublisherSettings, {"TABLE_NAME", "EVENT_BUS_NAME"}),
+        (Settings, set()),
+    ],
+)
+def test_each_function_model_requires_the_resources_it_uses_and_defaults_the_rest(model, required) -> None:
+    assert required_variables(model) == required
+
+
+def test_require_settings_logs_one_line_naming_every_missing_or_bad_variable(monkeypatch) -> None:
+    from shared.observability import logger
+
+    for name in ("TABLE_NAME", "RESCORE_QUEUE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CHUNK_PAIRS", "0")
+    stream = io.StringIO()
+    handler = logger.registered_handler
+    monkeypatch.setattr(handler, "stream", stream)
+
+    with pytest.raises(ConfigurationError) as raised:
+        require_settings(RunPlannerSettings)
+
+    message = str(raised.value)
+    assert "TABLE_NAME is not set" in message and "RESCORE_QUEUE_URL is not set" in message
+    assert "CHUNK_PAIRS: Input should be greater than or equal to 1" in message
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert len(lines) == 1
+    assert lines[0]["level"] == "ERROR"
+    assert lines[0]["variables"] == ["CHUNK_PAIRS", "RESCORE_QUEUE_URL", "TABLE_NAME"]
+    assert "RESCORE_QUEUE_URL is not set" in lines[0]["message"]
+
+
+def test_an_empty_required_variable_is_refused_like_a_missing_one(monkeypatch) -> None:
+    monkeypatch.setenv("TABLE_NAME", "")
+
+    with pytest.raises(ConfigurationError, match="TABLE_NAME: String should have at least 1 character"):
+        require_settings(FunctionSettings)
+
+
+def test_require_settings_returns_the_validated_model(monkeypatch) -> None:
+    monkeypatch.setenv("TABLE_NAME", "RiskTable-prod")
+    monkeypatch.setenv("EVENT_BUS_NAME", "ScoreEvents")
+
+    settings = require_settings(PublisherSettings)
+
+    assert (settings.table_name, settings.event_bus_name) == ("RiskTable-prod", "ScoreEvents")
 
 
 def test_settings_are_frozen() -> None:

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -18,6 +19,8 @@ from shared.domain.models import Band, RiskScore
 from shared.ports import HistoryPoint, HistoryQuery, Page, Pair, RankedBy, RankQuery
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, WriteRequestTypeDef
 
 #: Score bands as sort-key ranges on the ranking indexes ([lower, upper) on the 0..100 scale).
@@ -110,13 +113,11 @@ class DynamoScoreRepository(DynamoTable):
             self.batch_write(history)
             return written
         # The history rows do not depend on the conditional writes' outcome: send them alongside (botocore clients
-        # are thread-safe), so the two streams of round trips overlap instead of adding up.
-        from concurrent.futures import ThreadPoolExecutor  # imported on first use: not on the read API's cold start
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            history_done = pool.submit(self.batch_write, history)
-            written = self._put_scores_if_newer(scores)
-            history_done.result()
+        # are thread-safe), so the two streams of round trips overlap instead of adding up. One history thread per
+        # process, reused: a new thread per call made memory grow with the number of writes under moto.
+        history_done = _history_writer().submit(self.batch_write, history)
+        written = self._put_scores_if_newer(scores)
+        history_done.result()
         return written
 
     @staticmethod
@@ -263,3 +264,10 @@ class DynamoScoreRepository(DynamoTable):
             )
         last = page.get("LastEvaluatedKey")
         return Page(items=points, next_cursor=encode_cursor(last, partition, filters) if last else None)
+
+
+@lru_cache(maxsize=1)
+def _history_writer() -> ThreadPoolExecutor:
+    from concurrent.futures import ThreadPoolExecutor  # first use only: not on the read API's cold start
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-writer")
