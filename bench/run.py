@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import cold_start, engine, event_path, nightly, warm
+from bench import cold_start, engine, event_path, nightly, portfolio_company, warm
 from bench.common import PERFORMANCE_MD, REPO_ROOT, BenchResult, machine_facts
 from bench.report import goals_in, section_text, write_sections
 
@@ -32,6 +32,7 @@ def _benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]
         "nightly": lambda: nightly.run(quick=args.quick, budget_s=args.nightly_budget, large=not args.skip_100k),
         "engine": lambda: engine.run(quick=args.quick),
         "event_path": lambda: event_path.run(quick=args.quick),
+        "portfolio_company": lambda: portfolio_company.run(quick=args.quick),
     }
 
 

@@ -29,7 +29,15 @@ from shared.domain.models import (
     Stage,
     StageTrade,
 )
-from shared.domain.portfolio import Portfolio, PortfolioRisk, RiskLine, UnscoredLine
+from shared.domain.portfolio import (
+    MAX_SOURCING_COUNTRIES,
+    ExposureLine,
+    Portfolio,
+    PortfolioDay,
+    PortfolioRisk,
+    RiskLine,
+    UnscoredLine,
+)
 from shared.domain.scenarios import (
     MAX_SCENARIO_CHANGES,
     AddSignalChange,
@@ -37,6 +45,7 @@ from shared.domain.scenarios import (
     ScenarioChange,
     SetSupplyShareChange,
 )
+from shared.domain.scoring import CompanyScore
 from shared.ports import HistoryPoint, RescoreRun
 
 if TYPE_CHECKING:  # used by the `.of()` mappings only: no import of the services at run time
@@ -601,15 +610,46 @@ class BatchScoresResponse(ApiModel):
         return cls(items=[ScoreResponse.of(s) for s in found], missing=[MissingPair.of(m) for m in missing])
 
 
+class SourcingShareRequest(ApiModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 (any case)")
+    share: StrictFloat = Field(ge=0, le=1, description="Fraction of the line bought from the country")
+
+
+SourcingRequest = Annotated[list[SourcingShareRequest], Field(max_length=MAX_SOURCING_COUNTRIES)]
+
+
 class PortfolioItemRequest(ApiModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    material: str = Field(pattern=MATERIAL_ID_PATTERN, description="Material id or group (rare_earths expands)")
+    material: str | None = Field(
+        default=None,
+        pattern=MATERIAL_ID_PATTERN,
+        description="Material id or group (rare_earths expands); may be left out when hs_code is given",
+    )
     importer: str = Field(min_length=2, max_length=2, description="The plant's economy: ISO alpha-2 or EU")
     annual_spend: StrictFloat = Field(ge=0, le=1e13)
     currency: CurrencyCode | None = None
     part: PlainText | None = Field(default=None, max_length=200)
     supplier: PlainText | None = Field(default=None, max_length=200)
+    hs_code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{6}$",
+        description="HS 1992 six-digit code: mapped to the material and the stage it buys (unmapped: 422)",
+    )
+    stage: Stage | None = Field(
+        default=None,
+        description="The stage the line buys; default: from hs_code, else processing if the material has it",
+    )
+    sourcing: SourcingRequest | dict[Stage, SourcingRequest] | None = Field(
+        default=None,
+        description="The company's own supply mix, for the stage it buys (a list) or per stage; shares sum to at "
+        "most 1, the rest is unknown (the importer's national mix). Scores the line company-specific",
+    )
+    supplier_country: str | None = Field(
+        default=None, min_length=2, max_length=2, description="One supplier's country: sourcing with it at 100%"
+    )
 
 
 class PortfolioUpsertRequest(VersionedRequest):
@@ -665,9 +705,21 @@ class PortfolioRiskLineResponse(ApiModel):
     risk_spend: float = Field(description="annual_spend x score / 100: what the list is ranked by")
     confidence: float
     top_driver: str | None
+    company_sourced: bool = Field(
+        default=False, description="The line has its own sourcing: company_score is scored on it (on read)"
+    )
+    company_score: float | None = Field(
+        default=None, description="Company-specific score (the national score when the line has no own sourcing)"
+    )
+    company_band: Band | None = None
+    score_difference: float | None = Field(default=None, description="company_score - score (national)")
+    company_drivers: list[CompanyDriverResponse] = Field(
+        default_factory=list, description="Top reasons of the company-specific score, each with what it rests on"
+    )
 
     @classmethod
-    def of(cls, r: RiskLine) -> PortfolioRiskLineResponse:
+    def of(cls, r: RiskLine, company: CompanyScore | None = None) -> PortfolioRiskLineResponse:
+        score = company.score if company is not None else r.score
         return cls(
             material=r.line.material,
             importer=r.line.importer,
@@ -680,6 +732,42 @@ class PortfolioRiskLineResponse(ApiModel):
             risk_spend=round(r.risk_spend, 2),
             confidence=r.score.confidence,
             top_driver=r.score.drivers[0].text if r.score.drivers else None,
+            company_sourced=company is not None,
+            company_score=score.score,
+            company_band=score.band,
+            score_difference=round(score.score - r.score.score, 4),
+            company_drivers=[
+                CompanyDriverResponse(component=d.component, text=d.text, points=d.points, basis=basis)
+                for d, basis in zip(company.score.drivers[:3], company.driver_basis[:3], strict=True)
+            ]
+            if company is not None
+            else [],
+        )
+
+
+class CompanyDriverResponse(ApiModel):
+    component: str
+    text: str
+    points: float
+    basis: Literal["company", "national", "company+national", "world"] = Field(
+        description="What the reason rests on: the line's own sourcing, the importer's national data, both, or "
+        "world supply"
+    )
+
+
+class PortfolioTotalsResponse(ApiModel):
+    spend_weighted_score: float
+    max_score: float
+    band: Band
+    at_risk_spend: float
+
+    @classmethod
+    def of(cls, risk: PortfolioRisk) -> PortfolioTotalsResponse:
+        return cls(
+            spend_weighted_score=risk.spend_weighted_score,
+            max_score=risk.max_score,
+            band=risk.band,
+            at_risk_spend=round(risk.at_risk_spend, 2),
         )
 
 
@@ -721,7 +809,8 @@ class UnscoredLineResponse(ApiModel):
 #: the spreadsheet of a portfolio's risk (Accept: text/csv): scored lines, then unscored ones with their reason
 RISK_CSV_COLUMNS = (
     "material", "importer", "via_group", "part", "supplier", "annual_spend", "score", "band", "risk_spend",
-    "confidence", "top_driver", "unscored_reason",
+    "confidence", "top_driver", "unscored_reason", "company_sourced", "company_score", "company_band",
+    "score_difference",
 )  # fmt: skip
 
 
@@ -743,9 +832,24 @@ class PortfolioRiskResponse(ApiModel):
         "in item order, with the reason"
     )
     drivers: list[PortfolioDriverResponse]
+    company: PortfolioTotalsResponse | None = Field(
+        default=None,
+        description="Totals of the company-specific scores (lines without own sourcing at their national score)",
+    )
+    company_difference: float | None = Field(
+        default=None, description="company.spend_weighted_score - spend_weighted_score"
+    )
 
     @classmethod
-    def of(cls, portfolio: Portfolio, risk: PortfolioRisk, live_scored_lines: int) -> PortfolioRiskResponse:
+    def of(
+        cls,
+        portfolio: Portfolio,
+        risk: PortfolioRisk,
+        live_scored_lines: int,
+        company_risk: PortfolioRisk | None = None,
+        company_scores: Mapping[Any, CompanyScore] | None = None,
+    ) -> PortfolioRiskResponse:
+        scores = company_scores or {}
         return cls(
             portfolio_id=portfolio.id,
             name=portfolio.name,
@@ -758,11 +862,15 @@ class PortfolioRiskResponse(ApiModel):
             band=risk.band,
             at_risk_spend=round(risk.at_risk_spend, 2),
             live_scored_lines=live_scored_lines,
-            items=[PortfolioRiskLineResponse.of(r) for r in risk.lines],
+            items=[PortfolioRiskLineResponse.of(r, scores.get(r.line)) for r in risk.lines],
             unscored_lines=[UnscoredLineResponse.of(u) for u in risk.unscored],
             drivers=[
                 PortfolioDriverResponse(text=d.text, at_risk_spend_share=d.at_risk_spend_share) for d in risk.drivers
             ],
+            company=PortfolioTotalsResponse.of(company_risk) if company_risk is not None else None,
+            company_difference=round(company_risk.spend_weighted_score - risk.spend_weighted_score, 4)
+            if company_risk is not None
+            else None,
         )
 
     def csv_rows(self) -> list[dict[str, Any]]:
@@ -771,6 +879,51 @@ class PortfolioRiskResponse(ApiModel):
         rows = [line.model_dump(mode="json") for line in self.items]
         rows += [{**u.model_dump(mode="json"), "unscored_reason": u.reason} for u in self.unscored_lines]
         return rows
+
+
+class PortfolioDayResponse(ApiModel):
+    day: date
+    spend_weighted_score: float
+    max_score: float
+    band: Band
+    scored_spend: float = Field(description="Spend on lines whose pair had a score by that day")
+    scored_lines: int
+
+    @classmethod
+    def of(cls, d: PortfolioDay) -> PortfolioDayResponse:
+        return cls(
+            day=d.day,
+            spend_weighted_score=d.spend_weighted_score,
+            max_score=d.max_score,
+            band=d.band,
+            scored_spend=round(d.scored_spend, 2),
+            scored_lines=d.scored_lines,
+        )
+
+
+#: the spreadsheet of a portfolio's history (Accept: text/csv)
+HISTORY_CSV_COLUMNS = ("day", "spend_weighted_score", "max_score", "band", "scored_spend", "scored_lines")
+
+
+class PortfolioHistoryResponse(ApiModel):
+    portfolio_id: str
+    basis: Literal["national"] = Field(
+        default="national",
+        description="Built from the pairs' stored (national) score history: company sourcing is scored on read "
+        "and has no history",
+    )
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    days: list[PortfolioDayResponse] = Field(description="One entry per day with at least one scored line")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @classmethod
+    def of(cls, portfolio_id: str, start: date, end: date, days: list[PortfolioDay]) -> PortfolioHistoryResponse:
+        return cls(portfolio_id=portfolio_id, from_=start, to=end, days=[PortfolioDayResponse.of(d) for d in days])
+
+    def csv_rows(self) -> list[dict[str, Any]]:
+        return [d.model_dump(mode="json") for d in self.days]
 
 
 class ScenarioSignalRequest(ApiModel):
@@ -896,8 +1049,34 @@ class ScenarioLineResponse(ApiModel):
         )
 
 
+class CompanyScenarioLineResponse(ApiModel):
+    """A portfolio line with its own sourcing: its company-specific score before and after the changes."""
+
+    item_index: int = Field(description="The portfolio item (0-based) the line comes from")
+    importer: str
+    material: str
+    baseline: ScenarioSide
+    scenario: ScenarioSide
+    delta: float
+
+    @classmethod
+    def of(cls, line: ExposureLine, baseline: CompanyScore, scenario: CompanyScore) -> CompanyScenarioLineResponse:
+        return cls(
+            item_index=line.item_index,
+            importer=line.importer,
+            material=line.material,
+            baseline=ScenarioSide.of(baseline.score),
+            scenario=ScenarioSide.of(scenario.score),
+            delta=round(scenario.score.score - baseline.score.score, 4),
+        )
+
+
 class ScenarioResponse(ApiModel):
     items: list[ScenarioLineResponse]
+    company_items: list[CompanyScenarioLineResponse] = Field(
+        default_factory=list,
+        description="For a portfolio: its lines with their own sourcing, company-specific scores before and after",
+    )
     unscored_lines: list[UnscoredLineResponse] = Field(
         description="What could not be scored: for a portfolio, items whose group has no materials any more "
         "(as in its risk); never dropped silently"
@@ -908,6 +1087,7 @@ class ScenarioResponse(ApiModel):
     def of(cls, result: ScenarioResult, as_of: date) -> ScenarioResponse:
         return cls(
             items=[ScenarioLineResponse.of(base, what_if) for base, what_if in result.pairs],
+            company_items=[CompanyScenarioLineResponse.of(line, b, s) for line, b, s in result.company],
             unscored_lines=[UnscoredLineResponse.of(u) for u in result.unscored],
             as_of=as_of,
         )

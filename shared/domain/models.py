@@ -177,6 +177,9 @@ def _error_detail(loc: tuple[int | str, ...], message: str) -> dict[str, object]
     field = ".".join(str(p) for p in loc)
     if not field and (named := _NAMED_FIELD.match(message)):
         field, message = named.group(1), named.group(2)
+    elif message.startswith("Value error, ") and (named := _NAMED_FIELD.match(message)):
+        # a nested model's rule (a portfolio line's hs_code): the line's location, then the field it names
+        field, message = f"{field}.{named.group(1)}", named.group(2)
     return {"field": field, "message": message}
 
 

@@ -5,32 +5,95 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Self
+from datetime import date, datetime
+from typing import Any, Self
 
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from shared.domain.countries import country_name
+from shared.domain.hs_materials import HS_TARGETS, HS_UNMAPPED
 from shared.domain.ids import PORTFOLIO_ID_MAX_LENGTH, PORTFOLIO_ID_PATTERN
 from shared.domain.models import (
     Band,
+    CountryCode,
     CurrencyCode,
     DomainModel,
+    Fraction,
+    HsCode,
     ImporterCode,
     MaterialId,
     MaterialProfile,
     PlainText,
     RiskScore,
+    Stage,
 )
-from shared.domain.scoring import DEFAULT_PARAMETERS, ScoringParameters, band_for
+from shared.domain.scoring import DEFAULT_PARAMETERS, CompanySourcing, ScoringParameters, band_for
 
 MAX_PORTFOLIO_ITEMS = 1000
 #: items in these bands count as "at risk" for the portfolio's driver statements
 AT_RISK_BANDS = frozenset({Band.HIGH, Band.CRITICAL})
 
 
+#: countries one line's sourcing may name (per stage)
+MAX_SOURCING_COUNTRIES = 50
+#: a line's sourcing shares may add up to 1 plus float noise, never more
+SOURCING_SUM_TOLERANCE = 1e-9
+
+
+class SourcingShare(DomainModel):
+    """One country's share of what the company buys on a line (0..1)."""
+
+    country: CountryCode
+    share: Fraction
+
+
+Sourcing = tuple[SourcingShare, ...]
+
+
+def _check_sourcing(shares: Sourcing, field: str) -> None:
+    seen: set[str] = set()
+    for share in shares:
+        if share.country in seen:
+            raise ValueError(f"{field}: country {share.country} listed twice")
+        seen.add(share.country)
+    total = sum(s.share for s in shares)
+    if total > 1.0 + SOURCING_SUM_TOLERANCE:
+        raise ValueError(f"{field}: shares add up to {total:.4f}, above 1 (the rest, up to 1, is 'unknown')")
+
+
+def hs_targets(code: str) -> tuple[tuple[str, Stage], ...]:
+    """The (material or group, stage) pairs an HS code maps to; empty when it maps to none."""
+    return tuple((target, Stage(stage)) for target, stage in HS_TARGETS.get(code, ()))
+
+
+def _resolve_hs_code(data: dict[str, Any]) -> dict[str, Any]:
+    """`hs_code` instead of (or with) `material`: the material and the stage it buys come from the HS table."""
+    code = data.get("hs_code")
+    if not isinstance(code, str) or not code:
+        return data
+    targets = hs_targets(code)
+    if not targets:
+        why = HS_UNMAPPED.get(code)
+        reason = f" ({why})" if why else ""
+        raise ValueError(f"hs_code: HS code {code} is not mapped to a material{reason}; give `material` instead")
+    material = data.get("material")
+    if isinstance(material, str) and material:
+        wanted = material.strip().lower()
+        matching = [t for t in targets if t[0] == wanted]
+        if not matching:
+            names = ", ".join(t for t, _ in targets)
+            raise ValueError(f"hs_code: HS code {code} maps to {names}, not to material {material!r}")
+        targets = tuple(matching)
+    elif len(targets) > 1:
+        names = " or ".join(t for t, _ in targets)
+        raise ValueError(f"hs_code: HS code {code} maps to {names}: give `material` too")
+    target, stage = targets[0]
+    return {**data, "material": target, "stage": data.get("stage") or stage.value}
+
+
 class PortfolioItem(DomainModel):
-    #: a material id, or a group id (rare_earths, hree, ...) that expands to its elements
+    #: a material id, or a group id (rare_earths, hree, ...) that expands to its elements; filled from `hs_code`
+    #: when only that is given
     material: MaterialId
     #: the economy the plant imports into
     importer: ImporterCode
@@ -38,6 +101,67 @@ class PortfolioItem(DomainModel):
     currency: CurrencyCode | None = None
     part: PlainText | None = Field(default=None, max_length=200)
     supplier: PlainText | None = Field(default=None, max_length=200)
+    #: the customs line's HS 1992 six-digit code (data/sources/hs92_material_map.csv maps it to material and stage)
+    hs_code: HsCode | None = None
+    #: the stage the line buys (ores and concentrates: extraction; processed material: processing); from the HS
+    #: code when it has one; default: the material's processing stage if it has one, else extraction
+    stage: Stage | None = None
+    #: the company's own supply mix: for the stage it buys (a list), or per stage; shares sum to at most 1, the
+    #: rest is unknown and taken at the importer's national mix
+    sourcing: Sourcing | dict[Stage, Sourcing] | None = Field(default=None)
+    #: the one supplier's country: the same as `sourcing` with that country at 100%
+    supplier_country: CountryCode | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_hs_code(cls, data: Any) -> Any:
+        return _resolve_hs_code(data) if isinstance(data, dict) else data
+
+    @model_validator(mode="after")
+    def _check_company_sourcing(self) -> Self:
+        if self.sourcing is not None and self.supplier_country is not None:
+            raise ValueError("supplier_country: give either sourcing or supplier_country (one supplier at 100%)")
+        if isinstance(self.sourcing, dict):
+            if not self.sourcing:
+                raise ValueError("sourcing: at least one stage when given per stage")
+            for stage, shares in self.sourcing.items():
+                if len(shares) > MAX_SOURCING_COUNTRIES:
+                    raise ValueError(f"sourcing.{stage.value}: at most {MAX_SOURCING_COUNTRIES} countries")
+                _check_sourcing(shares, f"sourcing.{stage.value}")
+        elif self.sourcing is not None:
+            if len(self.sourcing) > MAX_SOURCING_COUNTRIES:
+                raise ValueError(f"sourcing: at most {MAX_SOURCING_COUNTRIES} countries")
+            _check_sourcing(self.sourcing, "sourcing")
+        return self
+
+    @property
+    def has_company_sourcing(self) -> bool:
+        return bool(self.sourcing) or self.supplier_country is not None
+
+    def company_sourcing(self, material: MaterialProfile) -> CompanySourcing | None:
+        """The line's own mix for one of its materials (a group's members each get it), or None (national)."""
+        if not self.has_company_sourcing:
+            return None
+        stages = list(material.stages)
+        bought = self.stage if self.stage in material.stages else None
+        if bought is None:
+            bought = Stage.PROCESSING if Stage.PROCESSING in material.stages else stages[0]
+        by_stage: dict[Stage, tuple[tuple[str, float], ...]]
+        if self.supplier_country is not None:
+            by_stage = {bought: ((self.supplier_country, 1.0),)}
+        elif isinstance(self.sourcing, dict):
+            by_stage = {
+                stage: tuple((s.country, s.share) for s in shares)
+                for stage, shares in self.sourcing.items()
+                if stage in material.stages
+            }
+            if not by_stage:  # only stages the material lacks: the mix is for the stage it buys
+                by_stage = {bought: tuple((s.country, s.share) for s in next(iter(self.sourcing.values())))}
+            elif bought not in by_stage:
+                bought = max(by_stage)
+        else:
+            by_stage = {bought: tuple((s.country, s.share) for s in self.sourcing or ())}
+        return CompanySourcing(by_stage=by_stage, bought_stage=bought)
 
 
 class Portfolio(DomainModel):
@@ -283,3 +407,56 @@ _ADJECTIVES = {
 
 def _adjective(country: str) -> str:
     return _ADJECTIVES.get(country, country_name(country))
+
+
+#: days a portfolio history may span (the score history's default retention is 400 days)
+MAX_HISTORY_DAYS = 400
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioDay:
+    """The portfolio's national risk on one day: each line at its pair's last score of that day (or the last one
+    before it within the range); lines with no score yet that day are left out of scored_spend."""
+
+    day: date
+    spend_weighted_score: float
+    max_score: float
+    band: Band
+    scored_spend: float
+    scored_lines: int
+
+
+def portfolio_days(
+    lines: Sequence[ExposureLine],
+    history: Mapping[tuple[str, str], Sequence[tuple[datetime, float]]],
+    start: date,
+    end: date,
+    params: ScoringParameters = DEFAULT_PARAMETERS,
+) -> list[PortfolioDay]:
+    """Per day from `start` to `end`: spend-weighted (plain mean when all spend is 0) and max score, from each
+    (importer, material) pair's history points (oldest first)."""
+    days: list[PortfolioDay] = []
+    cursor = {key: 0 for key in history}
+    current: dict[tuple[str, str], float] = {}
+    day = start
+    while day <= end:
+        for key, points in history.items():
+            i = cursor[key]
+            while i < len(points) and points[i][0].date() <= day:
+                current[key] = points[i][1]
+                i += 1
+            cursor[key] = i
+        scored = [
+            (line.annual_spend, current[(line.importer, line.material)])
+            for line in lines
+            if (line.importer, line.material) in current
+        ]
+        if scored:
+            spend = sum(s for s, _ in scored)
+            weighted = sum(s * x for s, x in scored) / spend if spend > 0 else sum(x for _, x in scored) / len(scored)
+            weighted = round(weighted, 4)
+            days.append(
+                PortfolioDay(day, weighted, max(x for _, x in scored), band_for(weighted, params), spend, len(scored))
+            )
+        day = date.fromordinal(day.toordinal() + 1)
+    return days

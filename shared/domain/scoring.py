@@ -15,11 +15,12 @@ from typing import Any, Protocol, TypedDict, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.domain.countries import country_name
+from shared.domain.countries import EU, EU_MEMBER_STATES, country_name
 from shared.domain.errors import InvalidInputError
 from shared.domain.models import (
     Band,
     CountryGovernance,
+    Driver,
     ImporterDependency,
     MaterialProfile,
     Measure,
@@ -838,3 +839,180 @@ def inputs_hash(inputs: ScoringInputs, params: ScoringParameters = DEFAULT_PARAM
     terms = _terms_of(inputs, params)
     relevant = [s for s in terms.signals if signal_applies(s, inputs.importer, inputs.material)]
     return _inputs_hash(inputs, terms, relevant)
+
+
+# --- company mode: a portfolio line's own sourcing in place of the importer's national sourcing ------------------
+
+#: what a driver of a company-mode score rests on
+BASIS_COMPANY = "company"
+BASIS_NATIONAL = "national"
+BASIS_MIXED = "company+national"
+BASIS_WORLD = "world"
+
+#: the dependency source a company-mode score names
+COMPANY_SOURCE = "company sourcing (portfolio line)"
+
+
+@dataclass(frozen=True, slots=True)
+class CompanySourcing:
+    """A portfolio line's own supply mix: (country, share) per stage, shares summing to at most 1 (the rest is
+    unknown), and the stage the line buys (its import share is taken there)."""
+
+    by_stage: Mapping[Stage, Sequence[tuple[str, float]]]
+    bought_stage: Stage
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyScore:
+    """A company-mode score: the RiskScore of the same model with the line's mix, and each driver's basis."""
+
+    score: RiskScore
+    #: BASIS_* per driver, in the score's driver order
+    driver_basis: tuple[str, ...]
+    #: the stages the company's own mix replaced
+    company_stages: tuple[Stage, ...]
+    #: the line's import share (replaces national import reliance)
+    import_share: float
+    #: the part of the bought stage's mix that is unknown (taken at the national mix)
+    unknown_share: float
+
+
+def _is_domestic(country: str, importer: str) -> bool:
+    return country == importer or (importer == EU and country in EU_MEMBER_STATES)
+
+
+def _national_import_reliance(inputs: ScoringInputs, terms: _MaterialTerms) -> float:
+    """The importer's import reliance as compute_score takes it (its figure, else 1 - its world share)."""
+    dependency = inputs.dependency
+    if dependency is not None and dependency.import_reliance is not None:
+        return dependency.import_reliance
+    own_share = terms.world_share[terms.first_stage].get(inputs.importer, 0.0)
+    return 1.0 - min(own_share, 1.0)
+
+
+def _blend(
+    company: Sequence[tuple[str, float]],
+    national: Sequence[ShareLike],
+) -> tuple[ProducerShare, ...]:
+    """The company's shares, plus the unknown rest at the national (or world) mix of the stage."""
+    rest = max(0.0, 1.0 - sum(share for _, share in company))
+    mix: dict[str, float] = {}
+    restriction = {s.country: s.trade_restriction for s in national}
+    for country, share in company:
+        mix[country] = mix.get(country, 0.0) + share
+    if rest > 0.0:
+        for s in national:
+            mix[s.country] = mix.get(s.country, 0.0) + rest * s.share
+    # model_construct: the countries come from validated models and the shares from validated fractions (a
+    # line's shares sum to at most 1, so each blended share is a convex mix of valid shares)
+    return tuple(
+        ProducerShare.model_construct(
+            country=country, share=min(share, 1.0), trade_restriction=restriction.get(country, 1.0)
+        )
+        for country, share in sorted(mix.items())
+        if share > 0.0
+    )
+
+
+def company_dependency(
+    inputs: ScoringInputs, sourcing: CompanySourcing, params: ScoringParameters = DEFAULT_PARAMETERS
+) -> tuple[ImporterDependency, float, float]:
+    """The dependency compute_score reads, built from the line's own mix: per company stage its shares plus the
+    unknown rest at the national mix (the world's where the importer has none); other stages stay national; the
+    import reliance is the line's import share at the stage it buys (sources in the importer's own economy, or an
+    EU member state for the EU, are domestic; the unknown rest at the national import reliance).
+
+    Returns (dependency, import share, unknown share at the bought stage)."""
+    material = inputs.material
+    national = inputs.dependency
+    terms = _terms_of(inputs, params)
+    national_sourcing: Mapping[Stage, Sequence[ShareLike]] = national.sourcing if national is not None else {}
+    stages: dict[Stage, tuple[ProducerShare, ...]] = dict(national.sourcing) if national is not None else {}
+    for stage, company in sourcing.by_stage.items():
+        if stage not in material.stages:
+            continue
+        stages[stage] = _blend(company, national_sourcing.get(stage) or material.stages[stage])
+    bought = sourcing.bought_stage if sourcing.bought_stage in sourcing.by_stage else max(sourcing.by_stage)
+    company = sourcing.by_stage.get(bought, ())
+    unknown = max(0.0, 1.0 - sum(share for _, share in company))
+    foreign = sum(share for country, share in company if not _is_domestic(country, inputs.importer))
+    import_share = min(1.0, foreign + unknown * _national_import_reliance(inputs, terms))
+    dependency = ImporterDependency.model_construct(  # built from validated inputs (see _blend)
+        importer=inputs.importer,
+        material=material.id,
+        import_reliance=import_share,
+        sourcing=dict(sorted(stages.items())),  # stage order, as the validator keeps it (the digest reads it)
+        trade={},
+        method="company_sourcing",
+        source=COMPANY_SOURCE,
+        version=1,
+    )
+    return dependency, import_share, unknown
+
+
+def _mix_text(company: Sequence[tuple[str, float]]) -> str:
+    top = sorted(company, key=lambda cs: (-cs[1], cs[0]))[:3]
+    return ", ".join(f"{country_name(c)} {share:.0%}" for c, share in top) or "none listed"
+
+
+def compute_company_score(
+    inputs: ScoringInputs,
+    sourcing: CompanySourcing,
+    computed_at: datetime,
+    params: ScoringParameters = DEFAULT_PARAMETERS,
+) -> CompanyScore:
+    """Score one portfolio line in company mode: the same model (and model version, and inputs hash scheme) as
+    compute_score, with the line's own mix in place of the importer's national sourcing at the stages it gives
+    (concentration of its own sources, exposure of each signal to its own partners) and its import share in place
+    of national import reliance. World supply (bottleneck stage, sites) is unchanged. The drivers say which parts
+    are the company's and which national (`driver_basis`, and the texts)."""
+    _validate_pair(inputs)
+    dependency, import_share, unknown = company_dependency(inputs, sourcing, params)
+    score = compute_score(
+        ScoringInputs(
+            importer=inputs.importer,
+            material=inputs.material,
+            dependency=dependency,
+            governance=inputs.governance,
+            signals=inputs.signals,
+            as_of=inputs.as_of,
+        ),
+        computed_at,
+        params,
+    )
+    company_stages = tuple(sorted(s for s in sourcing.by_stage if s in inputs.material.stages))
+    importer_name = country_name(inputs.importer)
+    material = inputs.material
+    bought = sourcing.bought_stage if sourcing.bought_stage in sourcing.by_stage else max(sourcing.by_stage)
+    drivers: list[Driver] = []
+    basis: list[str] = []
+    for driver in score.drivers:
+        text, source, what = driver.text, driver.source, BASIS_NATIONAL
+        if driver.component == COMPONENT_SUPPLY_RISK:
+            what = BASIS_COMPANY if score.bottleneck_stage in company_stages else BASIS_WORLD
+            text = text.replace(f"; {importer_name}'s own ", "; this line's own ")
+        elif driver.component == COMPONENT_IMPORT_RELIANCE:
+            what = BASIS_COMPANY if unknown <= 0.0 else BASIS_MIXED
+            text = (
+                f"This line imports {import_share:.0%} of its {material.name.lower()} {bought.value} "
+                f"(company sourcing: {_mix_text(sourcing.by_stage.get(bought, ()))}"
+                + (f"; the unknown {unknown:.0%} at {importer_name}'s national mix)" if unknown > 0.0 else ")")
+            )
+        elif driver.component == COMPONENT_SITE:
+            what = BASIS_WORLD
+        elif driver.component == COMPONENT_POLICY:
+            signal_id = text[text.rfind("[") + 1 : text.rfind("]")]
+            signal = next((s for s in inputs.signals if s.id == signal_id), None)
+            covered = [s for s in ((signal.stages or tuple(material.stages)) if signal else ()) if s in material.stages]
+            own = [s for s in covered if s in company_stages]
+            what = BASIS_COMPANY if own and len(own) == len(covered) else BASIS_MIXED if own else BASIS_NATIONAL
+            text = text.replace(f"x exposure of {importer_name} to", "x exposure of this line to")
+        drivers.append(Driver(component=driver.component, text=text, source=source, points=driver.points))
+        basis.append(what)
+    return CompanyScore(
+        score=score.model_copy(update={"drivers": tuple(drivers)}),
+        driver_basis=tuple(basis),
+        company_stages=company_stages,
+        import_share=round(import_share, 6),
+        unknown_share=round(unknown, 6),
+    )

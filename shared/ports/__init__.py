@@ -15,6 +15,7 @@ from shared.ports.messaging import ChunkQueue, EventPublisher, ScoreChanged
 from shared.ports.portfolios import PortfolioReader, PortfolioStore, PortfolioSummary
 from shared.ports.reference import (
     ChangeReader,
+    DependencyBatchReader,
     ImporterIndexStore,
     ReferenceChange,
     ReferenceDataReader,
@@ -25,13 +26,23 @@ from shared.ports.runs import RescoreChunk, RescoreRun, RunStore
 from shared.ports.scores import HistoryPoint, HistoryQuery, RankedBy, RankQuery, ScoreReader, ScoreStore
 
 
-class RiskStore(ReferenceDataStore, ImporterIndexStore, ScoreStore, RunStore, PortfolioStore, StoreProbe, Protocol):
+class RiskStore(
+    ReferenceDataStore,
+    DependencyBatchReader,
+    ImporterIndexStore,
+    ScoreStore,
+    RunStore,
+    PortfolioStore,
+    StoreProbe,
+    Protocol,
+):
     """Everything the one table holds (shared.adapters.dynamodb.DynamoRiskRepository); services never ask for it."""
 
 
 __all__ = [
     "ChangeReader",
     "ChunkQueue",
+    "DependencyBatchReader",
     "EventPublisher",
     "HistoryPoint",
     "HistoryQuery",

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal
+from shared.ports.common import Pair
 
 ReferenceItem = MaterialProfile | ImporterDependency | CountryGovernance | PolicySignal
 
@@ -45,6 +46,14 @@ class ReferenceDataReader(Protocol):
     def list_signals(self) -> list[PolicySignal]: ...
 
     def get_signal(self, signal_id: str) -> PolicySignal | None: ...
+
+
+class DependencyBatchReader(Protocol):
+    """The dependency items of given (importer, material) pairs: a portfolio's company-sourced lines."""
+
+    def get_dependencies(self, pairs: Sequence[Pair]) -> dict[Pair, ImporterDependency]:
+        """Bulk read (BatchGetItem); pairs without a dependency item are left out."""
+        ...
 
 
 class ReferenceDataStore(ReferenceDataReader, Protocol):

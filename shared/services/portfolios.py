@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
-from shared.domain.models import MaterialProfile, RiskScore
+from shared.domain.models import MaterialProfile, PolicySignal, RiskScore
 from shared.domain.portfolio import (
+    MAX_HISTORY_DAYS,
+    ExposureLine,
     Portfolio,
+    PortfolioDay,
     PortfolioRisk,
     RiskLine,
     UnscoredLine,
     aggregate_portfolio_risk,
     expand_items,
+    portfolio_days,
     unexpanded_items,
     unknown_material_rows,
 )
-from shared.ports import Page, Pair, PortfolioReader, PortfolioStore, PortfolioSummary, ReferenceDataReader, ScoreReader
-from shared.services.rescoring import score_pairs_live
+from shared.domain.scenarios import ScenarioChange, apply_to_material, apply_to_signals
+from shared.domain.scoring import CompanyScore, ScoringInputs, compute_company_score
+from shared.ports import (
+    DependencyBatchReader,
+    HistoryQuery,
+    Page,
+    Pair,
+    PortfolioReader,
+    PortfolioStore,
+    PortfolioSummary,
+    ReferenceDataReader,
+    ScoreReader,
+)
+from shared.services.rescoring import ScoringContext, score_pairs_live
 from shared.services.versioning import UpsertResult, upsert_versioned
 
 
@@ -36,8 +53,13 @@ class PortfolioWriteStore(PortfolioStore, ReferenceDataReader, Protocol):
     """Writing a portfolio checks its materials against the catalogue."""
 
 
-class PortfolioRiskStore(PortfolioReader, ReferenceDataReader, ScoreReader, Protocol):
-    """A portfolio's risk: the portfolio, the catalogue, stored scores (live scores from the inputs)."""
+class CompanyLineStore(ReferenceDataReader, DependencyBatchReader, Protocol):
+    """Company scores: governance, signals and the lines' dependency items (one BatchGetItem)."""
+
+
+class PortfolioRiskStore(PortfolioReader, ReferenceDataReader, DependencyBatchReader, ScoreReader, Protocol):
+    """A portfolio's risk: the portfolio, the catalogue, stored scores (live scores from the inputs), and the
+    company-sourced lines' dependencies."""
 
 
 class LineScoreStore(ReferenceDataReader, ScoreReader, Protocol):
@@ -95,9 +117,15 @@ def list_portfolios(store: PortfolioStore, tenant: str, limit: int, cursor: str 
 @dataclass(frozen=True)
 class PortfolioRiskReport:
     portfolio: Portfolio
+    #: national scores (the stored pair scores)
     risk: PortfolioRisk
     #: lines whose pair has no stored score (importer not in the nightly set), scored live from the stored inputs
     live_scored: int
+    #: the same lines scored company-specific: a line without its own sourcing keeps its national score (the same
+    #: RiskScore object), a line with it is scored on read (compute_company_score), never stored
+    company_risk: PortfolioRisk | None = None
+    #: the company-mode scores of the lines that have their own sourcing
+    company_scores: dict[ExposureLine, CompanyScore] = field(default_factory=dict)
 
 
 def line_scores(store: LineScoreStore, pairs: list[Pair], now: datetime) -> tuple[dict[Pair, RiskScore], set[Pair]]:
@@ -130,4 +158,91 @@ def portfolio_risk(store: PortfolioRiskStore, tenant: str, portfolio_id: str, no
     # lines, not pairs: a pair listed twice (directly and via a group) is two live-scored lines
     live_lines = sum(1 for r in risk_lines if Pair(r.line.importer, r.line.material) in live)
     risk = aggregate_portfolio_risk(risk_lines, catalogue, unscored=unscored)
-    return PortfolioRiskReport(portfolio, risk, live_lines)
+    company = company_line_scores(store, portfolio, [r.line for r in risk_lines], catalogue, now)
+    company_lines = [RiskLine(r.line, company[r.line].score) if r.line in company else r for r in risk_lines]
+    company_risk = aggregate_portfolio_risk(company_lines, catalogue, unscored=unscored)
+    return PortfolioRiskReport(portfolio, risk, live_lines, company_risk, company)
+
+
+def company_line_scores(
+    store: CompanyLineStore,
+    portfolio: Portfolio,
+    lines: list[ExposureLine],
+    catalogue: dict[str, MaterialProfile],
+    now: datetime,
+    changes: Sequence[ScenarioChange] = (),
+) -> dict[ExposureLine, CompanyScore]:
+    """Company-mode scores of the lines whose item has its own sourcing, from the stored inputs (computed on read;
+    nothing is written). Reads: governance and signals once, the lines' dependency items in one BatchGetItem."""
+    wanted = [
+        (line, sourcing)
+        for line in lines
+        if line.material in catalogue
+        and (sourcing := portfolio.items[line.item_index].company_sourcing(catalogue[line.material])) is not None
+    ]
+    if not wanted:
+        return {}
+    stored = ScoringContext.load(store)
+    context = ScoringContext(stored.governance, apply_to_signals(stored.signals, changes, now.date()))
+    materials: dict[str, MaterialProfile] = {}
+    dependencies = store.get_dependencies([Pair(line.importer, line.material) for line, _ in wanted])
+    signals: dict[str, list[PolicySignal]] = {}
+    scores: dict[ExposureLine, CompanyScore] = {}
+    for line, sourcing in wanted:
+        if line.material not in materials:  # one object per material (what-if changes applied)
+            materials[line.material] = apply_to_material(catalogue[line.material], changes)
+        material = materials[line.material]
+        if material.id not in signals:
+            # one list object per material: the model's per-material terms are computed once for all its lines
+            signals[material.id] = [s for s in context.signals if s.touches_material(material.id, material.groups)]
+        inputs = ScoringInputs(
+            importer=line.importer,
+            material=material,
+            dependency=dependencies.get(Pair(line.importer, line.material)),
+            governance=context.governance,
+            signals=signals[material.id],
+            as_of=now.date(),
+        )
+        scores[line] = compute_company_score(inputs, sourcing, now)
+    return scores
+
+
+class PortfolioHistoryStore(PortfolioReader, ReferenceDataReader, ScoreReader, Protocol):
+    """A portfolio's history: the portfolio, the catalogue (groups), its pairs' score history."""
+
+
+@dataclass(frozen=True)
+class PortfolioHistory:
+    portfolio: Portfolio
+    start: date
+    end: date
+    days: list[PortfolioDay]
+
+
+def portfolio_history(
+    store: PortfolioHistoryStore, tenant: str, portfolio_id: str, start: date | None, end: date | None, today: date
+) -> PortfolioHistory:
+    """Spend-weighted and max NATIONAL score per day, from the pairs' stored score history (company sourcing is
+    not in the history: company scores are computed on read, never stored). Default: the last 30 days."""
+    end = end or today
+    start = start or date.fromordinal(end.toordinal() - 29)
+    if start > end:
+        message = f"from ({start.isoformat()}) must not be after to ({end.isoformat()})"
+        raise InvalidInputError(message, field="from")
+    if (end - start).days + 1 > MAX_HISTORY_DAYS:
+        raise InvalidInputError(f"from..to spans more than {MAX_HISTORY_DAYS} days", field="from")
+    portfolio = get_portfolio(store, tenant, portfolio_id)
+    lines = expand_items(portfolio.items, _catalogue(store))
+    since, until = datetime.combine(start, time.min, UTC), datetime.combine(end, time.max, UTC)
+    history: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
+    for pair in dict.fromkeys((line.importer, line.material) for line in lines):
+        points: list[tuple[datetime, float]] = []
+        cursor: str | None = None
+        while True:
+            page = store.score_history(HistoryQuery(pair[0], pair[1], since, until, 1000, cursor))
+            points += [(p.at, p.score) for p in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        history[pair] = points
+    return PortfolioHistory(portfolio, start, end, portfolio_days(lines, history, start, end))

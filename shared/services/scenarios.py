@@ -9,10 +9,11 @@ from typing import Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, RiskScore
-from shared.domain.portfolio import ExposureLine, UnscoredLine, expand_items, unexpanded_items
+from shared.domain.portfolio import ExposureLine, Portfolio, UnscoredLine, expand_items, unexpanded_items
 from shared.domain.scenarios import AddSignalChange, ScenarioChange, SetSupplyShareChange
-from shared.ports import Pair, PortfolioReader, ReferenceDataReader
-from shared.services.portfolios import get_portfolio, no_score_reason
+from shared.domain.scoring import CompanyScore
+from shared.ports import DependencyBatchReader, Pair, PortfolioReader, ReferenceDataReader
+from shared.services.portfolios import company_line_scores, get_portfolio, no_score_reason
 from shared.services.queries import canonical_importer, canonical_material
 from shared.services.rescoring import score_pairs_live
 
@@ -24,6 +25,9 @@ class ScenarioResult:
     pairs: list[tuple[RiskScore, RiskScore]]  # (baseline, scenario), ordered by the largest increase first
     #: what could not be scored (a portfolio item whose group lost its materials, a pair without a score), with why
     unscored: list[UnscoredLine] = field(default_factory=list)
+    #: a portfolio's lines with their own sourcing: (line, company baseline, company scenario), largest increase
+    #: first (computed on read like the pairs)
+    company: list[tuple[ExposureLine, CompanyScore, CompanyScore]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class ScenarioTarget:
     pairs: list[Pair]
     lines: list[ExposureLine] = field(default_factory=list)
     unexpanded: list[UnscoredLine] = field(default_factory=list)
+    portfolio: Portfolio | None = None
 
 
 def _check_changes(catalogue: Mapping[str, MaterialProfile], changes: Sequence[ScenarioChange]) -> None:
@@ -48,8 +53,9 @@ def _check_changes(catalogue: Mapping[str, MaterialProfile], changes: Sequence[S
                 )
 
 
-class ScenarioStore(PortfolioReader, ReferenceDataReader, Protocol):
-    """A scenario reads the inputs (and the portfolio it runs on); it writes nothing."""
+class ScenarioStore(PortfolioReader, ReferenceDataReader, DependencyBatchReader, Protocol):
+    """A scenario reads the inputs (and the portfolio it runs on, with its company-sourced lines' dependencies);
+    it writes nothing."""
 
 
 def scenario_pairs(
@@ -61,6 +67,7 @@ def scenario_pairs(
 ) -> ScenarioTarget:
     lines: list[ExposureLine] = []
     unexpanded: list[UnscoredLine] = []
+    portfolio: Portfolio | None = None
     if portfolio_id is not None:
         portfolio = get_portfolio(store, tenant, portfolio_id)  # another tenant's portfolio is a 404
         lines = expand_items(portfolio.items, catalogue)
@@ -76,7 +83,7 @@ def scenario_pairs(
     unique = list(dict.fromkeys(resolved))
     if len(unique) > MAX_SCENARIO_PAIRS:
         raise InvalidInputError(f"a scenario covers at most {MAX_SCENARIO_PAIRS} pairs, got {len(unique)}")
-    return ScenarioTarget(unique, lines, unexpanded)
+    return ScenarioTarget(unique, lines, unexpanded, portfolio if portfolio_id is not None else None)
 
 
 def run_scenario(
@@ -110,4 +117,10 @@ def run_scenario(
             for p in target.pairs
             if p not in scored
         ]
-    return ScenarioResult(rows, unscored)
+    company: list[tuple[ExposureLine, CompanyScore, CompanyScore]] = []
+    if target.portfolio is not None:
+        base = company_line_scores(store, target.portfolio, target.lines, catalogue, now)
+        what_if = company_line_scores(store, target.portfolio, target.lines, catalogue, now, changes)
+        company = [(line, base[line], what_if[line]) for line in target.lines if line in base and line in what_if]
+        company.sort(key=lambda r: (-(r[2].score.score - r[1].score.score), r[0].importer, r[0].material))
+    return ScenarioResult(rows, unscored, company)

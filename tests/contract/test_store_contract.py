@@ -118,6 +118,14 @@ def test_dependency_put_adds_to_the_importer_index(store: RiskStore) -> None:
         store.put_reference_item(jp, None)
 
 
+def test_dependencies_of_pairs_in_one_batch_read(store: RiskStore) -> None:
+    jp, kr = dependency("JP"), dependency("KR")
+    store.save_reference_items([jp, kr])
+    pairs = [Pair("JP", "dysprosium"), Pair("KR", "dysprosium"), Pair("JP", "dysprosium"), Pair("US", "terbium")]
+    assert store.get_dependencies(pairs) == {Pair("JP", "dysprosium"): jp, Pair("KR", "dysprosium"): kr}
+    assert store.get_dependencies([]) == {}
+
+
 def test_importer_index_additions_are_a_union(store: RiskStore) -> None:
     store.add_importer_materials({"JP": ["dysprosium", "terbium"], "US": [], "DE": {"cobalt"}})
     store.add_importer_materials({"JP": ["terbium", "gallium"]})

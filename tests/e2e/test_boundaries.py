@@ -144,3 +144,26 @@ def test_a_cursor_replayed_on_another_route_is_422(api, source, target):
     reply = api.get(concrete(target), params={"cursor": cursor}, token="dev-admin")
     assert reply.status == 422, reply.body
     assert reply.error_fields() == {"cursor"}
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        ("material,importer,annual_spend\r\n" + "cobalt,DE,1\r\n" * 1001, 422),  # over the 1,000 items
+        ("material,importer,annual_spend\r\n" + "x" * 1_100_000 + ",DE,1\r\n", 413),  # over 1 MiB
+        ("material,importer,annual_spend\r\n" + "x" * 200_000 + ",DE,1\r\n", 422),  # a cell over the csv limit
+        ('material,importer,annual_spend\r\n"cobalt,DE,1\r\n', 422),  # an unterminated quote
+        ("\ufeff\x00,\x00\r\n\x00", 422),
+        ("", 422),
+    ],
+)
+def test_hostile_portfolio_spreadsheets_are_4xx_and_store_nothing(api: ApiClient, raw: str, status: int) -> None:
+    response = api.session.put(
+        api.base_url + "/v1/portfolios/boundary-csv",
+        data=raw.encode(),
+        headers={"Authorization": "Bearer dev-admin", "Content-Type": "text/csv"},
+        timeout=30,
+    )
+    assert response.status_code == status, response.text
+    assert set(response.json()) == {"error", "message", "details"}
+    assert api.get("/v1/portfolios/boundary-csv", token="dev-admin").status == 404

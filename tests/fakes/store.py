@@ -118,6 +118,11 @@ class InMemoryRiskStore:
         self._call("get_materials")
         return [self.materials[m] for m in sorted(set(material_ids)) if m in self.materials]
 
+    def get_dependencies(self, pairs: Sequence[Pair]) -> dict[Pair, ImporterDependency]:
+        self._call("get_dependencies")
+        found = ((p, self.dependencies.get((p.material, p.importer))) for p in dict.fromkeys(pairs))
+        return {p: d for p, d in found if d is not None}
+
     def get_dependency(self, importer: str, material_id: str) -> ImporterDependency | None:
         self._call("get_dependency")
         return self.dependencies.get((material_id, importer))

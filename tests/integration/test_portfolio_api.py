@@ -151,6 +151,10 @@ def test_create_returns_201_with_an_etag_and_get_returns_it(api, team_a):
             "currency": None,
             "part": "rotor magnet",
             "supplier": None,
+            "hs_code": None,
+            "stage": None,
+            "sourcing": None,
+            "supplier_country": None,
         }
     ]
     read = api.get(team_a, "magnets")
@@ -504,11 +508,13 @@ def test_risk_as_csv_matches_the_json(api, team_a):
     assert tuple(rows[0]) == RISK_CSV_COLUMNS
     records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert len(records) == len(json_lines)
-    numeric = {"annual_spend", "score", "risk_spend", "confidence"}
+    numeric = {"annual_spend", "score", "risk_spend", "confidence", "company_score", "score_difference"}
     for record, line in zip(records, json_lines, strict=True):
         for column in RISK_CSV_COLUMNS:
             expected = line.get(column)  # unscored_reason: empty on scored lines
-            if column in numeric:
+            if isinstance(expected, bool):
+                assert record[column] == str(expected), column
+            elif column in numeric:
                 assert float(record[column]) == expected, column
             else:
                 assert record[column] == ("" if expected is None else expected), column

@@ -11,7 +11,7 @@ from shared.adapters.dynamodb import keys
 from shared.adapters.dynamodb.base import DynamoTable, cancellation_codes, version_condition, version_conflict
 from shared.adapters.dynamodb.keys import LOAD_ID_ATTRIBUTE, s
 from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal
-from shared.ports import ReferenceItem
+from shared.ports import Pair, ReferenceItem
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -51,6 +51,11 @@ class DynamoReferenceRepository(DynamoTable):
     def get_dependency(self, importer: str, material_id: str) -> ImporterDependency | None:
         item = self._get(keys.dependency_key(importer, material_id))
         return self._parse(ImporterDependency, item) if item else None
+
+    def get_dependencies(self, pairs: Sequence[Pair]) -> dict[Pair, ImporterDependency]:
+        items = self.batch_get([keys.dependency_key(p.importer, p.material) for p in dict.fromkeys(pairs)])
+        parsed = (self._parse(ImporterDependency, item) for item in items)
+        return {Pair(d.importer, d.material): d for d in parsed}
 
     def list_dependencies(self, material_id: str) -> list[ImporterDependency]:
         items = self._query_partition(keys.dependency_partition(material_id))
