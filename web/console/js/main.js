@@ -76,6 +76,9 @@ async function route() {
   if (heading) document.title = `${heading.textContent} · Materials risk console`;
 }
 
+// The skip link moves focus to the content without touching the hash (the hash is the page's route).
+document.querySelector('.skip').addEventListener('click', (event) => { event.preventDefault(); main.focus(); });
+
 async function start() {
   const config = (await loadJson('config.json')) || { auth: 'dev' };
   if (config.auth === 'cognito') {
