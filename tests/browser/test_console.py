@@ -22,6 +22,7 @@ ROUNDING = 0.05 + 1e-9  # the console prints one decimal
 
 def visit(browser: Browser, stack: LocalStack, route: str, view: str, token: str = "team-a") -> None:
     """Open the console at `route`, choose `token` in the picker (as a person does) and wait for `view`."""
+    browser.severe_console_errors()  # drain: what earlier pages logged is theirs
     browser.driver.get(f"{stack.base_url}/console/{route}")
     picker = browser.wait_for("#f-token option[value='team-b']").find_element(By.XPATH, "..")
     if picker.get_attribute("value") != token:
