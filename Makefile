@@ -9,9 +9,14 @@ PORT ?= 3000
 DDB_PORT ?= 8000
 LOAD_CLIENTS ?= 8
 LOAD_SECONDS ?= 15
+# the console's npm assets (docs/console.md): Swagger UI for /docs/, axe-core for the browser tier's accessibility check
+WEB_DIR := .local/web
+WEB_PACKAGES := swagger-ui-dist@5.35.0 axe-core@4.14.1
+WEB_STAMP := $(WEB_DIR)/.installed-swagger-ui-dist-5.35.0-axe-core-4.14.1
 
 .PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration contract local-stack e2e run invoke rescore data sources \
-	openapi requirements bench fuzz load clean
+	openapi requirements bench fuzz load clean \
+	web-assets browser-deps browser console-dist
 
 help:
 	@echo "make run      local DynamoDB + seeded data + scores + API on http://127.0.0.1:$(PORT)"
@@ -23,6 +28,7 @@ help:
 	@echo "make bench    benchmarks -> docs/performance.md"
 	@echo "make load     bounded load test of the local API -> docs/performance.md"
 	@echo "make fuzz     schemathesis with many examples per operation"
+	@echo "make browser  the console in headless Chromium (installs chromium + chromium-driver as root when missing)"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,7 +61,35 @@ iac-scan: $(CHECKOV_VENV)/.installed
 bandit: $(STAMP)
 	$(VENV)/bin/bandit -q -r shared functions local scripts tooling
 
-test: lint typecheck cfn-lint iac-scan bandit
+# pinned npm packages into .local/web (never a CDN; nothing downloads a browser)
+$(WEB_STAMP):
+	mkdir -p $(WEB_DIR)
+	npm install --prefix $(WEB_DIR) --no-audit --no-fund --ignore-scripts --save-exact $(WEB_PACKAGES)
+	touch $@
+
+web-assets: $(WEB_STAMP)
+
+# the browser tier drives Debian's chromium through its chromium-driver; installed here when missing (CI runs as root)
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	else echo "browser tier: chromium and chromium-driver are missing (sudo apt-get install chromium chromium-driver)"; fi
+
+browser: $(STAMP) $(WEB_STAMP) browser-deps
+	CI=$${CI:-} $(PY) -m pytest tests/browser
+
+# the static site for S3 + CloudFront (docs/console.md): console, Swagger UI page and assets, openapi.json
+console-dist: $(WEB_STAMP)
+	rm -rf .local/console-dist && mkdir -p .local/console-dist/docs/assets
+	cp -R web/console .local/console-dist/console
+	cp web/docs/* .local/console-dist/docs/
+	cp docs/openapi.json .local/console-dist/docs/openapi.json
+	cp $(WEB_DIR)/node_modules/swagger-ui-dist/swagger-ui-bundle.js $(WEB_DIR)/node_modules/swagger-ui-dist/swagger-ui.css \
+		.local/console-dist/docs/assets/
+	@echo "built .local/console-dist: write console/config.json for Cognito, then aws s3 sync (docs/console.md)"
+
+test: lint typecheck cfn-lint iac-scan bandit $(WEB_STAMP) browser-deps
 	CI=$${CI:-} $(PY) -m pytest
 
 unit: $(STAMP)
@@ -70,10 +104,10 @@ contract: $(STAMP)
 local-stack: $(STAMP)
 	$(PY) -m pytest tests/local_stack
 
-e2e: $(STAMP)
+e2e: $(STAMP) $(WEB_STAMP)
 	$(PY) -m pytest tests/e2e
 
-run: $(STAMP)
+run: $(STAMP) $(WEB_STAMP)
 	$(PY) -m local.run --port $(PORT) --ddb-port $(DDB_PORT)
 
 invoke: $(STAMP)

@@ -36,6 +36,7 @@ from local.dynamodb_local import PortInUseError, ensure_port_free
 from local.function_workers import FunctionError, FunctionWorkers
 from local.lambda_runtime import apply_environment, restore_environment, stack_environment
 from local.routing import RouteMiss, Router
+from local.static_site import StaticSite, local_site
 from tooling.sam_template import (
     DEFAULT_TEMPLATE_PATH,
     SAM_DEFAULT_MEMORY_MB,
@@ -169,6 +170,12 @@ class LocalApiRequestHandler(BaseHTTPRequestHandler):
         method = self.command.upper()
         split = urlsplit(self.path)
         path = unquote(split.path) or "/"
+
+        if self.server.static_site is not None:
+            static = self.server.static_site.respond(method, split.path or "/")
+            if static is not None:  # the console and the API docs (local.static_site), as CloudFront serves them
+                self._discard_body()
+                return static
 
         resolved = self.server.router.resolve(method, split.path or "/")
         if isinstance(resolved, RouteMiss):
@@ -327,8 +334,10 @@ class LocalApiServer(ThreadingHTTPServer):
         stage: str = DEFAULT_STAGE,
         quiet: bool = False,
         workers: FunctionWorkers | None = None,
+        static_site: StaticSite | None = None,
     ):
         self.router = Router(routes)
+        self.static_site = static_site
         self.tokens = dict(tokens)
         self.specs = dict(specs)
         self.environment = dict(environment)
@@ -402,6 +411,7 @@ def make_server(
     quiet: bool = False,
     environment: Mapping[str, str] | None = None,
     workers: FunctionWorkers | None = None,
+    serve_console: bool = True,
 ) -> LocalApiServer:
     """A bound (not yet serving) local API on host:port (port 0: any free port).
 
@@ -410,7 +420,8 @@ def make_server(
     os.environ; server_close() restores the previous values. `environment` replaces the computed one (the whole
     local stack passes its own: every function's variables plus the messaging endpoints, see local.stack).
     Handlers run in worker processes per function (local.function_workers): `workers` shares the stack's; without
-    it the server starts its own and stops them in server_close().
+    it the server starts its own and stops them in server_close(). `serve_console` adds the console under
+    /console/ and the API docs under /docs/ (local.static_site).
     """
     tmpl = template if template is not None else load_template(template_path)
     chosen = list(routes) if routes is not None else api_routes(tmpl)
@@ -423,16 +434,18 @@ def make_server(
         )
     if port:
         ensure_port_free(port, "PORT", host)
+    tokens = tokens if tokens is not None else load_dev_tokens(tokens_path)
     try:
         return LocalApiServer(
             (host, port),
             routes=chosen,
-            tokens=tokens if tokens is not None else load_dev_tokens(tokens_path),
+            tokens=tokens,
             specs=specs,
             environment=environment,
             stage=stage,
             quiet=quiet,
             workers=workers,
+            static_site=local_site(tokens) if serve_console else None,
         )
     except OSError as exc:
         if port and exc.errno in (48, 98):  # EADDRINUSE (macOS, Linux)
