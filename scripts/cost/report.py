@@ -83,6 +83,10 @@ def _measured_section(m: Measurements) -> str:
         )
     out += [
         "",
+        f"The sample is {n.importers} importers x {n.materials} materials (moto copies the table per transaction "
+        "item, so it stays small): its ranking page and batch read what the sample holds; the model scales them to "
+        "full pages and the full catalogue with the sizes below.",
+        "",
         f"Over the whole default nightly ({s.default_importers} importers x {s.materials} materials = "
         f"{s.pairs:,} pairs), sized from the adapter's own items:",
         "",
@@ -167,7 +171,9 @@ def _cuts(m: Measurements, prices: PriceTable, d: Durations) -> str:
         "recomputing a tenant's report nightly and on each signal, and rewriting it (~100 B a line), costs more at "
         "100 signals a day than reading each line's score (half a read unit: a score item is under 4 KB) per call. "
         "What is left for size 3 is caching stored scores in the read function for a minute (they change nightly "
-        "and on signals), which this model cannot measure.",
+        "and on signals), which this model cannot measure. Smaller: the batch and portfolio routes read the whole "
+        f"catalogue (one Query, {m.sizes.catalogue_query_read_units:g} read units today, x{2000 / 85:.0f} at size 2) "
+        "on every call; a per-container copy refreshed every few minutes removes it.",
         "",
         "| size | today | skip unchanged scores | + history only on change | saved | "
         "+ stored portfolio risk (rejected) | "
