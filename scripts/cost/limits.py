@@ -59,6 +59,9 @@ def limits(m: Measurements, d: Durations, size: Size) -> list[Limit]:
     # of up to WORKER_BATCH chunks each, all writing at once (a lower bound: in AWS a worker is faster than here)
     workers = min(WORKER_MAX_CONCURRENCY, math.ceil(len(chunks) / WORKER_BATCH))
     at_max = workers * worker_pairs_per_s
+    # measured: the most write units one gsi2 partition (a material's ranking) took in one chunk, per importer
+    burst_per_importer = max(c["gsi2"][1] for c in m.nightly.hottest_per_chunk) / m.nightly.importers
+    hot_material = max(m.nightly.hottest_per_chunk, key=lambda c: c["gsi2"][1])["gsi2"][0]
     out = [
         Limit(
             "nightly: workers needed to finish in 1 hour (SQS -> Lambda, MaximumConcurrency 20)",
@@ -92,17 +95,21 @@ def limits(m: Measurements, d: Durations, size: Size) -> list[Limit]:
             "fine: writes spread over every importer's partition; DynamoDB splits hot partitions",
         ),
         Limit(
-            "nightly: hottest GSI partition gsi2 RANK#MATERIAL#<m> (one material's importers in ~1 s, "
-            "every score changed: delete + put)",
-            size.importers * wru * 2,
+            f"nightly: hottest GSI partition gsi2 (measured: {hot_material}, {burst_per_importer:.0f} WCU per "
+            "importer per chunk, written in one burst of <1 s), every score changed: delete + put",
+            size.importers * burst_per_importer * 2,
             PARTITION_WCU,
             "WCU/s",
-            "a material's scores reach its rank partition in one burst: beyond ~200 importers shard the rank "
-            "partition (RANK#MATERIAL#<m>#<n>, read by merging n pages) or write a material's block more slowly",
+            "a material's scores reach its rank partition in one burst: for the materials with the largest items it "
+            "is over already on a night that moves all their scores. Shard the rank partition "
+            "(RANK#MATERIAL#<m>#<n>, read by merging n pages), write a material's block more slowly, or project "
+            "less into gsi2 (INCLUDE score, band, groups: ~1 unit an item instead of up to 5; the ranking then "
+            "reads the documents by key)",
         ),
         Limit(
-            "signal burst: gsi2 partition of the signal's material (every importer's score moves)",
-            (size.importers - 1) * wru * 2,
+            "signal burst: gsi2 partition of the signal's material (every importer's score moves; the largest "
+            "measured items)",
+            (size.importers - 1) * burst_per_importer * 2,
             PARTITION_WCU,
             "WCU/s",
             "the same sharding; a group signal spreads over its materials' partitions",

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from scripts.cost.item_size import READ_UNIT_BYTES, STORAGE_OVERHEAD_BYTES, item_size, write_units
-from scripts.cost.meter import Meter, Usage
+from scripts.cost.meter import Meter, Usage, combined, hottest
 
 MEASURED_PATH = Path(__file__).resolve().parents[2] / "data" / "cost" / "measured.json"
 REGION = "us-east-1"
@@ -44,6 +44,9 @@ class NightlySample(BaseModel):
     materials_per_chunk: list[int]
     planner: Usage
     chunks_usage: Usage
+    #: per chunk, the partition key of the table / gsi1 / gsi2 that took the most write units in that chunk
+    #: (one worker writes a chunk as one burst): the hot-key view, before AWS throttles it
+    hottest_per_chunk: list[dict[str, tuple[str, float]]]
 
 
 class EventSample(BaseModel):
@@ -161,9 +164,11 @@ def _nightly(repo: Any, meter: Meter, sqs: Any, events_publisher: Any, importers
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
     chunks.sort(key=lambda c: c.index)
     meter.reset()
+    per_chunk: list[Usage] = []
     for chunk in chunks:
         process_chunk(repo, chunk, publisher=events_publisher)
-    chunk_usage = meter.reset()
+        per_chunk.append(meter.reset())
+    chunk_usage = combined(per_chunk)
     assert run.chunks_total == len(chunks), (run.chunks_total, len(chunks))
     return NightlySample(
         importers=len(importers),
@@ -173,6 +178,7 @@ def _nightly(repo: Any, meter: Meter, sqs: Any, events_publisher: Any, importers
         materials_per_chunk=[len(c.materials) for c in chunks],
         planner=planner,
         chunks_usage=chunk_usage,
+        hottest_per_chunk=[{p: hottest(u, p) for p in ("table", "gsi1", "gsi2")} for u in per_chunk],
     )
 
 

@@ -43,6 +43,8 @@ class Usage(BaseModel):
     events: int = 0
     event_chunks: int = 0
     event_bytes: int = 0
+    #: write units per partition key (table pk, and each GSI's partition key), the hot-key view of this work
+    key_write_units: dict[str, float] = Field(default_factory=dict)
     #: bytes of each score item written (for sizes)
     score_item_bytes: list[int] = Field(default_factory=list)
     history_item_bytes: list[int] = Field(default_factory=list)
@@ -84,12 +86,21 @@ class Meter:
         self._count(u.items_written, kind)
         size = item_size(item) if item is not None else 0
         u.table_write_units += write_units(size, transactional)
+        if item is not None:
+            self._count_key(f"table {item['pk']['S']}", write_units(size, transactional))
+            for gsi in GSI_KEYS:
+                if gsi in item:
+                    self._count_key(f"{gsi[:4]} {item[gsi]['S']}", write_units(size))
         if item is not None and _is_score(item):
             u.score_item_bytes.append(size)
             u.gsi_item_writes += len(GSI_KEYS)
             u.gsi_write_units += len(GSI_KEYS) * write_units(size)
         if item is not None and _is_history(item):
             u.history_item_bytes.append(size)
+
+    def _count_key(self, key: str, units: int) -> None:
+        keys = self.usage.key_write_units
+        keys[key] = keys.get(key, 0) + units
 
     def _on_dynamodb_params(self, params: dict[str, Any], model: Any, **_: Any) -> None:
         name = str(model.name)
@@ -160,6 +171,43 @@ class Meter:
                 self.usage.events += 1
                 self.usage.event_bytes += size
                 self.usage.event_chunks += max(1, math.ceil(size / PAYLOAD_CHUNK_BYTES))
+
+
+def combined(usages: list[Usage]) -> Usage:
+    """The sum of several pieces of work."""
+    total = Usage()
+    for u in usages:
+        for name in ("calls", "items_written", "key_write_units"):
+            into: dict[str, Any] = getattr(total, name)
+            for k, v in getattr(u, name).items():
+                into[k] = into.get(k, 0) + v
+        for name in (
+            "table_write_units",
+            "gsi_write_units",
+            "gsi_item_writes",
+            "read_units",
+            "items_read",
+            "projected_items_read",
+            "sqs_messages",
+            "sqs_requests",
+            "sqs_bytes",
+            "events",
+            "event_chunks",
+            "event_bytes",
+        ):
+            setattr(total, name, getattr(total, name) + getattr(u, name))
+        total.score_item_bytes += u.score_item_bytes
+        total.history_item_bytes += u.history_item_bytes
+    return total
+
+
+def hottest(usage: Usage, prefix: str) -> tuple[str, float]:
+    """The partition key (of the table: "table", or a GSI: "gsi1", "gsi2") that took the most write units."""
+    candidates = {k: v for k, v in usage.key_write_units.items() if k.startswith(prefix + " ")}
+    if not candidates:
+        return "", 0.0
+    key = max(candidates, key=lambda k: (candidates[k], k))
+    return key.split(" ", 1)[1], candidates[key]
 
 
 def merged_calls(*usages: Usage) -> Counter[str]:

@@ -34,6 +34,16 @@ def test_the_nightly_counts_the_model_uses_are_what_the_workers_do(recount: Meas
     assert nightly.planner.sqs_messages == nightly.chunks
 
 
+def test_the_hot_key_of_each_chunk_is_a_material_ranking_partition(recount: Measurements) -> None:
+    """A chunk writes every importer's score of each of its materials: the gsi2 partition of one material takes
+    them all (the limit docs/cost-and-scale.md checks against 1,000 WCU/s), the importer partitions a few each."""
+    for chunk, hot in enumerate(recount.nightly.hottest_per_chunk):
+        key, units = hot["gsi2"]
+        assert key.startswith("RANK#MATERIAL#"), (chunk, key)
+        assert units >= len(SAMPLE_IMPORTERS)  # at least a write unit per importer
+        assert hot["table"][1] <= 2 * units  # an importer's partition takes that chunk's materials, not all importers
+
+
 def test_the_signal_change_counts_the_model_uses_are_what_the_stream_path_does(recount: Measurements) -> None:
     event = recount.event
     # the sample's importers do not include the issuer (CN): a ban for ALL targets all of them
