@@ -190,6 +190,7 @@ def _cuts(m: Measurements, prices: PriceTable, d: Durations) -> str:
         "provisioned instead of on-demand (DynamoDB requests only: today's on-demand -> provisioned) |",
         "|---|---|---|---|---|---|---|",
     ]
+    paying: list[str] = []
     for size in SIZES:
         today = monthly_bill(m, prices, d, size)
         skip = monthly_bill(m, prices, d, size, Options(skip_unchanged_scores=True))
@@ -202,6 +203,8 @@ def _cuts(m: Measurements, prices: PriceTable, d: Durations) -> str:
             Options(skip_unchanged_scores=True, history_only_on_change=True, portfolio_risk_stored=True),
         )
         on_demand, provisioned = _provisioned(m, prices, d, size, today)
+        if provisioned < on_demand:
+            paying.append(size.name)
         out.append(
             f"| {size.name} | {_usd(today.total)} | {_usd(skip.total)} | {_usd(both.total)} | "
             f"{_usd(today.total - both.total)} ({(today.total - both.total) / today.total:.0%}) | "
@@ -211,9 +214,10 @@ def _cuts(m: Measurements, prices: PriceTable, d: Durations) -> str:
         "",
         "The write counts behind the first two columns are measured (the nightly's writes per pair and the unchanged "
         "share); what is not: the hash read adds one BatchGetItem per 100 pairs to each chunk (priced), and a night "
-        "on which a signal moves many pairs saves less (the share is for a quiet night). Provisioned capacity pays "
-        "only once the request lines are large and steady (size 3), and needs scheduled scaling for the nightly "
-        "hour; on-demand stays simpler below that.",
+        "on which a signal moves many pairs saves less (the share is for a quiet night). Provisioned capacity "
+        "(scheduled scaling: the nightly's WCU for one hour a day, a base for the signals, RCU at the API's peak all "
+        f"month) pays at: {', '.join(paying) or 'no size'}; elsewhere the peak-to-mean of the API reads makes "
+        "on-demand cheaper.",
         "",
     ]
     return "\n".join(out)

@@ -136,3 +136,11 @@ def test_make_cost_prints_every_size_from_the_committed_counts() -> None:
     for heading in ("today's default", "10x materials", "1,000 tenants", "Scale limits", "what cuts them"):
         assert heading in text
     assert not math.isnan(monthly_bill(committed(), load_prices(), load_durations(), TINY).total)
+
+
+def test_the_committed_doc_is_what_make_cost_writes_from_the_committed_counts() -> None:
+    from scripts.cost.__main__ import DOC_PATH
+    from scripts.cost.report import render
+
+    expected = render(committed(), load_prices(), load_durations())
+    assert DOC_PATH.read_text() == expected, "docs/cost-and-scale.md is stale: run `make cost`"
