@@ -1,4 +1,4 @@
-"""Read API: materials, scores, ranked lists, history, signals and country governance (scope risk/read; health needs none).
+"""Read API: materials, scores, ranked lists, history, signals, governance (scope risk/read; health needs none).
 
 The entry point (template.yaml Handler: functions.read_api.app.lambda_handler): one resolver, its routes in one
 Router per group (health, materials, scores, signals, importers, scenarios, countries), joined here.

@@ -35,4 +35,3 @@ def test_a_malformed_code_is_422_naming_the_field(api: ApiClient, code: str) -> 
     assert reply.status == 422, reply.body
     assert set(reply.body) == {"error", "message", "details"}
     assert "country" in str(reply.body["details"])
-
