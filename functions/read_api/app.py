@@ -1,7 +1,7 @@
-"""Read API: materials, scores, ranked lists, history and signals (scope risk/read; health needs none).
+"""Read API: materials, scores, ranked lists, history, signals, governance (scope risk/read; health needs none).
 
 The entry point (template.yaml Handler: functions.read_api.app.lambda_handler): one resolver, its routes in one
-Router per group (health, materials, scores, signals, importers, scenarios), joined here.
+Router per group (health, materials, scores, signals, importers, scenarios, countries), joined here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.read_api import health, importers, materials, scenarios, scores, signals
+from functions.read_api import countries, health, importers, materials, scenarios, scores, signals
 from functions.read_api.health import STORE_HEALTH
 from shared.config import FunctionSettings, require_settings
 from shared.http import build_resolver, resolve
@@ -23,7 +23,7 @@ from shared.schemas import SCORE_CSV_COLUMNS
 SETTINGS_AT_INIT = require_settings(FunctionSettings)
 
 app = build_resolver()
-for group in (health, materials, scores, signals, importers, scenarios):
+for group in (health, materials, scores, signals, importers, scenarios, countries):
     app.include_router(group.router)
 
 __all__ = ["SCORE_CSV_COLUMNS", "STORE_HEALTH", "app", "lambda_handler"]

@@ -34,12 +34,14 @@ export const api = {
   portfolios: () => call('GET', '/portfolios?limit=100'),
   portfolioRisk: (id) => call('GET', `/portfolios/${seg(id)}/risk`),
   portfolioCsv: (id) => call('GET', `/portfolios/${seg(id)}/risk`, { accept: 'text/csv' }),
+  portfolioHistory: (id) => call('GET', `/portfolios/${seg(id)}/risk/history`),
   score: (i, m) => call('GET', `/scores/${seg(i)}/${seg(m)}`),
   history: (i, m) => call('GET', `/scores/${seg(i)}/${seg(m)}/history?limit=200`),
   dependency: (i, m) => call('GET', `/importers/${seg(i)}/dependencies/${seg(m)}`),
   importers: () => call('GET', '/importers?limit=200'),
   materials: () => call('GET', '/materials'),
   material: (m) => call('GET', `/materials/${seg(m)}`),
+  governance: (country) => call('GET', `/countries/${seg(country)}/governance`),
   materialScores: (m, params) => call('GET', `/materials/${seg(m)}/scores${q({ limit: 200, ...params })}`),
   async importerScores(i, params) {
     const items = [];

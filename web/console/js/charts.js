@@ -65,3 +65,26 @@ export function timeline(events, label) {
       h('circle', { cx: xOf(times[i]), cy: 12 + i * rowH, r: 5, fill: e.colour }),
       h('text', { x: xOf(times[i]) + 9, y: 16 + i * rowH }, `${e.label} (${e.status})`))));
 }
+
+// Several series of (day, value) points on a shared day axis, 0..100 (a portfolio's spend-weighted and max
+// score per day). Each point carries data-series/data-day/data-value, and a legend names each series in words.
+export function seriesChart(days, series, label) {
+  const W = 600, H = 200, L = 32, B = 20, R = 8;
+  const times = days.map((d) => Date.parse(`${d.day}T00:00:00Z`));
+  const t0 = Math.min(...times), t1 = Math.max(...times);
+  const xOf = (t) => (t1 === t0 ? L + (W - L) / 2 : L + ((t - t0) / (t1 - t0)) * (W - L - R));
+  const yOf = (v) => (H - B) - (v / 100) * (H - B - 8);
+  return h('svg', { class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': label },
+    [0, 25, 50, 75, 100].map((v) => [
+      h('line', { x1: L, x2: W, y1: yOf(v), y2: yOf(v), stroke: '#d0d7de' }),
+      h('text', { x: 2, y: yOf(v) + 4 }, String(v)),
+    ]),
+    series.map((s) => h('g', { 'data-series': s.key },
+      h('polyline', { points: days.map((d, i) => `${xOf(times[i]).toFixed(1)},${yOf(d[s.key]).toFixed(1)}`).join(' '),
+        fill: 'none', stroke: s.colour, 'stroke-width': 2, 'stroke-dasharray': s.dash || null }),
+      days.map((d, i) => h('circle', { cx: xOf(times[i]).toFixed(1), cy: yOf(d[s.key]).toFixed(1), r: 3.5, fill: s.colour,
+        'data-series': s.key, 'data-day': d.day, 'data-value': d[s.key] },
+      h('title', {}, `${d.day}: ${s.label} ${fmt.score(d[s.key])}`))))),
+    h('text', { x: L, y: H - 4 }, days[0].day),
+    h('text', { x: W - 4, y: H - 4, 'text-anchor': 'end' }, days[days.length - 1].day));
+}

@@ -1,4 +1,5 @@
-// Material: stage shares per country as bars (with the trade-restriction factor), named sites, signals timeline.
+// Material: stage shares per country as bars (with governance and the trade-restriction factor), named sites,
+// signals timeline.
 import { api } from '../api.js';
 import { h, fmt, sourceLink } from '../dom.js';
 import { bar, timeline } from '../charts.js';
@@ -7,6 +8,7 @@ const STATUS_COLOURS = { in_force: '#b3261e', announced: '#c4470a', reported: '#
 
 export async function materialView(root, args) {
   const material = await api.material(args[0] || 'neodymium');
+  const governance = await governanceOf(Object.values(material.stages).flat().map((s) => s.country));
   root.append(h('h1', {}, `Material: ${material.name}`),
     h('p', {}, `Groups: ${material.groups.join(', ') || '–'} · recycling input rate ${fmt.pct(material.recycling_input_rate)}`),
     h('p', { class: 'muted' }, `Source: ${material.source}`));
@@ -16,7 +18,8 @@ export async function materialView(root, args) {
         h('span', {}, s.country),
         bar(s.share, 1, '#0969da', `${s.country}: ${fmt.pct(s.share)} of ${stage}`),
         h('span', { class: 'value' }, h('span', { 'data-field': 'share' }, fmt.pct(s.share)),
-          h('span', { class: 'muted' }, ` · trade restriction ×${Number(s.trade_restriction).toFixed(2)}`))))));
+          h('span', { class: 'muted' }, ' · governance risk ', h('span', { 'data-field': 'governance' }, governanceText(governance.get(s.country))),
+            ` · trade restriction ×${Number(s.trade_restriction).toFixed(2)}`))))));
   }
   root.append(h('h2', {}, 'Named sites'), material.sites.length
     ? h('ul', {}, material.sites.map((s) => h('li', { 'data-site': s.name },
@@ -33,4 +36,18 @@ export async function materialView(root, args) {
       h('tbody', {}, signals.map((s) => h('tr', { 'data-signal': s.id },
         h('td', {}, fmt.date(s.effective || s.announced)), h('td', {}, sourceLink(s.source, s.id)),
         h('td', {}, s.issuer), h('td', {}, s.measure), h('td', {}, s.status), h('td', {}, s.targets.join(', ')))))));
+}
+
+// Each producing country's governance (GET /v1/countries/{c}/governance, in parallel); a 404 means none stored.
+async function governanceOf(countries) {
+  const unique = [...new Set(countries)];
+  const found = await Promise.all(unique.map((c) => api.governance(c).catch((error) => {
+    if (error.status === 404) return null;
+    throw error;
+  })));
+  return new Map(unique.map((c, i) => [c, found[i]]));
+}
+
+function governanceText(g) {
+  return g ? `${Number(g.governance_risk).toFixed(1)}/10 (${g.year})` : '–';
 }

@@ -52,5 +52,22 @@ function render(result, scenario) {
       h('thead', {}, h('tr', {}, ['Pair', 'Before', 'After', 'Change'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, lines.map((l) => h('tr', { 'data-pair': `${l.importer}/${l.material}` },
         h('td', {}, `${l.importer} ${l.material}`), h('td', { class: 'num' }, fmt.score(l.baseline.score)),
-        h('td', { class: 'num' }, fmt.score(l.scenario.score)), h('td', { class: 'num', 'data-field': 'delta' }, `${l.delta >= 0 ? '+' : ''}${fmt.score(l.delta)}`))))));
+        h('td', { class: 'num' }, fmt.score(l.scenario.score)), h('td', { class: 'num', 'data-field': 'delta' }, `${l.delta >= 0 ? '+' : ''}${fmt.score(l.delta)}`))))),
+    companyLines(scenario));
+}
+
+// The portfolio's company-sourced lines, scored on their own sourcing, before and after (when the API returns any).
+function companyLines(scenario) {
+  if (!scenario.company_items || !scenario.company_items.length) {
+    return h('p', { class: 'muted', 'data-field': 'company_none' }, 'No company-sourced line in this portfolio: the scores above are national.');
+  }
+  const lines = [...scenario.company_items].sort((a, b) => a.item_index - b.item_index);
+  return h('section', { 'aria-labelledby': 'company-whatif' }, h('h2', { id: 'company-whatif' }, 'Company-specific sourcing: before and after'),
+    h('table', { 'aria-label': 'Company-specific score changes' },
+      h('thead', {}, h('tr', {}, ['Line', 'Pair', 'Before', 'After', 'Change'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, lines.map((l) => h('tr', { 'data-company-item': l.item_index },
+        h('td', { class: 'num' }, `#${l.item_index + 1}`), h('td', {}, `${l.importer} ${l.material}`),
+        h('td', { class: 'num', 'data-field': 'baseline' }, fmt.score(l.baseline.score), ' ', band(l.baseline.band)),
+        h('td', { class: 'num', 'data-field': 'scenario' }, fmt.score(l.scenario.score), ' ', band(l.scenario.band)),
+        h('td', { class: 'num', 'data-field': 'delta' }, `${l.delta >= 0 ? '+' : ''}${fmt.score(l.delta)}`))))));
 }
