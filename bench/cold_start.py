@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import REPO_ROOT, BenchResult, Goal, LocalDynamo, Stats, ratio_stats, score_default_pairs
+from bench.runtime_python import runtime_python
 
 GOAL_RATIO = 1.5
 _IMPORT_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)\s*$")
@@ -34,10 +35,12 @@ class ChildRun:
     gc_seconds: float
 
 
-def _run_child(mode: str, env: dict[str, str], extra_args: tuple[str, ...] = ()) -> tuple[ChildRun, str]:
+def _run_child(
+    mode: str, env: dict[str, str], extra_args: tuple[str, ...] = (), python: str = sys.executable
+) -> tuple[ChildRun, str]:
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, *extra_args, "-m", "bench.cold_child", mode],
+        [python, *extra_args, "-m", "bench.cold_child", mode],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -137,6 +140,19 @@ def _proposals(
     return lines
 
 
+def _dev_row(dev: _Samples | None) -> list[str]:
+    """The same in-process totals on the dev venv's interpreter, reported beside the goal's (not the goal)."""
+    if dev is None:
+        return []
+    ratio = ratio_stats([a.total for a in dev.api], [f.total for f in dev.floor])
+    api, floor = Stats.of([a.total for a in dev.api]), Stats.of([f.total for f in dev.floor])
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return [
+        f"| in-process total on the dev venv's python {version} (reported, not the goal) | {api.ms()} "
+        f"| {floor.ms()} | {ratio.median:.2f} ({ratio.minimum:.2f}-{ratio.maximum:.2f}) |"
+    ]
+
+
 def _gc_cell(runs: list[ChildRun]) -> str:
     collections = statistics.median(r.gc_collections for r in runs)
     return f"{collections:.0f} ({Stats.of([r.gc_seconds for r in runs]).median * 1e3:.1f} ms)"
@@ -167,29 +183,45 @@ def _child_environment(ddb: LocalDynamo, table: str) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True)
+class _Samples:
+    api: list[ChildRun]
+    floor: list[ChildRun]
+    api_imports: list[list[tuple[str, int, float, float]]]
+    floor_imports: list[list[tuple[str, int, float, float]]]
+
+
+def _sample(env: dict[str, str], python: str, repeats: int, importtime_runs: int) -> _Samples:
+    # one discarded run of each: bytecode caches written, DynamoDB Local's JIT warm for this item
+    _run_child("api", env, python=python)
+    _run_child("floor", env, python=python)
+    api: list[ChildRun] = []
+    floor: list[ChildRun] = []
+    for i in range(repeats):
+        order = ("api", "floor") if i % 2 == 0 else ("floor", "api")
+        for mode in order:
+            (api if mode == "api" else floor).append(_run_child(mode, env, python=python)[0])
+    return _Samples(
+        api,
+        floor,
+        [parse_importtime(_run_child("api", env, ("-X", "importtime"), python)[1]) for _ in range(importtime_runs)],
+        [parse_importtime(_run_child("floor", env, ("-X", "importtime"), python)[1]) for _ in range(importtime_runs)],
+    )
+
+
 def run(quick: bool = False) -> BenchResult:
     repeats = 4 if quick else 15
+    importtime_runs = 2 if quick else 5
     started = time.perf_counter()
+    runtime, runtime_note = runtime_python()
     with LocalDynamo() as ddb:
         table = ddb.seeded_table("cold")
         score_default_pairs(ddb.repository(table))
         env = _child_environment(ddb, table)
-        # one discarded run of each: bytecode caches written, DynamoDB Local's JIT warm for this item
-        _run_child("api", env)
-        _run_child("floor", env)
-        api: list[ChildRun] = []
-        floor: list[ChildRun] = []
-        for i in range(repeats):
-            order = ("api", "floor") if i % 2 == 0 else ("floor", "api")
-            for mode in order:
-                (api if mode == "api" else floor).append(_run_child(mode, env)[0])
-        importtime_runs = 2 if quick else 5
-        api_imports = [
-            parse_importtime(_run_child("api", env, ("-X", "importtime"))[1]) for _ in range(importtime_runs)
-        ]
-        floor_imports = [
-            parse_importtime(_run_child("floor", env, ("-X", "importtime"))[1]) for _ in range(importtime_runs)
-        ]
+        measured = _sample(env, runtime or sys.executable, repeats, importtime_runs)
+        dev = _sample(env, sys.executable, repeats, 0) if runtime not in (None, sys.executable) else None
+    api, floor = measured.api, measured.floor
+    api_imports, floor_imports = measured.api_imports, measured.floor_imports
 
     total_ratio = ratio_stats([a.total for a in api], [f.total for f in floor])
     wall_ratio = ratio_stats([a.wall for a in api], [f.wall for f in floor])
@@ -216,6 +248,7 @@ def run(quick: bool = False) -> BenchResult:
         "- **api**: `import functions.read_api.app` (the Lambda init phase), then one `lambda_handler` call with "
         "`events/get_score.json` (GET /v1/scores/JP/dysprosium, 200 checked).",
         "- **floor**: `import boto3`, `boto3.client('dynamodb')`, one `GetItem` of pk `SCORE#JP`, sk `dysprosium`.",
+        f"- **interpreter** (both sides): {runtime_note}; the goal is measured there.",
         "",
         f"{repeats} samples each, alternating api/floor order; bytecode caches warm (one discarded run each). "
         "'in-process' is the child's own clock from its first line to the answer; 'process wall' is spawn to "
@@ -231,6 +264,7 @@ def run(quick: bool = False) -> BenchResult:
         f"| process wall | {api_wall.ms()} | {floor_wall.ms()} | {wall_ratio.median:.2f} "
         f"({wall_ratio.minimum:.2f}-{wall_ratio.maximum:.2f}) |",
         f"| cyclic-GC collections in the run (time in them) | {_gc_cell(api)} | {_gc_cell(floor)} | |",
+        *_dev_row(dev),
         "",
         f"Goal: in-process ratio <= {GOAL_RATIO}: **{'met' if met else 'missed'}** (process wall, which adds "
         f"~{(floor_wall.median - floor_total.median) * 1e3:.0f} ms of interpreter start-up and exit to both sides: "
