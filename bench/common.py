@@ -333,3 +333,47 @@ def write_scores_if_newer(client: Any, table: str, items: Sequence[Any]) -> None
             for item in items
         ]
     )
+
+
+@dataclass(frozen=True)
+class AlternatedSamples:
+    """Per-call seconds of an api and its floor, timed in alternating blocks (see `alternate_blocks`)."""
+
+    api: list[float]
+    floor: list[float]
+    block_ratios: list[float]  # per block: api p50 / floor p50
+
+
+def _time_calls(fn: Callable[[], Any], n: int) -> list[float]:
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def alternate_blocks(
+    api_once: Callable[[], Any],
+    floor_once: Callable[[], Any],
+    blocks: int,
+    block: int,
+    warmup: int,
+    on_warm: Callable[[], Any] = lambda: None,
+) -> AlternatedSamples:
+    """Both warmed up (then `on_warm()`, e.g. a call counter's reset), then `blocks` blocks of `block` calls each,
+    api first in even blocks and floor first in odd ones, so drift in the machine's load falls on both sides alike."""
+    _time_calls(api_once, warmup)
+    _time_calls(floor_once, warmup)
+    on_warm()
+    api: list[float] = []
+    floor: list[float] = []
+    ratios: list[float] = []
+    for b in range(blocks):
+        first, second = (api_once, floor_once) if b % 2 == 0 else (floor_once, api_once)
+        first_samples, second_samples = _time_calls(first, block), _time_calls(second, block)
+        api_block, floor_block = (first_samples, second_samples) if b % 2 == 0 else (second_samples, first_samples)
+        api += api_block
+        floor += floor_block
+        ratios.append(percentile(api_block, 50) / percentile(floor_block, 50))
+    return AlternatedSamples(api, floor, ratios)

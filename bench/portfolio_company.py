@@ -21,6 +21,7 @@ from bench.common import (
     Goal,
     LocalDynamo,
     Stats,
+    alternate_blocks,
     quiet_stdout,
     score_default_pairs,
 )
@@ -106,27 +107,10 @@ def run(quick: bool = False) -> BenchResult:
                     while pending:
                         pending = floor_client.batch_get_item(RequestItems=pending).get("UnprocessedKeys") or None
 
-            def time_block(fn: Any, n: int) -> list[float]:
-                samples = []
-                for _ in range(n):
-                    t0 = time.perf_counter()
-                    fn()
-                    samples.append(time.perf_counter() - t0)
-                return samples
-
             with quiet_stdout():
-                time_block(api_once, warmup)
-                time_block(floor_once, warmup)
                 counter = CallCounter(get_repository().client)
-                api: list[float] = []
-                floor: list[float] = []
-                for b in range(blocks):
-                    order = (("api", api_once), ("floor", floor_once))
-                    got: dict[str, list[float]] = {}
-                    for name, fn in order if b % 2 == 0 else reversed(order):
-                        got[name] = time_block(fn, block)
-                    api += got["api"]
-                    floor += got["floor"]
+                timed_blocks = alternate_blocks(api_once, floor_once, blocks, block, warmup, counter.reset)
+            api, floor = timed_blocks.api, timed_blocks.floor
             calls = counter.snapshot()
 
         # a scenario over the same portfolio (read API; national scores of its lines: reported)

@@ -18,7 +18,7 @@ from bench.common import (
     Goal,
     LocalDynamo,
     Stats,
-    percentile,
+    alternate_blocks,
     quiet_stdout,
     score_default_pairs,
 )
@@ -52,32 +52,13 @@ def run(quick: bool = False) -> BenchResult:
                 if "Item" not in floor_client.get_item(TableName=table, Key=key):
                     raise RuntimeError("GetItem found no score item")
 
-            def time_block(fn: Any, n: int) -> list[float]:
-                samples = []
-                for _ in range(n):
-                    t0 = time.perf_counter()
-                    fn()
-                    samples.append(time.perf_counter() - t0)
-                return samples
-
             with quiet_stdout():
-                time_block(api_once, warmup)
-                time_block(floor_once, warmup)
                 counter = CallCounter(get_repository().client)
-                api: list[float] = []
-                floor: list[float] = []
-                block_ratios: list[float] = []
-                for b in range(blocks):
-                    order = (("api", api_once), ("floor", floor_once))
-                    got: dict[str, list[float]] = {}
-                    for name, fn in order if b % 2 == 0 else reversed(order):
-                        got[name] = time_block(fn, block)
-                    api += got["api"]
-                    floor += got["floor"]
-                    block_ratios.append(percentile(got["api"], 50) / percentile(got["floor"], 50))
+                timed_blocks = alternate_blocks(api_once, floor_once, blocks, block, warmup, counter.reset)
             calls = counter.snapshot()
 
-    a, f, r = Stats.of(api), Stats.of(floor), Stats.of(block_ratios)
+    api, floor = timed_blocks.api, timed_blocks.floor
+    a, f, r = Stats.of(api), Stats.of(floor), Stats.of(timed_blocks.block_ratios)
     ratio = a.median / f.median
     met = ratio <= GOAL_RATIO
     per_request = {op: n / len(api) for op, n in calls.items()}

@@ -11,7 +11,6 @@ Screenshots go to .local/screenshots/, or to docs/screenshots/ with UPDATE_SCREE
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from local.stack import LocalStack
 from tests.browser.chromium import Browser, missing_browser_prerequisites
 from tests.conftest import unavailable_in_this_environment
 from tests.e2e.client import ApiClient
+from tests.e2e.stack import running_stack
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -51,23 +51,11 @@ def console_stack(shared_dynamodb_local: str) -> Iterator[LocalStack]:
     missing = missing_browser_prerequisites() + missing_messaging_prerequisites()
     if missing:
         unavailable_in_this_environment("browser", "missing " + "; ".join(missing))
-    suffix = uuid.uuid4().hex[:8]
-    console: list[str] = []
-    stack = LocalStack(
-        dynamodb_endpoint=shared_dynamodb_local,
-        table_name=f"RiskTable-browser-{suffix}",
-        stack_name=f"browser-{suffix}",
-        quiet=True,
-        echo=console.append,
-    )
-    stack.start()
-    try:
+    with running_stack(shared_dynamodb_local, "browser") as stack:
         with ApiClient(stack.base_url) as client:
             reply = client.request("PUT", f"/v1/portfolios/{PORTFOLIO_ID}", token="team-a", json=PORTFOLIO)
             assert reply.status in (200, 201), reply.body
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="package")

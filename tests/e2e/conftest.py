@@ -15,7 +15,6 @@ CI (env CI set), where that is a failure.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from local.messaging import missing_messaging_prerequisites
 from local.stack import LocalStack
 from tests.conftest import unavailable_in_this_environment
 from tests.e2e.client import ApiClient
+from tests.e2e.stack import running_stack
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,20 +40,8 @@ def e2e_stack(shared_dynamodb_local: str) -> Iterator[LocalStack]:
     missing = missing_messaging_prerequisites()
     if missing:
         unavailable_in_this_environment("e2e", "the local SQS/EventBridge needs " + "; ".join(missing))
-    suffix = uuid.uuid4().hex[:8]
-    console: list[str] = []
-    stack = LocalStack(
-        dynamodb_endpoint=shared_dynamodb_local,
-        table_name=f"RiskTable-e2e-{suffix}",
-        stack_name=f"e2e-{suffix}",
-        quiet=True,
-        echo=console.append,
-    )
-    stack.start()
-    try:
+    with running_stack(shared_dynamodb_local, "e2e") as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="package")

@@ -1,0 +1,28 @@
+"""A whole local stack (API, functions, queues, stream pollers) on the shared DynamoDB Local, for the tiers that
+call it over HTTP (e2e, browser): one table and stack name per use, stopped afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from local.stack import LocalStack
+
+
+@contextmanager
+def running_stack(dynamodb_endpoint: str, tier: str) -> Iterator[LocalStack]:
+    suffix = uuid.uuid4().hex[:8]
+    console: list[str] = []  # the stack's console lines, kept out of the test output
+    stack = LocalStack(
+        dynamodb_endpoint=dynamodb_endpoint,
+        table_name=f"RiskTable-{tier}-{suffix}",
+        stack_name=f"{tier}-{suffix}",
+        quiet=True,
+        echo=console.append,
+    )
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
