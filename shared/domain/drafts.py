@@ -118,7 +118,7 @@ class DuplicateMatch(DomainModel):
 class SignalDraft(DomainModel):
     """A stored draft (tenant: the admin client that pasted the text)."""
 
-    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")  # services: DRAFT_ID_PATTERN
     tenant: str = Field(min_length=1, max_length=128)
     url: str = Field(min_length=1, max_length=1000)
     published: date

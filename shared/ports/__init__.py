@@ -10,6 +10,7 @@ table holds, for the composition roots (handlers, local stack, scripts) that bui
 from typing import Protocol
 
 from shared.ports.common import Page, Pair, T
+from shared.ports.drafts import DraftStore
 from shared.ports.health import StoreProbe
 from shared.ports.messaging import ChunkQueue, EventPublisher, ScoreChanged
 from shared.ports.portfolios import PortfolioReader, PortfolioStore, PortfolioSummary
@@ -25,13 +26,16 @@ from shared.ports.runs import RescoreChunk, RescoreRun, RunStore
 from shared.ports.scores import HistoryPoint, HistoryQuery, RankedBy, RankQuery, ScoreReader, ScoreStore
 
 
-class RiskStore(ReferenceDataStore, ImporterIndexStore, ScoreStore, RunStore, PortfolioStore, StoreProbe, Protocol):
+class RiskStore(
+    ReferenceDataStore, ImporterIndexStore, ScoreStore, RunStore, PortfolioStore, DraftStore, StoreProbe, Protocol
+):
     """Everything the one table holds (shared.adapters.dynamodb.DynamoRiskRepository); services never ask for it."""
 
 
 __all__ = [
     "ChangeReader",
     "ChunkQueue",
+    "DraftStore",
     "EventPublisher",
     "HistoryPoint",
     "HistoryQuery",
