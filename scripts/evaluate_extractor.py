@@ -113,6 +113,16 @@ def report() -> str:
         "",
         *table(f"Development set ({len(LABELLED)} texts)", *evaluate(LABELLED)),
         *table(f"Held-out set ({len(HELD_OUT)} texts)", *evaluate(HELD_OUT)),
+        "## The real article (../shared/reference/news/, not in the repository)",
+        "",
+        "Pasted with published 2026-01-08 it gives two drafts: CN licensing on rare_earths, targets ALL (no "
+        "destination in its sentences, noted), in force, announced 2025-12-01 from 'Last month' (month precision); "
+        "and CN licence_slowdown on rare_earths to JP, reported, from 'They've been holding up export applications "
+        "for rare earths to Japan' (issuer carried over from the sentence before, confidence lowered). The Bayan Obo "
+        "mine is reported as a site (48% of light rare-earth mining); Japan's and America's other mentions are "
+        "neither issuer nor target. What it misses: 'restrictions' and 'stalling of export permits' add no "
+        "evidence beyond the first sentences, and 'Last month' cannot give a day.",
+        "",
     ]
     return "\n".join(lines)
 

@@ -258,3 +258,11 @@ def test_the_extractor_never_invents_a_country_or_material(words: list[str]) -> 
         assert set(draft.fields.materials) <= named_materials, (text, draft.fields)
         for item in draft.evidence:
             assert text[item.start : item.end] == item.text
+
+
+def test_the_published_evaluation_is_current() -> None:
+    from scripts.evaluate_extractor import OUT, report
+
+    assert OUT.read_text() == report(), (
+        "docs/extractor-evaluation.md is stale: run scripts/evaluate_extractor.py --write"
+    )
