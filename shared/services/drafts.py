@@ -20,7 +20,7 @@ from shared.domain.drafts import (
     PairImpact,
     SignalDraft,
 )
-from shared.domain.errors import NotFoundError, VersionConflictError
+from shared.domain.errors import InvalidInputError, NotFoundError, VersionConflictError
 from shared.domain.extraction import KnownSite, extract_drafts, material_table
 from shared.domain.models import ALL_TARGETS, MaterialProfile, PolicySignal
 from shared.domain.scenarios import AddSignalChange
@@ -179,11 +179,9 @@ def draft_impact(
     fields = proposal.fields.model_dump(exclude_none=True)
     signal_id = duplicate.signal_id if duplicate else "DRAFT"
     try:
-        signal = PolicySignal.model_validate({**fields, "id": signal_id, "source": url})
-    except ValueError as exc:
-        return DraftImpact(
-            pairs_touched=0, note=f"not scored: the draft is not a valid signal yet ({exc.__class__.__name__})"
-        )
+        signal = PolicySignal.parse({**fields, "id": signal_id, "source": url})
+    except InvalidInputError as exc:
+        return DraftImpact(pairs_touched=0, note=f"not scored until the draft is a valid signal: {exc}")
     materials = sorted(_expand(signal.materials, catalogue))
     targets = importers if ALL_TARGETS in signal.targets else signal.targets
     pairs = [Pair(i, m) for i in targets if i != signal.issuer for m in materials]

@@ -121,6 +121,7 @@ def test_publish_validates_like_put() -> None:
     store = seeded_store()
     draft = create(store, "Exports of gallium were banned.")[0]  # no issuer in the text
     assert draft.extracted.fields.issuer is None
+    assert draft.impact is not None and "issuer" in draft.impact.note and draft.impact.pairs_touched == 0
     with pytest.raises(InvalidInputError, match="issuer"):
         drafts.publish_draft(store, "admin", draft.id, None, {})
     with pytest.raises(InvalidInputError, match="unknown materials"):
