@@ -253,16 +253,18 @@ def find_measure(sentence: Sentence) -> tuple[Measure, Mention] | None:
     phrase that comes first in the sentence ("lifted its ban ..., replacing it with a quota": the ban)."""
     found = _first(MEASURE_PHRASES[:SPECIFIC_MEASURES], sentence)
     if found is None:
-        candidates = [
+        general = MEASURE_PHRASES[SPECIFIC_MEASURES:]
+        starts = [
             (match.start(), index)
-            for index, regex in enumerate(_compiled(tuple(p for p, _, _ in MEASURE_PHRASES)))
-            if index >= SPECIFIC_MEASURES and (match := regex.search(sentence.text))
+            for index, regex in enumerate(_compiled(tuple(p for p, _, _ in general)))
+            if (match := regex.search(sentence.text))
         ]
-        if not candidates:
+        if not starts:
             return None
-        _, index = min(candidates)
-        found = _first(MEASURE_PHRASES[index : index + 1], sentence)
-        assert found is not None
+        _, index = min(starts)
+        found = _first(general[index : index + 1], sentence)
+        if found is None:  # cannot happen: the same pattern matched above
+            return None
     measure, mention = found
     return measure, Mention(
         mention.value,
