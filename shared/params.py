@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Que
 
 from shared.domain.ids import (
     COUNTRY_CODE_PATTERN,
+    DRAFT_ID_PATTERN,
     MATERIAL_ID_PATTERN,
     PORTFOLIO_ID_PATTERN,
     RUN_ID_PATTERN,
@@ -36,6 +37,7 @@ MaterialPath = Annotated[str, Path(description="Material id, e.g. dysprosium (an
 SignalIdPath = Annotated[str, Path(pattern=SIGNAL_ID_PATTERN)]
 PortfolioIdPath = Annotated[str, Path(pattern=PORTFOLIO_ID_PATTERN, description="Your id for it")]
 RunIdPath = Annotated[str, Path(pattern=RUN_ID_PATTERN)]
+DraftIdPath = Annotated[str, Path(pattern=DRAFT_ID_PATTERN, description="A draft's id (POST /v1/signal-drafts)")]
 
 # --------------------------------------------------------------------------------------------------- query
 

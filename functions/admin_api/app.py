@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.admin_api import drafts
 from shared.adapters.factory import get_chunk_queue, get_repository
 from shared.config import RunPlannerSettings, get_settings, require_settings
 from shared.http import (
@@ -50,6 +51,7 @@ from shared.signal_load_rows import parse_rows
 SETTINGS_AT_INIT = require_settings(RunPlannerSettings)
 
 app = build_resolver()
+app.include_router(drafts.router)
 
 
 @app.put(

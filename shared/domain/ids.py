@@ -24,3 +24,6 @@ PORTFOLIO_ID_MAX_LENGTH = 100
 LOAD_ID_PATTERN = r"^[A-Za-z0-9]{1,35}$"
 #: a rescoring run id: <kind>-<token> (nightly-20260301T0200, manual-<hex>, load-<load id>); shared/services/runs.py
 RUN_ID_PATTERN = r"^[a-z]+-[A-Za-z0-9]{1,40}$"
+
+#: a draft signal's id: 16 hex digits of the paste's digest and its number in the paste (shared/services/drafts.py)
+DRAFT_ID_PATTERN = r"^[0-9a-f]{16}-[0-9]{1,2}$"

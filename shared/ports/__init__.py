@@ -10,6 +10,7 @@ table holds, for the composition roots (handlers, local stack, scripts) that bui
 from typing import Protocol
 
 from shared.ports.common import Page, Pair, T
+from shared.ports.drafts import DraftStore
 from shared.ports.health import StoreProbe
 from shared.ports.messaging import ChunkQueue, EventPublisher, ScoreChanged
 from shared.ports.portfolios import PortfolioReader, PortfolioStore, PortfolioSummary
@@ -33,6 +34,7 @@ class RiskStore(
     ScoreStore,
     RunStore,
     PortfolioStore,
+    DraftStore,
     StoreProbe,
     Protocol,
 ):
@@ -43,6 +45,7 @@ __all__ = [
     "ChangeReader",
     "ChunkQueue",
     "DependencyBatchReader",
+    "DraftStore",
     "EventPublisher",
     "HistoryPoint",
     "HistoryQuery",

@@ -26,6 +26,7 @@ PATH_VALUES = {
     "signal_id": "H12-BOUNDARY",
     "portfolio_id": "boundary",
     "run_id": "manual-boundary",
+    "draft_id": "0123456789abcdef-1",
 }
 #: values per filter for the linked-operation replay (the first is "absent")
 FILTER_VALUES: dict[str, tuple[str | None, ...]] = {
@@ -103,6 +104,26 @@ def test_ranked_routes_under_every_band_and_min_score(api, path, band, min_score
         assert reply.body == {"items": [], "next_cursor": None}
 
 
+def make_items_for(api: ApiClient, path: str) -> None:
+    """Tenant lists are empty until the test client writes two items."""
+    if path == "/v1/portfolios":
+        api.put("/v1/portfolios/boundary-a", {"name": "a", "items": []}, token="dev-admin")
+        api.put("/v1/portfolios/boundary-b", {"name": "b", "items": []}, token="dev-admin")
+    if path == "/v1/signal-drafts":
+        for n in (1, 2):
+            text = f"Gabon banned manganese ore exports. Boundary draft {n}."
+            api.post(path, {"text": text, "published": "2026-11-28", "url": "https://example.org/b"}, token="dev-admin")
+
+
+def test_a_pasted_text_of_the_largest_size_full_of_measures_is_bounded(api):
+    """Hostile for the extractor: 20,000 characters of trigger sentences -> at most 10 drafts, no 5xx."""
+    sentence = "Indonesia banned nickel ore exports to Japan from 1 January 2027 with immediate effect. "
+    text = (sentence * (20_000 // len(sentence)))[:20_000]
+    reply = api.post("/v1/signal-drafts", {"text": text, "published": "2026-11-28", "url": "https://example.org/x"})
+    assert reply.status == 201, reply.body
+    assert 1 <= len(reply.body["drafts"]) <= 10
+
+
 def first_cursor(api: ApiClient, path: str) -> str | None:
     reply = api.get(path, params={"limit": "1"}, token="dev-admin")
     assert reply.status == 200, reply.body
@@ -113,9 +134,7 @@ def first_cursor(api: ApiClient, path: str) -> str | None:
 @pytest.mark.parametrize(("method", "path", "op"), PAGINATED_OPERATIONS, ids=lambda v: v if isinstance(v, str) else "")
 def test_a_cursor_is_valid_with_its_own_filters_only(api, method, path, op):
     """Linked operations: the next_cursor of a first page (no filters) fed back with every filter combination."""
-    if path == "/v1/portfolios":
-        api.put("/v1/portfolios/boundary-a", {"name": "a", "items": []}, token="dev-admin")
-        api.put("/v1/portfolios/boundary-b", {"name": "b", "items": []}, token="dev-admin")
+    make_items_for(api, path)
     cursor = first_cursor(api, concrete(path))
     assert cursor, f"{path}: the seed should give more than one item"
     filters = sorted(query_names(op) & set(FILTER_VALUES))
@@ -136,9 +155,8 @@ def test_a_cursor_is_valid_with_its_own_filters_only(api, method, path, op):
     [(a, b) for a, b in itertools.permutations([p for _, p, _ in PAGINATED_OPERATIONS], 2)],
 )
 def test_a_cursor_replayed_on_another_route_is_422(api, source, target):
-    if source == "/v1/portfolios" or target == "/v1/portfolios":
-        api.put("/v1/portfolios/boundary-a", {"name": "a", "items": []}, token="dev-admin")
-        api.put("/v1/portfolios/boundary-b", {"name": "b", "items": []}, token="dev-admin")
+    make_items_for(api, source)
+    make_items_for(api, target)
     cursor = first_cursor(api, concrete(source))
     assert cursor
     reply = api.get(concrete(target), params={"cursor": cursor}, token="dev-admin")

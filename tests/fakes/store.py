@@ -26,6 +26,7 @@ from shared.ports import (
     ReferenceItem,
     RescoreRun,
 )
+from tests.fakes.drafts import InMemoryDraftStore
 
 T = TypeVar("T")
 
@@ -75,7 +76,7 @@ def _page(items: list[T], sort_key: Callable[[T], str], query: object, limit: in
 
 
 @dataclass
-class InMemoryRiskStore:
+class InMemoryRiskStore(InMemoryDraftStore):
     """Implements shared.ports.RiskStore and StoreProbe in memory."""
 
     materials: dict[str, MaterialProfile] = field(default_factory=dict)

@@ -11,6 +11,7 @@ Item families (pk / sk):
   HISTORY#<importer>#<material> / <iso computed_at>   score history, expires via TTL (expires_at)
   RUN#<run id> / RUN                    rescoring run counters; RUN#<run id> / CHUNK#<n>#DONE|FAILED markers
   TENANT#<client id> / PORTFOLIO#<id>   a tenant's portfolio (gzip-compressed document)
+  TENANT#<client id> / DRAFT#<id>       a tenant's draft signal (expires via TTL: expires_at)
   HEALTH / HEALTH                       never written: the health check's GetItem
 
 Reference sets that are small and read whole (materials, governance, signals) share one partition each,
@@ -40,6 +41,7 @@ IMPORTER_INDEX_PK = "IMPORTER"
 GOVERNANCE_PK = "GOVERNANCE"
 SIGNAL_PK = "SIGNAL"
 PORTFOLIO_PREFIX = "PORTFOLIO#"
+DRAFT_PREFIX = "DRAFT#"
 
 
 def s(value: str) -> AttributeValueTypeDef:
@@ -125,6 +127,10 @@ def tenant_partition(tenant: str) -> str:
 
 def portfolio_key(tenant: str, portfolio_id: str) -> Key:
     return key(tenant_partition(tenant), f"{PORTFOLIO_PREFIX}{portfolio_id}")
+
+
+def draft_key(tenant: str, draft_id: str) -> Key:
+    return key(tenant_partition(tenant), f"{DRAFT_PREFIX}{draft_id}")
 
 
 HEALTH_KEY: Key = key("HEALTH", "HEALTH")

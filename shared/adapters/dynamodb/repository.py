@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from shared.adapters.dynamodb.drafts import DynamoDraftRepository
 from shared.adapters.dynamodb.portfolios import DynamoPortfolioRepository
 from shared.adapters.dynamodb.reference import DynamoReferenceRepository
 from shared.adapters.dynamodb.runs import DynamoRunRepository
@@ -10,7 +11,11 @@ from shared.adapters.dynamodb.scores import DynamoScoreRepository
 
 
 class DynamoRiskRepository(
-    DynamoReferenceRepository, DynamoScoreRepository, DynamoRunRepository, DynamoPortfolioRepository
+    DynamoReferenceRepository,
+    DynamoScoreRepository,
+    DynamoRunRepository,
+    DynamoPortfolioRepository,
+    DynamoDraftRepository,
 ):
     """Implements shared.ports.RiskStore (and StoreProbe) on one DynamoDB table: the family repositories share
     their base (`DynamoTable`: table, client, call wrapper, retries, conditional writes), so this adds nothing."""
