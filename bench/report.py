@@ -14,7 +14,7 @@ from typing import Any
 
 from bench.common import BenchResult, Goal, machine_facts
 
-SECTION_ORDER = ("cold_start", "warm_request", "nightly", "engine", "event_path", "load")
+SECTION_ORDER = ("cold_start", "warm_request", "nightly", "engine", "event_path", "portfolio_company", "drafts", "load")
 _SECTION = re.compile(r"<!-- section:(\w+) -->\n(.*?)<!-- /section:\1 -->\n?", re.DOTALL)
 _GOALS = re.compile(r"<!-- goals: (\[.*?\]) -->")
 
