@@ -112,6 +112,8 @@ def runtime_defaults(endpoint_url: str, service_endpoints: Mapping[str, str] | N
         **(service_endpoints or {}),
         "AWS_SAM_LOCAL": "true",
         "POWERTOOLS_TRACE_DISABLED": "true",
+        # webhooks may go to a receiver on this machine (http://127.0.0.1:<port>) in the local stack only
+        "ALLOW_LOOPBACK_WEBHOOKS": "true",
     }
 
 

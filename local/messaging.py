@@ -6,6 +6,8 @@ template declares:
 - every AWS::SQS::Queue (RescoreQueue, RescoreDLQ, StreamFailuresDLQ), named "<stack name>-<LogicalId>", with
   its redrive policy (dead-letter queue + maxReceiveCount from the template);
 - every AWS::Events::EventBus (ScoreEventsBus, named as the template's `Name` resolves with that stack name);
+- every AWS::KMS::Key (SubscriptionSecretsKey: webhook signing secrets are sealed with moto's KMS, by the same
+  adapter as in AWS; AWS_ENDPOINT_URL_KMS points the functions here);
 - a local-only "<stack name>-alerts" queue and a rule on each bus copying the ScoreChanged events to it (in AWS
   that is where your alerting subscribes; locally a poller prints them, see local.pollers.AlertsPoller).
 
@@ -40,14 +42,19 @@ from local.lambda_worker import LOCAL_ACCOUNT_ID, LOCAL_REGION
 from local.template_values import LOCAL_STACK_NAME, event_buses
 from shared.adapters.aws import standard_retries
 from shared.adapters.messaging import EVENT_SOURCE, SCORE_CHANGED
-from tooling.sam_template import sqs_queues
+from tooling.sam_template import resources_of_type, sqs_queues
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_sqs import SQSClient
 
 #: The per-service endpoint variables pointed at the local messaging server (see MessagingResources.environment).
-SERVICE_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_EVENTS")
+SERVICE_ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "AWS_ENDPOINT_URL_EVENTS",
+    "AWS_ENDPOINT_URL_KMS",
+)
 LOCAL_VISIBILITY_TIMEOUT_S = 30
 ALERTS_SUFFIX = "alerts"
 #: What the local alerts rule forwards: the events shared.adapters.messaging.EventBridgePublisher puts.
@@ -113,6 +120,8 @@ class MessagingResources:
     event_buses: dict[str, str]
     alerts_queue_url: str
     max_receive_counts: dict[str, int] = field(default_factory=dict)
+    #: KMS keys: logical id -> key ARN
+    kms_keys: dict[str, str] = field(default_factory=dict)
 
     def queue_name(self, logical_id: str) -> str:
         return self.queue_urls[logical_id].rsplit("/", 1)[1]
@@ -135,6 +144,9 @@ class MessagingResources:
             )
         for logical_id, name in self.event_buses.items():
             values.update({logical_id: name, f"{logical_id}.Arn": bus_arn(name), f"{logical_id}.Name": name})
+        for logical_id, arn in self.kms_keys.items():
+            key_id = arn.rsplit("/", 1)[1]
+            values.update({logical_id: key_id, f"{logical_id}.Arn": arn, f"{logical_id}.KeyId": key_id})
         return values
 
     def environment(self) -> dict[str, str]:
@@ -157,6 +169,7 @@ class MessagingResources:
             event_buses={str(k): str(v) for k, v in dict(data["event_buses"]).items()},
             alerts_queue_url=str(data["alerts_queue_url"]),
             max_receive_counts={str(k): int(v) for k, v in dict(data.get("max_receive_counts") or {}).items()},
+            kms_keys={str(k): str(v) for k, v in dict(data.get("kms_keys") or {}).items()},
         )
 
 
@@ -259,12 +272,25 @@ class LocalMessaging:
             events.put_targets(
                 Rule=alerts_name, EventBusName=name, Targets=[{"Id": "alerts-queue", "Arn": queue_arn(alerts_name)}]
             )
+        kms = boto3.client(
+            "kms",
+            endpoint_url=endpoint,
+            region_name=LOCAL_REGION,
+            config=_client_config(),
+            aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+        )
+        keys = {
+            logical_id: kms.create_key(Description=f"{self.stack_name}-{logical_id}")["KeyMetadata"]["Arn"]
+            for logical_id in resources_of_type(self.template, "AWS::KMS::Key")
+        }
         return MessagingResources(
             endpoint_url=endpoint,
             queue_urls=urls,
             event_buses=buses,
             alerts_queue_url=alerts_url,
             max_receive_counts=max_receive,
+            kms_keys=keys,
         )
 
     def stop(self) -> None:

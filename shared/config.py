@@ -51,6 +51,10 @@ class Settings(BaseModel):
     health_cache_seconds: float = Field(default=10.0, ge=0, le=300, validation_alias="HEALTH_CACHE_SECONDS")
     #: must equal the queue's maxReceiveCount: the last delivery of a failing chunk records it as failed
     max_receive_count: int = Field(default=3, ge=1, validation_alias="MAX_RECEIVE_COUNT")
+    #: required by the functions that seal or open webhook signing secrets (SubscriptionSettings): a KMS key
+    subscription_key_id: str | None = Field(default=None, min_length=1, validation_alias="SUBSCRIPTION_KEY_ID")
+    #: local stack only: webhook URLs may be http://127.0.0.1:<port> (a local receiver); never set in AWS
+    allow_loopback_webhooks: bool = Field(default=False, validation_alias="ALLOW_LOOPBACK_WEBHOOKS")
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -90,6 +94,12 @@ class PublisherSettings(FunctionSettings):
     """Functions that publish ScoreChanged: the stream rescorer, the rescore worker (runs of bulk loads)."""
 
     event_bus_name: str = Field(min_length=1, validation_alias="EVENT_BUS_NAME")
+
+
+class SubscriptionSettings(FunctionSettings):
+    """Functions that seal or open webhook signing secrets: the portfolio API (subscriptions), the delivery side."""
+
+    subscription_key_id: str = Field(min_length=1, validation_alias="SUBSCRIPTION_KEY_ID")
 
 
 class ConfigurationError(RuntimeError):

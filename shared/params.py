@@ -16,6 +16,7 @@ from shared.domain.ids import (
     RUN_ID_PATTERN,
     SIGNAL_ID_PATTERN,
 )
+from shared.domain.subscriptions import SUBSCRIPTION_ID_PATTERN
 
 # ---------------------------------------------------------------------------------------------------- path
 
@@ -36,6 +37,7 @@ MaterialPath = Annotated[str, Path(description="Material id, e.g. dysprosium (an
 SignalIdPath = Annotated[str, Path(pattern=SIGNAL_ID_PATTERN)]
 PortfolioIdPath = Annotated[str, Path(pattern=PORTFOLIO_ID_PATTERN, description="Your id for it")]
 RunIdPath = Annotated[str, Path(pattern=RUN_ID_PATTERN)]
+SubscriptionIdPath = Annotated[str, Path(pattern=SUBSCRIPTION_ID_PATTERN, description="Your id for it")]
 
 # --------------------------------------------------------------------------------------------------- query
 

@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from shared.adapters.dynamodb import DynamoRiskRepository, make_dynamodb_client, reference_change_from_stream
 from shared.adapters.messaging import EventBridgePublisher, SqsChunkQueue
+from shared.adapters.secrets import KmsSecretSealer
 from shared.config import ConfigurationError, get_settings
 from shared.ports import ChangeReader
 
@@ -41,6 +42,14 @@ def get_publisher() -> EventBridgePublisher:
     return EventBridgePublisher(settings.event_bus_name, region=settings.aws_region)
 
 
+@lru_cache(maxsize=1)
+def get_secret_sealer() -> KmsSecretSealer:
+    settings = get_settings()
+    if not settings.subscription_key_id:
+        raise _unset("SUBSCRIPTION_KEY_ID")
+    return KmsSecretSealer(settings.subscription_key_id, region=settings.aws_region)
+
+
 def get_change_reader() -> ChangeReader:
     """Reads the table's stream records (the item layout is the repository's; no client or settings needed)."""
     return reference_change_from_stream
@@ -52,3 +61,4 @@ def clear_adapter_caches() -> None:
     get_repository.cache_clear()
     get_chunk_queue.cache_clear()
     get_publisher.cache_clear()
+    get_secret_sealer.cache_clear()

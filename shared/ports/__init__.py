@@ -23,15 +23,35 @@ from shared.ports.reference import (
 )
 from shared.ports.runs import RescoreChunk, RescoreRun, RunStore
 from shared.ports.scores import HistoryPoint, HistoryQuery, RankedBy, RankQuery, ScoreReader, ScoreStore
+from shared.ports.subscriptions import (
+    DeliveryFailureRecorder,
+    SecretSealer,
+    SubscriptionDirectory,
+    SubscriptionReader,
+    SubscriptionStore,
+    SubscriptionSummary,
+)
 
 
-class RiskStore(ReferenceDataStore, ImporterIndexStore, ScoreStore, RunStore, PortfolioStore, StoreProbe, Protocol):
+class RiskStore(
+    ReferenceDataStore,
+    ImporterIndexStore,
+    ScoreStore,
+    RunStore,
+    PortfolioStore,
+    SubscriptionStore,
+    SubscriptionDirectory,
+    DeliveryFailureRecorder,
+    StoreProbe,
+    Protocol,
+):
     """Everything the one table holds (shared.adapters.dynamodb.DynamoRiskRepository); services never ask for it."""
 
 
 __all__ = [
     "ChangeReader",
     "ChunkQueue",
+    "DeliveryFailureRecorder",
     "EventPublisher",
     "HistoryPoint",
     "HistoryQuery",
@@ -54,6 +74,11 @@ __all__ = [
     "ScoreChanged",
     "ScoreReader",
     "ScoreStore",
+    "SecretSealer",
     "StoreProbe",
+    "SubscriptionDirectory",
+    "SubscriptionReader",
+    "SubscriptionStore",
+    "SubscriptionSummary",
     "T",
 ]

@@ -80,7 +80,11 @@ def _import_in_a_fresh_process(modules: list[str], environment: dict[str, str]) 
 
 def _base_environment() -> dict[str, str]:
     """This process's environment minus every resource name a function can require."""
-    every_required = required_variables(FunctionSettings) | {"RESCORE_QUEUE_URL", "EVENT_BUS_NAME"}
+    every_required = required_variables(FunctionSettings) | {
+        "RESCORE_QUEUE_URL",
+        "EVENT_BUS_NAME",
+        "SUBSCRIPTION_KEY_ID",
+    }
     return {k: v for k, v in os.environ.items() if k not in every_required}
 
 
@@ -126,6 +130,7 @@ def test_every_function_inits_with_its_variables_set(modules_by_function) -> Non
         "TABLE_NAME": "RiskTable-prod",
         "RESCORE_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/q",
         "EVENT_BUS_NAME": "ScoreEvents",
+        "SUBSCRIPTION_KEY_ID": "arn:aws:kms:eu-west-1:1:key/k",
     }
 
     done = _import_in_a_fresh_process(sorted(modules_by_function.values()), environment)

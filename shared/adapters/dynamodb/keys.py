@@ -11,6 +11,9 @@ Item families (pk / sk):
   HISTORY#<importer>#<material> / <iso computed_at>   score history, expires via TTL (expires_at)
   RUN#<run id> / RUN                    rescoring run counters; RUN#<run id> / CHUNK#<n>#DONE|FAILED markers
   TENANT#<client id> / PORTFOLIO#<id>   a tenant's portfolio (gzip-compressed document)
+  TENANT#<client id> / SUBSCRIPTION#<id>#          an alert subscription; gsi1 SUBSCRIPTIONS / <tenant>#<id>
+                                        (sparse: every tenant's subscriptions, one Query, for matching events)
+  TENANT#<client id> / SUBSCRIPTION#<id>#FAILURE   the subscription's last failed delivery (the worker's item)
   HEALTH / HEALTH                       never written: the health check's GetItem
 
 Reference sets that are small and read whole (materials, governance, signals) share one partition each,
@@ -128,3 +131,25 @@ def portfolio_key(tenant: str, portfolio_id: str) -> Key:
 
 
 HEALTH_KEY: Key = key("HEALTH", "HEALTH")
+
+
+SUBSCRIPTION_PREFIX = "SUBSCRIPTION#"
+#: the gsi1 partition every subscription is projected into (the delivery side reads it whole)
+SUBSCRIPTION_DIRECTORY_PK = "SUBSCRIPTIONS"
+
+
+def subscription_sort_prefix(subscription_id: str) -> str:
+    """Every item of one subscription sorts under this (ids have no '#', so no other subscription's does)."""
+    return f"{SUBSCRIPTION_PREFIX}{subscription_id}#"
+
+
+def subscription_key(tenant: str, subscription_id: str) -> Key:
+    return key(tenant_partition(tenant), subscription_sort_prefix(subscription_id))
+
+
+def subscription_failure_key(tenant: str, subscription_id: str) -> Key:
+    return key(tenant_partition(tenant), f"{subscription_sort_prefix(subscription_id)}FAILURE")
+
+
+def subscription_directory_sort(tenant: str, subscription_id: str) -> str:
+    return f"{tenant}#{subscription_id}"

@@ -7,10 +7,15 @@ from shared.adapters.dynamodb.portfolios import DynamoPortfolioRepository
 from shared.adapters.dynamodb.reference import DynamoReferenceRepository
 from shared.adapters.dynamodb.runs import DynamoRunRepository
 from shared.adapters.dynamodb.scores import DynamoScoreRepository
+from shared.adapters.dynamodb.subscriptions import DynamoSubscriptionRepository
 
 
 class DynamoRiskRepository(
-    DynamoReferenceRepository, DynamoScoreRepository, DynamoRunRepository, DynamoPortfolioRepository
+    DynamoReferenceRepository,
+    DynamoScoreRepository,
+    DynamoRunRepository,
+    DynamoPortfolioRepository,
+    DynamoSubscriptionRepository,
 ):
     """Implements shared.ports.RiskStore (and StoreProbe) on one DynamoDB table: the family repositories share
     their base (`DynamoTable`: table, client, call wrapper, retries, conditional writes), so this adds nothing."""

@@ -1,0 +1,130 @@
+"""Alert subscriptions (issue 16): a tenant's webhooks, their signing secrets, optimistic locking as elsewhere."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.domain.errors import InvalidInputError, NotFoundError, VersionConflictError
+from shared.domain.subscriptions import Subscription, is_loopback_url
+from shared.ports import Page, PortfolioReader, SecretSealer, SubscriptionStore, SubscriptionSummary
+from shared.services.versioning import UpsertResult, upsert_versioned
+
+#: what the store compares to decide "unchanged", besides what the client sent
+_BOOKKEEPING = frozenset({"version", "updated_at", "sealed_secret", "last_failure"})
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a label in front of each generated secret, not a secret)  # nosec B105
+
+
+def generate_secret() -> str:
+    """A new signing secret: 256 random bits, URL-safe text (what the receiver keeps)."""
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def secret_context(tenant: str, subscription_id: str) -> dict[str, str]:
+    """The sealing context: a sealed secret opens only for the subscription it was made for (KMS encryption
+    context; also what CloudTrail shows for each Decrypt)."""
+    return {"tenant": tenant, "subscription_id": subscription_id}
+
+
+class SubscriptionWriteStore(SubscriptionStore, PortfolioReader, Protocol):
+    """Writing a subscription checks that a watched portfolio is the tenant's own."""
+
+
+@dataclass(frozen=True)
+class SubscriptionWrite:
+    result: UpsertResult[Subscription]
+    #: the signing secret in clear: only when it was just generated (creation, rotation), else None
+    secret: str | None
+
+
+def _not_found(subscription_id: str) -> NotFoundError:
+    # The same answer whether it does not exist or belongs to another tenant: existence is not leaked.
+    return NotFoundError(f"unknown subscription {subscription_id!r}", field="subscription_id")
+
+
+def upsert_subscription(
+    store: SubscriptionWriteStore,
+    sealer: SecretSealer,
+    tenant: str,
+    subscription_id: str,
+    fields: dict[str, Any],
+    expected_version: int | None,
+    now: datetime,
+    *,
+    allow_loopback: bool,
+    new_secret: Callable[[], str] = generate_secret,
+) -> SubscriptionWrite:
+    """Create (a new secret, returned once) or replace (the secret kept) a subscription."""
+    url = fields.get("url")
+    if isinstance(url, str) and is_loopback_url(url) and not allow_loopback:
+        raise InvalidInputError("url: http://127.0.0.1 targets are only allowed in the local stack", field="url")
+    portfolio_id = fields.get("portfolio_id")
+    if isinstance(portfolio_id, str) and store.get_portfolio(tenant, portfolio_id) is None:
+        # 422, not 404: the subscription is what the path names; its body names a portfolio we cannot watch
+        raise InvalidInputError(f"unknown portfolio {portfolio_id!r}", field="portfolio_id")
+    current = store.get_subscription(tenant, subscription_id)
+    if current is None:
+        secret: str | None = new_secret()
+        sealed = sealer.seal(str(secret), secret_context(tenant, subscription_id))
+    else:
+        secret, sealed = None, current.sealed_secret
+    proposed = Subscription.parse(
+        {**fields, "tenant": tenant, "id": subscription_id, "updated_at": now, "sealed_secret": sealed}
+    )
+    result = upsert_versioned(
+        proposed, current, expected_version, store.put_subscription, version_required=True, bookkeeping=_BOOKKEEPING
+    )
+    return SubscriptionWrite(result, secret if result.created else None)
+
+
+def get_subscription(store: SubscriptionStore, tenant: str, subscription_id: str) -> Subscription:
+    subscription = store.get_subscription(tenant, subscription_id)
+    if subscription is None:
+        raise _not_found(subscription_id)
+    return subscription
+
+
+def delete_subscription(
+    store: SubscriptionStore, tenant: str, subscription_id: str, expected_version: int | None
+) -> None:
+    if store.get_subscription(tenant, subscription_id) is None:
+        raise _not_found(subscription_id)
+    if not store.delete_subscription(tenant, subscription_id, expected_version):
+        raise _not_found(subscription_id)
+
+
+def list_subscriptions(
+    store: SubscriptionStore, tenant: str, limit: int, cursor: str | None
+) -> Page[SubscriptionSummary]:
+    return store.list_subscriptions(tenant, limit, cursor)
+
+
+def rotate_secret(
+    store: SubscriptionStore,
+    sealer: SecretSealer,
+    tenant: str,
+    subscription_id: str,
+    expected_version: int | None,
+    now: datetime,
+    *,
+    new_secret: Callable[[], str] = generate_secret,
+) -> SubscriptionWrite:
+    """A new signing secret (returned once), version + 1; the old one stops signing at once."""
+    current = get_subscription(store, tenant, subscription_id)
+    if expected_version is not None and expected_version != current.version:
+        raise VersionConflictError(
+            f"stale version {expected_version}: the stored version is {current.version}", field="version"
+        )
+    secret = new_secret()
+    rotated = current.model_copy(
+        update={
+            "sealed_secret": sealer.seal(secret, secret_context(tenant, subscription_id)),
+            "version": current.version + 1,
+            "updated_at": now,
+        }
+    )
+    store.put_subscription(rotated, current.version)  # conditional: a write in between is a 409
+    return SubscriptionWrite(UpsertResult(rotated, created=False, changed=True), secret)
