@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal, Protocol
@@ -200,3 +201,72 @@ def verify(secret: str, headers: dict[str, str], body: bytes, now: int, toleranc
         return False
     expected = signature(secret, timestamp, body)
     return hmac.compare_digest(expected, lowered.get(SIGNATURE_HEADER.lower(), ""))
+
+
+# ------------------------------------------------------------------------------------------ outbound safety
+#: the cloud metadata endpoints, named for the log (they are link-local and refused as such anyway)
+METADATA_ADDRESSES = frozenset({"169.254.169.254", "fd00:ec2::254", "169.254.170.2"})
+
+
+def address_refusal(address: str, *, allow_loopback: bool) -> str | None:
+    """Why a resolved address may not receive a webhook (None: it may). Only global unicast addresses may; the
+    local stack also allows 127.0.0.1 (its receiver). IPv4-mapped IPv6 addresses are judged as the IPv4 one."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return f"{address!r} is not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if str(ip) in METADATA_ADDRESSES:
+        return f"{ip} is a cloud metadata address"
+    if ip.is_loopback:
+        return None if allow_loopback and str(ip) == "127.0.0.1" else f"{ip} is a loopback address"
+    if ip.is_link_local:
+        return f"{ip} is a link-local address"
+    if ip.is_private or not ip.is_global or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+        return f"{ip} is not a public address"
+    return None
+
+
+# ------------------------------------------------------------------------------------------ retries
+class RetryPolicy(BaseModel):
+    """Exponential backoff with jitter inside a bounded window (defaults: 30 s doubling to 15 min, 6 hours)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    base_delay_s: float = 30.0
+    max_delay_s: float = 900.0  # SQS's largest DelaySeconds
+    window_s: float = 6 * 3600.0
+
+
+def is_retryable(status: int | None) -> bool:
+    """Timeouts and connection failures (None), 408, 429 and 5xx are retried; every other answer is final."""
+    return status is None or status in (408, 429) or status >= 500
+
+
+def next_delay(policy: RetryPolicy, attempt: int, jitter: float, retry_after_s: float | None) -> float:
+    """Seconds before attempt `attempt + 1` (attempt counts from 1): base x 2^(attempt-1), capped, times a jitter in
+    [0.5, 1]; never sooner than the receiver's Retry-After (itself capped)."""
+    backoff = min(policy.max_delay_s, policy.base_delay_s * float(2 ** (attempt - 1))) * max(0.5, min(1.0, jitter))
+    if retry_after_s is not None and retry_after_s > backoff:
+        return min(policy.max_delay_s, retry_after_s)
+    return backoff
+
+
+class DeliveryTask(BaseModel):
+    """One (event, subscription) delivery in flight: what the delivery queue carries between attempts. The URL,
+    headers and secret are read from the subscription on every attempt (a changed URL or a disabled subscription
+    applies at once); the body is fixed when the event is matched, so every attempt sends the same bytes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["delivery"] = "delivery"
+    tenant: str
+    subscription_id: str
+    delivery_id: str
+    body: str
+    attempt: int = 1
+    first_attempt_at: datetime
+
+    def next_attempt(self) -> DeliveryTask:
+        return self.model_copy(update={"attempt": self.attempt + 1})

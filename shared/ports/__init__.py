@@ -31,6 +31,7 @@ from shared.ports.subscriptions import (
     SubscriptionStore,
     SubscriptionSummary,
 )
+from shared.ports.webhooks import DeliveryLog, DeliveryQueue, SendResult, WebhookSender
 
 
 class RiskStore(
@@ -42,6 +43,7 @@ class RiskStore(
     SubscriptionStore,
     SubscriptionDirectory,
     DeliveryFailureRecorder,
+    DeliveryLog,
     StoreProbe,
     Protocol,
 ):
@@ -52,6 +54,8 @@ __all__ = [
     "ChangeReader",
     "ChunkQueue",
     "DeliveryFailureRecorder",
+    "DeliveryLog",
+    "DeliveryQueue",
     "EventPublisher",
     "HistoryPoint",
     "HistoryQuery",
@@ -75,10 +79,12 @@ __all__ = [
     "ScoreReader",
     "ScoreStore",
     "SecretSealer",
+    "SendResult",
     "StoreProbe",
     "SubscriptionDirectory",
     "SubscriptionReader",
     "SubscriptionStore",
     "SubscriptionSummary",
     "T",
+    "WebhookSender",
 ]

@@ -139,3 +139,16 @@ def test_a_sealed_secret_opens_only_with_its_own_context(sealer: SecretSealer) -
     assert sealer.open(sealed, context) == "whsec_abc"
     with pytest.raises(Exception):  # noqa: B017 (the fake raises ValueError, KMS InvalidCiphertext)
         sealer.open(sealed, {"tenant": "team-b", "subscription_id": "dy"})
+
+
+def test_a_delivery_id_is_marked_delivered_once(store: RiskStore) -> None:
+    assert not store.was_delivered("team-a", "dy", "dlv_1")
+    assert store.mark_delivered("team-a", "dy", "dlv_1", T0)
+    assert not store.mark_delivered("team-a", "dy", "dlv_1", T0)  # the second one knows it was a duplicate
+    assert store.was_delivered("team-a", "dy", "dlv_1")
+    assert not store.was_delivered("team-b", "dy", "dlv_1") and not store.was_delivered("team-a", "dy2", "dlv_1")
+    # delivery records are not subscriptions
+    store.put_subscription(subscription("team-a", "dy"), None)
+    assert [s.id for s in store.list_subscriptions("team-a", 10, None).items] == ["dy"]
+    got = store.get_subscription("team-a", "dy")
+    assert got is not None and got.last_failure is None

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from shared.domain.errors import VersionConflictError
 from shared.domain.subscriptions import DeliveryFailure, Subscription
-from shared.ports import Page, SubscriptionSummary
+from shared.domain.webhooks import DeliveryTask
+from shared.ports import Page, SendResult, SubscriptionSummary
 
 
 @dataclass
@@ -19,6 +21,7 @@ class InMemorySubscriptions:
 
     subscriptions: dict[tuple[str, str], Subscription] = field(default_factory=dict)
     delivery_failures: dict[tuple[str, str], DeliveryFailure] = field(default_factory=dict)
+    delivered: dict[tuple[str, str, str], datetime] = field(default_factory=dict)
 
     def _call(self, name: str) -> None:  # replaced by InMemoryRiskStore's
         raise NotImplementedError
@@ -83,6 +86,17 @@ class InMemorySubscriptions:
         self.delivery_failures[(tenant, subscription_id)] = failure
         return True
 
+    def was_delivered(self, tenant: str, subscription_id: str, delivery_id: str) -> bool:
+        self._call("was_delivered")
+        return (tenant, subscription_id, delivery_id) in self.delivered
+
+    def mark_delivered(self, tenant: str, subscription_id: str, delivery_id: str, at: datetime) -> bool:
+        self._call("mark_delivered")
+        if (tenant, subscription_id, delivery_id) in self.delivered:
+            return False
+        self.delivered[(tenant, subscription_id, delivery_id)] = at
+        return True
+
 
 class FakeSecretSealer:
     """Implements SecretSealer: base64 of the secret bound to its context (opens only with the same context)."""
@@ -100,3 +114,29 @@ class FakeSecretSealer:
         if payload["c"] != dict(context):
             raise ValueError("sealed for another context")
         return str(payload["s"])
+
+
+@dataclass
+class ScriptedSender:
+    """Implements WebhookSender: answers from a script (the last answer repeats), records every request."""
+
+    answers: list[SendResult] = field(default_factory=lambda: [SendResult(status=200, latency_ms=1)])
+    requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
+
+    def send(self, url: str, headers: Mapping[str, str], body: bytes) -> SendResult:
+        self.requests.append((url, dict(headers), body))
+        return self.answers[min(len(self.requests), len(self.answers)) - 1]
+
+
+@dataclass
+class RecordingDeliveryQueue:
+    """Implements DeliveryQueue: what was scheduled (with its delay) and what was dead-lettered."""
+
+    scheduled: list[tuple[DeliveryTask, float]] = field(default_factory=list)
+    dead: list[tuple[DeliveryTask, str]] = field(default_factory=list)
+
+    def schedule(self, tasks: Sequence[DeliveryTask], delay_s: float) -> None:
+        self.scheduled.extend((t, delay_s) for t in tasks)
+
+    def dead_letter(self, task: DeliveryTask, reason: str) -> None:
+        self.dead.append((task, reason))

@@ -14,6 +14,7 @@ Item families (pk / sk):
   TENANT#<client id> / SUBSCRIPTION#<id>#          an alert subscription; gsi1 SUBSCRIPTIONS / <tenant>#<id>
                                         (sparse: every tenant's subscriptions, one Query, for matching events)
   TENANT#<client id> / SUBSCRIPTION#<id>#FAILURE   the subscription's last failed delivery (the worker's item)
+  TENANT#<client id> / DELIVERY#<subscription id>#<delivery id>   a delivered webhook (idempotency; TTL 30 days)
   HEALTH / HEALTH                       never written: the health check's GetItem
 
 Reference sets that are small and read whole (materials, governance, signals) share one partition each,
@@ -153,3 +154,8 @@ def subscription_failure_key(tenant: str, subscription_id: str) -> Key:
 
 def subscription_directory_sort(tenant: str, subscription_id: str) -> str:
     return f"{tenant}#{subscription_id}"
+
+
+def delivery_key(tenant: str, subscription_id: str, delivery_id: str) -> Key:
+    """A delivered webhook's idempotency record (expires with the table's TTL)."""
+    return key(tenant_partition(tenant), f"DELIVERY#{subscription_id}#{delivery_id}")

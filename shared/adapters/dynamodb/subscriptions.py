@@ -7,7 +7,7 @@ it never races a client's versioned PUT of the subscription; one Query of the su
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -25,10 +25,12 @@ if TYPE_CHECKING:
 
 #: the `kind` attribute of a subscription's main item (its failure item has none)
 _KIND = "subscription"
+#: how long a delivered id is remembered (far beyond any retry window and SQS/EventBridge redelivery)
+DELIVERED_TTL = timedelta(days=30)
 
 
 class DynamoSubscriptionRepository(DynamoTable):
-    """Implements shared.ports.SubscriptionStore, SubscriptionDirectory and DeliveryFailureRecorder."""
+    """Implements shared.ports.SubscriptionStore, SubscriptionDirectory, DeliveryFailureRecorder and DeliveryLog."""
 
     def _with_failure(self, items: list[dict[str, Any]]) -> Subscription | None:
         main = next((i for i in items if i.get("kind", {}).get("S") == _KIND), None)
@@ -153,5 +155,30 @@ class DynamoSubscriptionRepository(DynamoTable):
                 and cancellation_codes(exc)[0] == "ConditionalCheckFailed"
             ):
                 return False  # the subscription was deleted meanwhile
+            raise
+        return True
+
+    # ---------------------------------------------------------------- delivered ids (DeliveryLog)
+
+    def was_delivered(self, tenant: str, subscription_id: str, delivery_id: str) -> bool:
+        key = keys.delivery_key(tenant, subscription_id, delivery_id)
+        return self._get(key, ProjectionExpression="pk", ConsistentRead=True) is not None
+
+    def mark_delivered(self, tenant: str, subscription_id: str, delivery_id: str, at: datetime) -> bool:
+        item: dict[str, AttributeValueTypeDef] = {
+            **keys.delivery_key(tenant, subscription_id, delivery_id),
+            "delivered_at": s(at.isoformat()),
+            "expires_at": n(int((at + DELIVERED_TTL).timestamp())),
+        }
+        try:
+            self._call(
+                "put_item",
+                TableName=self.table_name,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
             raise
         return True
