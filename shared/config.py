@@ -55,6 +55,16 @@ class Settings(BaseModel):
     subscription_key_id: str | None = Field(default=None, min_length=1, validation_alias="SUBSCRIPTION_KEY_ID")
     #: local stack only: webhook URLs may be http://127.0.0.1:<port> (a local receiver); never set in AWS
     allow_loopback_webhooks: bool = Field(default=False, validation_alias="ALLOW_LOOPBACK_WEBHOOKS")
+    #: required by the alert delivery function (DeliverySettings): its queue and dead-letter queue
+    delivery_queue_url: str | None = Field(default=None, min_length=1, validation_alias="DELIVERY_QUEUE_URL")
+    delivery_dlq_url: str | None = Field(default=None, min_length=1, validation_alias="DELIVERY_DLQ_URL")
+    #: webhook retries: the first delay (doubling, at most 900 s) and how long a delivery is retried in all
+    webhook_base_delay_s: float = Field(default=30.0, gt=0, le=900, validation_alias="WEBHOOK_BASE_DELAY_SECONDS")
+    webhook_retry_window_s: float = Field(
+        default=6 * 3600.0, gt=0, le=7 * 86400, validation_alias="WEBHOOK_RETRY_WINDOW_SECONDS"
+    )
+    #: the public API's base URL, for the links in webhook bodies (empty: links are paths)
+    api_base_url: str = Field(default="", max_length=500, validation_alias="API_BASE_URL")
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -100,6 +110,13 @@ class SubscriptionSettings(FunctionSettings):
     """Functions that seal or open webhook signing secrets: the portfolio API (subscriptions), the delivery side."""
 
     subscription_key_id: str = Field(min_length=1, validation_alias="SUBSCRIPTION_KEY_ID")
+
+
+class DeliverySettings(SubscriptionSettings):
+    """The alert delivery function: matches ScoreChanged events and sends the webhooks (issue 16)."""
+
+    delivery_queue_url: str = Field(min_length=1, validation_alias="DELIVERY_QUEUE_URL")
+    delivery_dlq_url: str = Field(min_length=1, validation_alias="DELIVERY_DLQ_URL")
 
 
 class ConfigurationError(RuntimeError):

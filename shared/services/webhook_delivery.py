@@ -4,6 +4,7 @@ the dead-letter queue and a failure recorded on the subscription; other 4xx and 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,9 +12,9 @@ from typing import Literal, Protocol
 
 from shared.domain.subscriptions import DeliveryFailure
 from shared.domain.webhooks import DeliveryTask, RetryPolicy, is_retryable, next_delay, signed_headers
-from shared.ports import DeliveryFailureRecorder, SecretSealer, SubscriptionReader
+from shared.ports import DeliveryFailureRecorder, ScoreChanged, SecretSealer, SubscriptionReader
 from shared.ports.webhooks import DeliveryLog, DeliveryQueue, SendResult, WebhookSender
-from shared.services.alert_matching import PlannedDelivery
+from shared.services.alert_matching import MatchingStore, PlannedDelivery, plan_deliveries
 from shared.services.subscriptions import secret_context
 
 
@@ -62,9 +63,10 @@ def attempt_delivery(
     now: datetime,
     *,
     policy: RetryPolicy,
-    jitter: float,
+    jitter: float | None = None,
 ) -> AttemptOutcome:
-    """One attempt; schedules the next one, or dead-letters the task and records the failure."""
+    """One attempt; schedules the next one, or dead-letters the task and records the failure. `jitter` in
+    [0.5, 1] (None: random)."""
     if store.was_delivered(task.tenant, task.subscription_id, task.delivery_id):
         return AttemptOutcome("duplicate", reason="already delivered")
     subscription = store.get_subscription(task.tenant, task.subscription_id)
@@ -80,7 +82,8 @@ def attempt_delivery(
         return AttemptOutcome("delivered", status=result.status)
     reason = _reason(result)
     if not result.refused and is_retryable(result.status):
-        delay = next_delay(policy, task.attempt, jitter, result.retry_after_s)
+        spread = jitter if jitter is not None else random.uniform(0.5, 1.0)  # noqa: S311  # nosec B311 (not crypto)
+        delay = next_delay(policy, task.attempt, spread, result.retry_after_s)
         if now + timedelta(seconds=delay) <= task.first_attempt_at + timedelta(seconds=policy.window_s):
             queue.schedule([task.next_attempt()], delay)
             return AttemptOutcome("retry", status=result.status, delay_s=delay, reason=reason)
@@ -91,3 +94,23 @@ def attempt_delivery(
     store.record_delivery_failure(task.tenant, task.subscription_id, failure)
     queue.dead_letter(task, reason)
     return AttemptOutcome("failed", status=result.status, reason=reason)
+
+
+class FanOutStore(MatchingStore, Protocol):
+    """Matching needs the subscriptions, portfolios, catalogue and scores."""
+
+
+def fan_out(
+    store: FanOutStore,
+    queue: DeliveryQueue,
+    events: Sequence[ScoreChanged],
+    now: datetime,
+    *,
+    api_base_url: str = "",
+) -> int:
+    """ScoreChanged events -> one queued task per matching (event, subscription), sent at once; returns how many.
+    A redelivered event queues the same delivery ids again: the delivered log makes the second one a no-op."""
+    tasks = tasks_for(plan_deliveries(store, events, api_base_url=api_base_url), now)
+    if tasks:
+        queue.schedule(tasks, 0)
+    return len(tasks)
