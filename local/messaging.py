@@ -272,6 +272,7 @@ class LocalMessaging:
             events.put_targets(
                 Rule=alerts_name, EventBusName=name, Targets=[{"Id": "alerts-queue", "Arn": queue_arn(alerts_name)}]
             )
+        self._create_rules(events, buses, urls)
         kms = boto3.client(
             "kms",
             endpoint_url=endpoint,
@@ -292,6 +293,28 @@ class LocalMessaging:
             max_receive_counts=max_receive,
             kms_keys=keys,
         )
+
+    def _create_rules(self, events: EventBridgeClient, buses: Mapping[str, str], urls: Mapping[str, str]) -> None:
+        """The template's EventBridge rules from a bus to a queue (ScoreChangedToDeliveryRule), as in AWS."""
+        for logical_id, rule in resources_of_type(self.template, "AWS::Events::Rule").items():
+            props = rule.get("Properties") or {}
+            bus = props.get("EventBusName")
+            bus_id = str(bus.get("Ref")) if isinstance(bus, dict) else ""
+            if bus_id not in buses:
+                continue
+            targets: list[dict[str, str]] = []
+            for target in props.get("Targets") or []:
+                arn = target.get("Arn")
+                get_att = arn.get("Fn::GetAtt") if isinstance(arn, dict) else None
+                # !GetAtt X.Arn reads as ["X", "Arn"] or "X.Arn"
+                queue_id = str(get_att[0] if isinstance(get_att, list) else get_att or "").split(".", 1)[0]
+                if queue_id in urls:
+                    targets.append({"Id": str(target["Id"]), "Arn": queue_arn(urls[queue_id].rsplit("/", 1)[1])})
+            if not targets:
+                continue
+            name = f"{self.stack_name}-{logical_id}"
+            events.put_rule(Name=name, EventBusName=buses[bus_id], EventPattern=json.dumps(props["EventPattern"]))
+            events.put_targets(Rule=name, EventBusName=buses[bus_id], Targets=targets)  # type: ignore[arg-type]
 
     def stop(self) -> None:
         """Stop the server. (Its queues live in moto's per-process backends until the process ends.)"""

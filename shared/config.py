@@ -55,6 +55,8 @@ class Settings(BaseModel):
     subscription_key_id: str | None = Field(default=None, min_length=1, validation_alias="SUBSCRIPTION_KEY_ID")
     #: local stack only: webhook URLs may be http://127.0.0.1:<port> (a local receiver); never set in AWS
     allow_loopback_webhooks: bool = Field(default=False, validation_alias="ALLOW_LOOPBACK_WEBHOOKS")
+    #: local stack only: webhooks go nowhere but http://127.0.0.1 (other hosts are not even resolved)
+    webhook_loopback_only: bool = Field(default=False, validation_alias="WEBHOOK_LOOPBACK_ONLY")
     #: required by the alert delivery function (DeliverySettings): its queue and dead-letter queue
     delivery_queue_url: str | None = Field(default=None, min_length=1, validation_alias="DELIVERY_QUEUE_URL")
     delivery_dlq_url: str | None = Field(default=None, min_length=1, validation_alias="DELIVERY_DLQ_URL")

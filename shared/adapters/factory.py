@@ -62,7 +62,10 @@ def get_delivery_queue() -> SqsDeliveryQueue:
 
 def get_webhook_sender() -> HttpWebhookSender:
     """Loopback receivers only where the local stack allows them (ALLOW_LOOPBACK_WEBHOOKS)."""
-    return HttpWebhookSender(allow_loopback=get_settings().allow_loopback_webhooks)
+    settings = get_settings()
+    return HttpWebhookSender(
+        allow_loopback=settings.allow_loopback_webhooks, loopback_only=settings.webhook_loopback_only
+    )
 
 
 def get_change_reader() -> ChangeReader:

@@ -74,12 +74,15 @@ class HttpWebhookSender:
         self,
         *,
         allow_loopback: bool,
+        loopback_only: bool = False,
         connect_timeout_s: float = 3.0,
         read_timeout_s: float = 5.0,
         max_response_bytes: int = 4096,
         resolve: Resolver = socket.getaddrinfo,
     ) -> None:
         self.allow_loopback = allow_loopback
+        #: the local stack: nothing but http://127.0.0.1 is even resolved (no DNS, no traffic off this machine)
+        self.loopback_only = loopback_only
         self.connect_timeout_s = connect_timeout_s
         self.read_timeout_s = read_timeout_s
         self.max_response_bytes = max_response_bytes
@@ -99,6 +102,8 @@ class HttpWebhookSender:
         host = parts.hostname or ""
         if parts.scheme == "http" and not (self.allow_loopback and is_loopback_url(url)):
             return self._refused("plain http is only allowed to the local stack's 127.0.0.1", started)
+        if self.loopback_only and not is_loopback_url(url):
+            return self._refused("the local stack delivers to http://127.0.0.1:<port> only", started)
         if parts.scheme not in ("https", "http") or not host:
             return self._refused(f"not an https URL: {parts.scheme!r}", started)
         port = parts.port or (443 if parts.scheme == "https" else 80)

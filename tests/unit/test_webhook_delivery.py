@@ -192,3 +192,12 @@ def test_retry_after_as_seconds_or_date() -> None:
     assert retry_after_seconds("120", T0) == 120
     assert retry_after_seconds("Sat, 28 Nov 2026 09:01:00 GMT", T0) == 60
     assert retry_after_seconds("soon", T0) is None and retry_after_seconds(None, T0) is None
+
+
+def test_the_local_stack_sender_resolves_nothing_but_loopback() -> None:
+    def no_dns(*_: Any, **__: Any) -> list[tuple[Any, ...]]:
+        raise AssertionError("resolved")
+
+    sender = HttpWebhookSender(allow_loopback=True, loopback_only=True, resolve=no_dns)
+    result = sender.send("https://hooks.example.com/x", {}, b"{}")
+    assert result.refused and "127.0.0.1" in (result.error or "")
