@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import pytest
@@ -134,7 +135,7 @@ def test_signal_put_to_signed_webhooks(
     repo = DynamoRiskRepository(e2e_stack.table_name, local_client(e2e_stack.dynamodb_endpoint))
     flaky_id = flaky[0][0]["Webhook-Id"]
     assert repo.was_delivered("team-a", f"e2e-flaky-{suffix}", flaky_id)
-    assert not repo.mark_delivered("team-a", f"e2e-flaky-{suffix}", flaky_id, e2e_stack_now())
+    assert not repo.mark_delivered("team-a", f"e2e-flaky-{suffix}", flaky_id, datetime.now(UTC))
 
     # 410 is final: one request, the failure on the subscription
     def failed() -> dict[str, Any] | None:
@@ -156,8 +157,3 @@ def test_signal_put_to_signed_webhooks(
     ok = [h["Webhook-Id"] for p in ("/up", "/later") for h, _ in requests_to(p, signal_id)]
     assert len(ok) == len(set(ok)) == 2
 
-
-def e2e_stack_now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
