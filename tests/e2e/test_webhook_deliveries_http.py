@@ -156,4 +156,3 @@ def test_signal_put_to_signed_webhooks(
     assert e2e_stack.wait_until_idle(timeout_s=60)
     ok = [h["Webhook-Id"] for p in ("/up", "/later") for h, _ in requests_to(p, signal_id)]
     assert len(ok) == len(set(ok)) == 2
-
