@@ -9,7 +9,7 @@ import pytest
 
 from shared.domain.errors import InvalidInputError, NotFoundError, VersionConflictError
 from shared.domain.portfolio import Portfolio
-from shared.domain.subscriptions import Subscription
+from shared.domain.subscriptions import DeliveryFailure, Subscription
 from shared.services import subscriptions
 from shared.services.subscriptions import generate_secret, secret_context
 from tests.fakes import FakeSecretSealer, InMemoryRiskStore
@@ -180,3 +180,59 @@ def test_delete_with_versions() -> None:
 def test_generated_secrets_are_long_and_distinct() -> None:
     secrets = {generate_secret() for _ in range(50)}
     assert len(secrets) == 50 and all(s.startswith("whsec_") and len(s) >= 40 for s in secrets)
+
+
+def test_a_delete_between_a_read_and_a_put_is_a_conflict_not_a_resurrection() -> None:
+    # writer interleaving: PUT reads version 1, the subscription is deleted, the PUT's write (expects 1) is a 409
+    store, sealer = InMemoryRiskStore(), FakeSecretSealer()
+    put(store, sealer)
+    original_get = store.get_subscription
+
+    def get_then_delete(tenant: str, sub_id: str) -> Subscription | None:
+        found = original_get(tenant, sub_id)
+        store.get_subscription = original_get  # type: ignore[method-assign]
+        subscriptions.delete_subscription(store, tenant, sub_id, None)
+        return found
+
+    store.get_subscription = get_then_delete  # type: ignore[method-assign,assignment]
+    with pytest.raises(VersionConflictError):
+        put(store, sealer, expected=1, min_change=9.0)
+    assert store.get_subscription("team-a", "dy") is None
+
+
+def test_two_creations_racing_one_wins_the_other_is_a_conflict() -> None:
+    # both read "nothing stored"; the second conditional create finds the first one's item: 409, its secret unused
+    store, sealer = InMemoryRiskStore(), FakeSecretSealer()
+    original_get = store.get_subscription
+
+    def get_then_create(tenant: str, sub_id: str) -> Subscription | None:
+        found = original_get(tenant, sub_id)
+        store.get_subscription = original_get  # type: ignore[method-assign]
+        put(store, sealer, secret="whsec_first")
+        return found
+
+    store.get_subscription = get_then_create  # type: ignore[method-assign,assignment]
+    with pytest.raises(VersionConflictError):
+        put(store, sealer, secret="whsec_second", min_change=9.0)
+    stored = subscriptions.get_subscription(store, "team-a", "dy")
+    assert sealer.open(stored.sealed_secret, secret_context("team-a", "dy")) == "whsec_first"
+
+
+def test_a_recorded_delivery_failure_neither_conflicts_with_nor_is_lost_by_a_put() -> None:
+    # the delivery function's writer (the failure record) interleaved with a client's versioned PUT
+    store, sealer = InMemoryRiskStore(), FakeSecretSealer()
+    put(store, sealer)
+    failure = DeliveryFailure(delivery_id="dlv_1", failed_at=NOW, reason="receiver answered 410", status_code=410)
+    original_get = store.get_subscription
+
+    def get_then_fail(tenant: str, sub_id: str) -> Subscription | None:
+        found = original_get(tenant, sub_id)
+        store.get_subscription = original_get  # type: ignore[method-assign]
+        assert store.record_delivery_failure(tenant, sub_id, failure)
+        return found
+
+    store.get_subscription = get_then_fail  # type: ignore[method-assign,assignment]
+    replaced = put(store, sealer, expected=1, min_change=9.0)
+    assert replaced.result.item.version == 2
+    stored = subscriptions.get_subscription(store, "team-a", "dy")
+    assert stored.min_change == 9.0 and stored.last_failure == failure
