@@ -112,12 +112,13 @@ class SubscriptionSettings(FunctionSettings):
     """Functions that seal or open webhook signing secrets: the portfolio API (subscriptions), the delivery side."""
 
     subscription_key_id: str = Field(min_length=1, validation_alias="SUBSCRIPTION_KEY_ID")
+    #: POST /v1/subscriptions/{id}/test queues its delivery there
+    delivery_queue_url: str = Field(min_length=1, validation_alias="DELIVERY_QUEUE_URL")
 
 
 class DeliverySettings(SubscriptionSettings):
     """The alert delivery function: matches ScoreChanged events and sends the webhooks (issue 16)."""
 
-    delivery_queue_url: str = Field(min_length=1, validation_alias="DELIVERY_QUEUE_URL")
     delivery_dlq_url: str = Field(min_length=1, validation_alias="DELIVERY_DLQ_URL")
 
 

@@ -21,6 +21,7 @@ from shared.domain.subscriptions import (
     DeliveryFailure,
     Subscription,
 )
+from shared.domain.webhooks import DeliveryTask
 from shared.schemas import ApiModel, VersionedRequest
 
 if TYPE_CHECKING:
@@ -130,3 +131,12 @@ class SubscriptionListResponse(ApiModel):
     @classmethod
     def of(cls, page: Page[SubscriptionSummary]) -> SubscriptionListResponse:
         return cls(items=[SubscriptionSummaryResponse.of(s) for s in page.items], next_cursor=page.next_cursor)
+
+
+class SubscriptionTestResponse(ApiModel):
+    delivery_id: str = Field(description="The Webhook-Id the test event arrives with")
+    subscription_id: str
+
+    @classmethod
+    def of(cls, task: DeliveryTask) -> SubscriptionTestResponse:
+        return cls(delivery_id=task.delivery_id, subscription_id=task.subscription_id)

@@ -11,12 +11,17 @@ from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.adapters.factory import get_repository, get_secret_sealer
+from shared.adapters.factory import get_repository, get_secret_sealer, get_task_scheduler
 from shared.config import get_settings
 from shared.http import UPSERT_RESPONSES, IfMatch, build_router, caller_of, expected_version, stored, upsert_input
 from shared.observability import logger, metrics
 from shared.params import Cursor, Limit, SubscriptionIdPath
-from shared.schemas_subscriptions import SubscriptionListResponse, SubscriptionResponse, SubscriptionUpsertRequest
+from shared.schemas_subscriptions import (
+    SubscriptionListResponse,
+    SubscriptionResponse,
+    SubscriptionTestResponse,
+    SubscriptionUpsertRequest,
+)
 from shared.services import subscriptions
 
 router = build_router()
@@ -94,3 +99,22 @@ def rotate_secret(subscription_id: SubscriptionIdPath, if_match: IfMatch = None)
     )
     metrics.add_metric(name="SubscriptionSecretRotated", unit=MetricUnit.Count, value=1)
     return SubscriptionResponse.of_write(write)
+
+
+@router.post(
+    "/v1/subscriptions/<subscription_id>/test",
+    summary="Send a signed test event (type test, sample scores) to the subscription's URL now",
+    tags=["subscriptions"],
+    responses={202: {"description": "Queued: it arrives within seconds, signed, with this delivery id"}},
+)
+def send_test_event(subscription_id: SubscriptionIdPath) -> Response[SubscriptionTestResponse]:
+    logger.append_keys(subscription_id=subscription_id)
+    task = subscriptions.send_test_delivery(
+        get_repository(), get_task_scheduler(), tenant(), subscription_id, datetime.now(UTC)
+    )
+    metrics.add_metric(name="SubscriptionTestQueued", unit=MetricUnit.Count, value=1)
+    return Response(
+        status_code=HTTPStatus.ACCEPTED,
+        content_type=content_types.APPLICATION_JSON,
+        body=SubscriptionTestResponse.of(task),
+    )

@@ -21,7 +21,7 @@ SQS_MAX_DELAY_S = 900
 class SqsDeliveryQueue:
     """Implements shared.ports.DeliveryQueue."""
 
-    def __init__(self, queue_url: str, dlq_url: str, client: SQSClient | None = None, region: str | None = None):
+    def __init__(self, queue_url: str, dlq_url: str | None, client: SQSClient | None = None, region: str | None = None):
         self.queue_url = queue_url
         self.dlq_url = dlq_url
         self.client: SQSClient = client or aws_client("sqs", region)
@@ -39,6 +39,8 @@ class SqsDeliveryQueue:
                 raise StoreUnavailableError(f"SQS refused {len(failed)} delivery tasks: {failed[0].get('Code')}")
 
     def dead_letter(self, task: DeliveryTask, reason: str) -> None:
+        if self.dlq_url is None:  # a scheduler only (the portfolio API's test deliveries)
+            raise RuntimeError("this delivery queue has no dead-letter queue")
         self.client.send_message(
             QueueUrl=self.dlq_url,
             MessageBody=task.model_dump_json(),

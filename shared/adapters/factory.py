@@ -60,6 +60,15 @@ def get_delivery_queue() -> SqsDeliveryQueue:
     return SqsDeliveryQueue(settings.delivery_queue_url, settings.delivery_dlq_url, region=settings.aws_region)
 
 
+@lru_cache(maxsize=1)
+def get_task_scheduler() -> SqsDeliveryQueue:
+    """The delivery queue without its DLQ: what the portfolio API needs to queue a test delivery."""
+    settings = get_settings()
+    if not settings.delivery_queue_url:
+        raise _unset("DELIVERY_QUEUE_URL")
+    return SqsDeliveryQueue(settings.delivery_queue_url, None, region=settings.aws_region)
+
+
 def get_webhook_sender() -> HttpWebhookSender:
     """Loopback receivers only where the local stack allows them (ALLOW_LOOPBACK_WEBHOOKS)."""
     settings = get_settings()
@@ -81,3 +90,4 @@ def clear_adapter_caches() -> None:
     get_publisher.cache_clear()
     get_secret_sealer.cache_clear()
     get_delivery_queue.cache_clear()
+    get_task_scheduler.cache_clear()

@@ -29,10 +29,14 @@ class WebhookSender(Protocol):
     def send(self, url: str, headers: Mapping[str, str], body: bytes) -> SendResult: ...
 
 
-class DeliveryQueue(Protocol):
-    """Tasks between attempts (AWS: SQS with DelaySeconds) and the dead-letter queue of those given up."""
+class TaskScheduler(Protocol):
+    """Queues delivery tasks (AWS: SQS with DelaySeconds)."""
 
     def schedule(self, tasks: Sequence[DeliveryTask], delay_s: float) -> None: ...
+
+
+class DeliveryQueue(TaskScheduler, Protocol):
+    """Tasks between attempts, and the dead-letter queue of those given up."""
 
     def dead_letter(self, task: DeliveryTask, reason: str) -> None: ...
 

@@ -9,8 +9,18 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError, VersionConflictError
+from shared.domain.models import Band
 from shared.domain.subscriptions import Subscription, is_loopback_url
-from shared.ports import Page, PortfolioReader, SecretSealer, SubscriptionStore, SubscriptionSummary
+from shared.domain.webhooks import DeliveryTask, build_payload
+from shared.ports import (
+    Page,
+    PortfolioReader,
+    SecretSealer,
+    SubscriptionReader,
+    SubscriptionStore,
+    SubscriptionSummary,
+)
+from shared.ports.webhooks import TaskScheduler
 from shared.services.versioning import UpsertResult, upsert_versioned
 
 #: what the store compares to decide "unchanged", besides what the client sent
@@ -128,3 +138,40 @@ def rotate_secret(
     )
     store.put_subscription(rotated, current.version)  # conditional: a write in between is a 409
     return SubscriptionWrite(UpsertResult(rotated, created=False, changed=True), secret)
+
+
+def send_test_delivery(
+    store: SubscriptionReader, scheduler: TaskScheduler, tenant: str, subscription_id: str, now: datetime
+) -> DeliveryTask:
+    """Queues one signed test event (`type` "test", sample scores) for the subscription now; the delivery function
+    signs and sends it like any other (same retries). A disabled subscription is a 422 (it would be dropped)."""
+    subscription = store.get_subscription(tenant, subscription_id)
+    if subscription is None:
+        raise _not_found(subscription_id)
+    if not subscription.enabled:
+        raise InvalidInputError("the subscription is disabled: enable it to receive a test event", field="enabled")
+    event = f"test_{secrets.token_hex(16)}"
+    payload = build_payload(
+        kind="test",
+        event=event,
+        subscription=subscription,
+        importer="JP",
+        material="dysprosium",
+        old_score=55.0,
+        new_score=80.0,
+        old_band=Band.HIGH,
+        new_band=Band.CRITICAL,
+        cause_type="test",
+        cause_id=event,
+        computed_at=now,
+        current=None,
+    )
+    task = DeliveryTask(
+        tenant=tenant,
+        subscription_id=subscription_id,
+        delivery_id=payload.delivery_id,
+        body=payload.model_dump_json(),
+        first_attempt_at=now,
+    )
+    scheduler.schedule([task], 0)
+    return task

@@ -156,3 +156,26 @@ def test_signal_put_to_signed_webhooks(
     assert e2e_stack.wait_until_idle(timeout_s=60)
     ok = [h["Webhook-Id"] for p in ("/up", "/later") for h, _ in requests_to(p, signal_id)]
     assert len(ok) == len(set(ok)) == 2
+
+
+def test_a_test_event_arrives_signed(
+    api: ApiClient, e2e_stack: LocalStack, receivers: tuple[str, http.server.HTTPServer]
+) -> None:
+    base, _ = receivers
+    path = f"/v1/subscriptions/e2e-test-{uuid.uuid4().hex[:6]}"
+    created = api.put(path, {"materials": ["copper"], "min_change": 50.0, "url": f"{base}/up"}, token="team-a")
+    assert created.status == 201, created.body
+    assert api.post(f"{path}/test", None, token="team-b").status == 404
+    queued = api.post(f"{path}/test", None, token="team-a")
+    assert queued.status == 202, queued.body
+
+    def arrived() -> list[tuple[dict[str, str], bytes]] | None:
+        with Receiver.lock:
+            found = [(h, b) for p, h, b in Receiver.requests if h.get("Webhook-Id") == queued.body["delivery_id"]]
+        return found or None
+
+    got = eventually(arrived, timeout_s=TIMEOUT_S)
+    assert got and len(got) == 1
+    headers, body = got[0]
+    assert verify(created.body["secret"], headers, body, now=int(time.time()))
+    assert json.loads(body)["type"] == "test"

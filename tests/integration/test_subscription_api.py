@@ -52,6 +52,8 @@ class Api:
 @pytest.fixture
 def api(monkeypatch: pytest.MonkeyPatch, subscription_table: str, kms_key: str) -> Iterator[Api]:
     monkeypatch.setenv("SUBSCRIPTION_KEY_ID", kms_key)
+    queue = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName=f"d-{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("DELIVERY_QUEUE_URL", queue["QueueUrl"])
     monkeypatch.delenv("ALLOW_LOOPBACK_WEBHOOKS", raising=False)
     point_handlers_at(monkeypatch, subscription_table, None)
     from functions.portfolio_api.app import lambda_handler
@@ -182,3 +184,17 @@ def test_delete(api: Api, tenant: str) -> None:
     assert api.call("DELETE", "/v1/subscriptions/dy", tenant, headers={"If-Match": "2"}).status == 409
     assert api.call("DELETE", "/v1/subscriptions/dy", tenant, headers={"If-Match": "1"}).status == 204
     assert api.call("DELETE", "/v1/subscriptions/dy", tenant).status == 404
+
+
+def test_a_test_event_is_queued_for_the_tenants_subscription(api: Api, tenant: str) -> None:
+    import os
+
+    api.put(tenant, "dy", body())
+    assert api.call("POST", "/v1/subscriptions/dy/test", f"other-{tenant}").status == 404
+    queued = api.call("POST", "/v1/subscriptions/dy/test", tenant)
+    assert queued.status == 202, queued.body
+    assert queued.body["delivery_id"].startswith("dlv_") and queued.body["subscription_id"] == "dy"
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    messages = sqs.receive_message(QueueUrl=os.environ["DELIVERY_QUEUE_URL"], MaxNumberOfMessages=10)["Messages"]
+    task = json.loads(messages[0]["Body"])
+    assert task["delivery_id"] == queued.body["delivery_id"] and json.loads(task["body"])["type"] == "test"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,9 +11,11 @@ import pytest
 from shared.domain.errors import InvalidInputError, NotFoundError, VersionConflictError
 from shared.domain.portfolio import Portfolio
 from shared.domain.subscriptions import DeliveryFailure, Subscription
+from shared.domain.webhooks import RetryPolicy, verify
 from shared.services import subscriptions
 from shared.services.subscriptions import generate_secret, secret_context
-from tests.fakes import FakeSecretSealer, InMemoryRiskStore
+from shared.services.webhook_delivery import attempt_delivery
+from tests.fakes import FakeSecretSealer, InMemoryRiskStore, RecordingDeliveryQueue, ScriptedSender
 
 NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 LATER = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -236,3 +239,26 @@ def test_a_recorded_delivery_failure_neither_conflicts_with_nor_is_lost_by_a_put
     assert replaced.result.item.version == 2
     stored = subscriptions.get_subscription(store, "team-a", "dy")
     assert stored.min_change == 9.0 and stored.last_failure == failure
+
+
+def test_a_test_event_is_queued_signed_on_delivery_and_only_for_the_tenants_enabled_subscription() -> None:
+    store, sealer = InMemoryRiskStore(), FakeSecretSealer()
+    put(store, sealer, secret="whsec_t")
+    queue = RecordingDeliveryQueue()
+    with pytest.raises(NotFoundError):
+        subscriptions.send_test_delivery(store, queue, "team-b", "dy", NOW)
+    task = subscriptions.send_test_delivery(store, queue, "team-a", "dy", NOW)
+    assert queue.scheduled == [(task, 0)]
+    body = json.loads(task.body)
+    assert body["type"] == "test" and body["delivery_id"] == task.delivery_id and body["subscription_id"] == "dy"
+    sender = ScriptedSender()
+    outcome = attempt_delivery(store, sealer, sender, queue, task, NOW, policy=RetryPolicy(), jitter=1.0)
+    assert outcome.kind == "delivered"
+    _, headers, sent = sender.requests[0]
+    assert verify("whsec_t", headers, sent, now=int(NOW.timestamp()))
+    # another test event is another delivery
+    assert subscriptions.send_test_delivery(store, queue, "team-a", "dy", NOW).delivery_id != task.delivery_id
+
+    put(store, sealer, sub_id="off", enabled=False)
+    with pytest.raises(InvalidInputError):
+        subscriptions.send_test_delivery(store, queue, "team-a", "off", NOW)
