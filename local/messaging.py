@@ -6,6 +6,8 @@ template declares:
 - every AWS::SQS::Queue (RescoreQueue, RescoreDLQ, StreamFailuresDLQ), named "<stack name>-<LogicalId>", with
   its redrive policy (dead-letter queue + maxReceiveCount from the template);
 - every AWS::Events::EventBus (ScoreEventsBus, named as the template's `Name` resolves with that stack name);
+- every AWS::KMS::Key (SubscriptionSecretsKey: webhook signing secrets are sealed with moto's KMS, by the same
+  adapter as in AWS; AWS_ENDPOINT_URL_KMS points the functions here);
 - a local-only "<stack name>-alerts" queue and a rule on each bus copying the ScoreChanged events to it (in AWS
   that is where your alerting subscribes; locally a poller prints them, see local.pollers.AlertsPoller).
 
@@ -40,14 +42,19 @@ from local.lambda_worker import LOCAL_ACCOUNT_ID, LOCAL_REGION
 from local.template_values import LOCAL_STACK_NAME, event_buses
 from shared.adapters.aws import standard_retries
 from shared.adapters.messaging import EVENT_SOURCE, SCORE_CHANGED
-from tooling.sam_template import sqs_queues
+from tooling.sam_template import resources_of_type, sqs_queues
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_sqs import SQSClient
 
 #: The per-service endpoint variables pointed at the local messaging server (see MessagingResources.environment).
-SERVICE_ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_SQS", "AWS_ENDPOINT_URL_EVENTBRIDGE", "AWS_ENDPOINT_URL_EVENTS")
+SERVICE_ENDPOINT_VARIABLES = (
+    "AWS_ENDPOINT_URL_SQS",
+    "AWS_ENDPOINT_URL_EVENTBRIDGE",
+    "AWS_ENDPOINT_URL_EVENTS",
+    "AWS_ENDPOINT_URL_KMS",
+)
 LOCAL_VISIBILITY_TIMEOUT_S = 30
 ALERTS_SUFFIX = "alerts"
 #: What the local alerts rule forwards: the events shared.adapters.messaging.EventBridgePublisher puts.
@@ -113,6 +120,8 @@ class MessagingResources:
     event_buses: dict[str, str]
     alerts_queue_url: str
     max_receive_counts: dict[str, int] = field(default_factory=dict)
+    #: KMS keys: logical id -> key ARN
+    kms_keys: dict[str, str] = field(default_factory=dict)
 
     def queue_name(self, logical_id: str) -> str:
         return self.queue_urls[logical_id].rsplit("/", 1)[1]
@@ -135,6 +144,9 @@ class MessagingResources:
             )
         for logical_id, name in self.event_buses.items():
             values.update({logical_id: name, f"{logical_id}.Arn": bus_arn(name), f"{logical_id}.Name": name})
+        for logical_id, arn in self.kms_keys.items():
+            key_id = arn.rsplit("/", 1)[1]
+            values.update({logical_id: key_id, f"{logical_id}.Arn": arn, f"{logical_id}.KeyId": key_id})
         return values
 
     def environment(self) -> dict[str, str]:
@@ -157,6 +169,7 @@ class MessagingResources:
             event_buses={str(k): str(v) for k, v in dict(data["event_buses"]).items()},
             alerts_queue_url=str(data["alerts_queue_url"]),
             max_receive_counts={str(k): int(v) for k, v in dict(data.get("max_receive_counts") or {}).items()},
+            kms_keys={str(k): str(v) for k, v in dict(data.get("kms_keys") or {}).items()},
         )
 
 
@@ -259,13 +272,49 @@ class LocalMessaging:
             events.put_targets(
                 Rule=alerts_name, EventBusName=name, Targets=[{"Id": "alerts-queue", "Arn": queue_arn(alerts_name)}]
             )
+        self._create_rules(events, buses, urls)
+        kms = boto3.client(
+            "kms",
+            endpoint_url=endpoint,
+            region_name=LOCAL_REGION,
+            config=_client_config(),
+            aws_access_key_id=LOCAL_CREDENTIALS["aws_access_key_id"],
+            aws_secret_access_key=LOCAL_CREDENTIALS["aws_secret_access_key"],
+        )
+        keys = {
+            logical_id: kms.create_key(Description=f"{self.stack_name}-{logical_id}")["KeyMetadata"]["Arn"]
+            for logical_id in resources_of_type(self.template, "AWS::KMS::Key")
+        }
         return MessagingResources(
             endpoint_url=endpoint,
             queue_urls=urls,
             event_buses=buses,
             alerts_queue_url=alerts_url,
             max_receive_counts=max_receive,
+            kms_keys=keys,
         )
+
+    def _create_rules(self, events: EventBridgeClient, buses: Mapping[str, str], urls: Mapping[str, str]) -> None:
+        """The template's EventBridge rules from a bus to a queue (ScoreChangedToDeliveryRule), as in AWS."""
+        for logical_id, rule in resources_of_type(self.template, "AWS::Events::Rule").items():
+            props = rule.get("Properties") or {}
+            bus = props.get("EventBusName")
+            bus_id = str(bus.get("Ref")) if isinstance(bus, dict) else ""
+            if bus_id not in buses:
+                continue
+            targets: list[dict[str, str]] = []
+            for target in props.get("Targets") or []:
+                arn = target.get("Arn")
+                get_att = arn.get("Fn::GetAtt") if isinstance(arn, dict) else None
+                # !GetAtt X.Arn reads as ["X", "Arn"] or "X.Arn"
+                queue_id = str(get_att[0] if isinstance(get_att, list) else get_att or "").split(".", 1)[0]
+                if queue_id in urls:
+                    targets.append({"Id": str(target["Id"]), "Arn": queue_arn(urls[queue_id].rsplit("/", 1)[1])})
+            if not targets:
+                continue
+            name = f"{self.stack_name}-{logical_id}"
+            events.put_rule(Name=name, EventBusName=buses[bus_id], EventPattern=json.dumps(props["EventPattern"]))
+            events.put_targets(Rule=name, EventBusName=buses[bus_id], Targets=targets)  # type: ignore[arg-type]
 
     def stop(self) -> None:
         """Stop the server. (Its queues live in moto's per-process backends until the process ends.)"""

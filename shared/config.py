@@ -51,6 +51,22 @@ class Settings(BaseModel):
     health_cache_seconds: float = Field(default=10.0, ge=0, le=300, validation_alias="HEALTH_CACHE_SECONDS")
     #: must equal the queue's maxReceiveCount: the last delivery of a failing chunk records it as failed
     max_receive_count: int = Field(default=3, ge=1, validation_alias="MAX_RECEIVE_COUNT")
+    #: required by the functions that seal or open webhook signing secrets (SubscriptionSettings): a KMS key
+    subscription_key_id: str | None = Field(default=None, min_length=1, validation_alias="SUBSCRIPTION_KEY_ID")
+    #: local stack only: webhook URLs may be http://127.0.0.1:<port> (a local receiver); never set in AWS
+    allow_loopback_webhooks: bool = Field(default=False, validation_alias="ALLOW_LOOPBACK_WEBHOOKS")
+    #: local stack only: webhooks go nowhere but http://127.0.0.1 (other hosts are not even resolved)
+    webhook_loopback_only: bool = Field(default=False, validation_alias="WEBHOOK_LOOPBACK_ONLY")
+    #: required by the alert delivery function (DeliverySettings): its queue and dead-letter queue
+    delivery_queue_url: str | None = Field(default=None, min_length=1, validation_alias="DELIVERY_QUEUE_URL")
+    delivery_dlq_url: str | None = Field(default=None, min_length=1, validation_alias="DELIVERY_DLQ_URL")
+    #: webhook retries: the first delay (doubling, at most 900 s) and how long a delivery is retried in all
+    webhook_base_delay_s: float = Field(default=30.0, gt=0, le=900, validation_alias="WEBHOOK_BASE_DELAY_SECONDS")
+    webhook_retry_window_s: float = Field(
+        default=6 * 3600.0, gt=0, le=7 * 86400, validation_alias="WEBHOOK_RETRY_WINDOW_SECONDS"
+    )
+    #: the public API's base URL, for the links in webhook bodies (empty: links are paths)
+    api_base_url: str = Field(default="", max_length=500, validation_alias="API_BASE_URL")
 
     @classmethod
     def from_environment(cls) -> Settings:
@@ -90,6 +106,20 @@ class PublisherSettings(FunctionSettings):
     """Functions that publish ScoreChanged: the stream rescorer, the rescore worker (runs of bulk loads)."""
 
     event_bus_name: str = Field(min_length=1, validation_alias="EVENT_BUS_NAME")
+
+
+class SubscriptionSettings(FunctionSettings):
+    """Functions that seal or open webhook signing secrets: the portfolio API (subscriptions), the delivery side."""
+
+    subscription_key_id: str = Field(min_length=1, validation_alias="SUBSCRIPTION_KEY_ID")
+    #: POST /v1/subscriptions/{id}/test queues its delivery there
+    delivery_queue_url: str = Field(min_length=1, validation_alias="DELIVERY_QUEUE_URL")
+
+
+class DeliverySettings(SubscriptionSettings):
+    """The alert delivery function: matches ScoreChanged events and sends the webhooks (issue 16)."""
+
+    delivery_dlq_url: str = Field(min_length=1, validation_alias="DELIVERY_DLQ_URL")
 
 
 class ConfigurationError(RuntimeError):

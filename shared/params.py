@@ -17,6 +17,7 @@ from shared.domain.ids import (
     RUN_ID_PATTERN,
     SIGNAL_ID_PATTERN,
 )
+from shared.domain.subscriptions import SUBSCRIPTION_ID_PATTERN
 
 # ---------------------------------------------------------------------------------------------------- path
 
@@ -38,6 +39,7 @@ SignalIdPath = Annotated[str, Path(pattern=SIGNAL_ID_PATTERN)]
 PortfolioIdPath = Annotated[str, Path(pattern=PORTFOLIO_ID_PATTERN, description="Your id for it")]
 RunIdPath = Annotated[str, Path(pattern=RUN_ID_PATTERN)]
 DraftIdPath = Annotated[str, Path(pattern=DRAFT_ID_PATTERN, description="A draft's id (POST /v1/signal-drafts)")]
+SubscriptionIdPath = Annotated[str, Path(pattern=SUBSCRIPTION_ID_PATTERN, description="Your id for it")]
 
 # --------------------------------------------------------------------------------------------------- query
 

@@ -33,6 +33,9 @@ TEST_FUNCTION_ENVIRONMENT = {
     "TABLE_NAME": "RiskTable-test",
     "RESCORE_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/RescoreQueue-test",
     "EVENT_BUS_NAME": "default",
+    "SUBSCRIPTION_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000",
+    "DELIVERY_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/AlertDeliveryQueue-test",
+    "DELIVERY_DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/AlertDeliveryDLQ-test",
 }
 for _name, _value in TEST_FUNCTION_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)

@@ -16,8 +16,9 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.portfolio_api import subscriptions
 from shared.adapters.factory import get_repository
-from shared.config import FunctionSettings, require_settings
+from shared.config import SubscriptionSettings, require_settings
 from shared.domain.errors import InvalidInputError
 from shared.http import (
     CSV_CONTENT_TYPE,
@@ -57,9 +58,10 @@ from shared.services import portfolios
 
 # The init fails here, naming the variables, when the deployment lacks one this function needs (routes read
 # settings with get_settings() on use: tests and the local stack re-point them between invocations).
-SETTINGS_AT_INIT = require_settings(FunctionSettings)
+SETTINGS_AT_INIT = require_settings(SubscriptionSettings)
 
 app = build_resolver()
+app.include_router(subscriptions.router)
 
 __all__ = ["RISK_CSV_COLUMNS", "app", "lambda_handler"]
 

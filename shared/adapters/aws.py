@@ -40,7 +40,7 @@ CLIENT_CONFIG = standard_retries().merge(
 )
 
 #: The only services the functions call.
-SERVICES_USED = ("dynamodb", "events", "sqs")
+SERVICES_USED = ("dynamodb", "events", "kms", "sqs")
 
 
 class PlainDictJSONFileLoader(JSONFileLoader):

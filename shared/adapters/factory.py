@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from shared.adapters.delivery_queue import SqsDeliveryQueue
 from shared.adapters.dynamodb import DynamoRiskRepository, make_dynamodb_client, reference_change_from_stream
 from shared.adapters.messaging import EventBridgePublisher, SqsChunkQueue
+from shared.adapters.secrets import KmsSecretSealer
+from shared.adapters.webhook_http import HttpWebhookSender
 from shared.config import ConfigurationError, get_settings
 from shared.ports import ChangeReader
 
@@ -41,6 +44,39 @@ def get_publisher() -> EventBridgePublisher:
     return EventBridgePublisher(settings.event_bus_name, region=settings.aws_region)
 
 
+@lru_cache(maxsize=1)
+def get_secret_sealer() -> KmsSecretSealer:
+    settings = get_settings()
+    if not settings.subscription_key_id:
+        raise _unset("SUBSCRIPTION_KEY_ID")
+    return KmsSecretSealer(settings.subscription_key_id, region=settings.aws_region)
+
+
+@lru_cache(maxsize=1)
+def get_delivery_queue() -> SqsDeliveryQueue:
+    settings = get_settings()
+    if not settings.delivery_queue_url or not settings.delivery_dlq_url:
+        raise _unset("DELIVERY_QUEUE_URL" if not settings.delivery_queue_url else "DELIVERY_DLQ_URL")
+    return SqsDeliveryQueue(settings.delivery_queue_url, settings.delivery_dlq_url, region=settings.aws_region)
+
+
+@lru_cache(maxsize=1)
+def get_task_scheduler() -> SqsDeliveryQueue:
+    """The delivery queue without its DLQ: what the portfolio API needs to queue a test delivery."""
+    settings = get_settings()
+    if not settings.delivery_queue_url:
+        raise _unset("DELIVERY_QUEUE_URL")
+    return SqsDeliveryQueue(settings.delivery_queue_url, None, region=settings.aws_region)
+
+
+def get_webhook_sender() -> HttpWebhookSender:
+    """Loopback receivers only where the local stack allows them (ALLOW_LOOPBACK_WEBHOOKS)."""
+    settings = get_settings()
+    return HttpWebhookSender(
+        allow_loopback=settings.allow_loopback_webhooks, loopback_only=settings.webhook_loopback_only
+    )
+
+
 def get_change_reader() -> ChangeReader:
     """Reads the table's stream records (the item layout is the repository's; no client or settings needed)."""
     return reference_change_from_stream
@@ -52,3 +88,6 @@ def clear_adapter_caches() -> None:
     get_repository.cache_clear()
     get_chunk_queue.cache_clear()
     get_publisher.cache_clear()
+    get_secret_sealer.cache_clear()
+    get_delivery_queue.cache_clear()
+    get_task_scheduler.cache_clear()

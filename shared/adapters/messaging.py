@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.adapters.aws import aws_client
 from shared.domain.errors import StoreUnavailableError
+from shared.domain.models import Band
 from shared.ports import RescoreChunk, ScoreChanged
 
 if TYPE_CHECKING:
@@ -107,3 +108,29 @@ class EventBridgePublisher:
             response = self.client.put_events(Entries=entries)
             if response.get("FailedEntryCount", 0):
                 raise StoreUnavailableError(f"EventBridge refused {response['FailedEntryCount']} ScoreChanged events")
+
+
+class ScoreChangedEnvelope(BaseModel):
+    """A ScoreChanged event as an EventBridge rule hands it to an SQS target (the alert delivery queue): the
+    envelope with `detail` as EventBridgePublisher wrote it (score_changed_detail)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    detail_type: Literal["ScoreChanged"] = Field(alias="detail-type")
+    source: Literal["materials-risk"]
+    detail: dict[str, Any]
+
+    def to_event(self) -> ScoreChanged:
+        d = self.detail
+        cause = d.get("cause") or {}
+        return ScoreChanged(
+            importer=str(d["importer"]),
+            material=str(d["material"]),
+            old_score=float(d["old_score"]) if d.get("old_score") is not None else None,
+            new_score=float(d["new_score"]),
+            old_band=Band(d["old_band"]) if d.get("old_band") else None,
+            new_band=Band(d["new_band"]),
+            cause_type=str(cause.get("type", "")),
+            cause_id=str(cause.get("id", "")),
+            computed_at=datetime.fromisoformat(str(d["computed_at"])),
+        )

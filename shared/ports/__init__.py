@@ -25,6 +25,15 @@ from shared.ports.reference import (
 )
 from shared.ports.runs import RescoreChunk, RescoreRun, RunStore
 from shared.ports.scores import HistoryPoint, HistoryQuery, RankedBy, RankQuery, ScoreReader, ScoreStore
+from shared.ports.subscriptions import (
+    DeliveryFailureRecorder,
+    SecretSealer,
+    SubscriptionDirectory,
+    SubscriptionReader,
+    SubscriptionStore,
+    SubscriptionSummary,
+)
+from shared.ports.webhooks import DeliveryLog, DeliveryQueue, SendResult, WebhookSender
 
 
 class RiskStore(
@@ -35,6 +44,10 @@ class RiskStore(
     RunStore,
     PortfolioStore,
     DraftStore,
+    SubscriptionStore,
+    SubscriptionDirectory,
+    DeliveryFailureRecorder,
+    DeliveryLog,
     StoreProbe,
     Protocol,
 ):
@@ -44,6 +57,9 @@ class RiskStore(
 __all__ = [
     "ChangeReader",
     "ChunkQueue",
+    "DeliveryFailureRecorder",
+    "DeliveryLog",
+    "DeliveryQueue",
     "DependencyBatchReader",
     "DraftStore",
     "EventPublisher",
@@ -68,6 +84,13 @@ __all__ = [
     "ScoreChanged",
     "ScoreReader",
     "ScoreStore",
+    "SecretSealer",
+    "SendResult",
     "StoreProbe",
+    "SubscriptionDirectory",
+    "SubscriptionReader",
+    "SubscriptionStore",
+    "SubscriptionSummary",
     "T",
+    "WebhookSender",
 ]

@@ -27,6 +27,7 @@ PATH_VALUES = {
     "portfolio_id": "boundary",
     "run_id": "manual-boundary",
     "draft_id": "0123456789abcdef-1",
+    "subscription_id": "boundary",
 }
 #: values per filter for the linked-operation replay (the first is "absent")
 FILTER_VALUES: dict[str, tuple[str | None, ...]] = {
@@ -104,11 +105,16 @@ def test_ranked_routes_under_every_band_and_min_score(api, path, band, min_score
         assert reply.body == {"items": [], "next_cursor": None}
 
 
-def make_items_for(api: ApiClient, path: str) -> None:
-    """Tenant lists are empty until the test client writes two items."""
+def two_tenant_items(api: ApiClient, path: str) -> None:
+    """The tenant lists (portfolios, subscriptions, signal drafts) start empty: two items of dev-admin's, so a
+    page has a cursor."""
     if path == "/v1/portfolios":
         api.put("/v1/portfolios/boundary-a", {"name": "a", "items": []}, token="dev-admin")
         api.put("/v1/portfolios/boundary-b", {"name": "b", "items": []}, token="dev-admin")
+    if path == "/v1/subscriptions":
+        for name in ("boundary-a", "boundary-b"):
+            body = {"materials": ["dysprosium"], "min_change": 5.0, "url": "https://hooks.example.com/boundary"}
+            api.put(f"/v1/subscriptions/{name}", body, token="dev-admin")
     if path == "/v1/signal-drafts":
         for n in (1, 2):
             text = f"Gabon banned manganese ore exports. Boundary draft {n}."
@@ -134,7 +140,7 @@ def first_cursor(api: ApiClient, path: str) -> str | None:
 @pytest.mark.parametrize(("method", "path", "op"), PAGINATED_OPERATIONS, ids=lambda v: v if isinstance(v, str) else "")
 def test_a_cursor_is_valid_with_its_own_filters_only(api, method, path, op):
     """Linked operations: the next_cursor of a first page (no filters) fed back with every filter combination."""
-    make_items_for(api, path)
+    two_tenant_items(api, path)
     cursor = first_cursor(api, concrete(path))
     assert cursor, f"{path}: the seed should give more than one item"
     filters = sorted(query_names(op) & set(FILTER_VALUES))
@@ -155,8 +161,8 @@ def test_a_cursor_is_valid_with_its_own_filters_only(api, method, path, op):
     [(a, b) for a, b in itertools.permutations([p for _, p, _ in PAGINATED_OPERATIONS], 2)],
 )
 def test_a_cursor_replayed_on_another_route_is_422(api, source, target):
-    make_items_for(api, source)
-    make_items_for(api, target)
+    two_tenant_items(api, source)
+    two_tenant_items(api, target)
     cursor = first_cursor(api, concrete(source))
     assert cursor
     reply = api.get(concrete(target), params={"cursor": cursor}, token="dev-admin")

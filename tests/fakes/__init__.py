@@ -4,5 +4,13 @@ tests/contract holds them to the same contract as the DynamoDB adapter (moto and
 
 from tests.fakes.messaging import InProcessChunkQueue, RecordingPublisher
 from tests.fakes.store import InMemoryRiskStore
+from tests.fakes.subscriptions import FakeSecretSealer, RecordingDeliveryQueue, ScriptedSender
 
-__all__ = ["InMemoryRiskStore", "InProcessChunkQueue", "RecordingPublisher"]
+__all__ = [
+    "FakeSecretSealer",
+    "InMemoryRiskStore",
+    "InProcessChunkQueue",
+    "RecordingDeliveryQueue",
+    "RecordingPublisher",
+    "ScriptedSender",
+]

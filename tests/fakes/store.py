@@ -25,8 +25,10 @@ from shared.ports import (
     RankQuery,
     ReferenceItem,
     RescoreRun,
+    SubscriptionSummary,
 )
 from tests.fakes.drafts import InMemoryDraftStore
+from tests.fakes.subscriptions import InMemorySubscriptions
 
 T = TypeVar("T")
 
@@ -76,7 +78,7 @@ def _page(items: list[T], sort_key: Callable[[T], str], query: object, limit: in
 
 
 @dataclass
-class InMemoryRiskStore(InMemoryDraftStore):
+class InMemoryRiskStore(InMemoryDraftStore, InMemorySubscriptions):
     """Implements shared.ports.RiskStore and StoreProbe in memory."""
 
     materials: dict[str, MaterialProfile] = field(default_factory=dict)
@@ -99,6 +101,11 @@ class InMemoryRiskStore(InMemoryDraftStore):
         self.calls.append(name)
         if not self.available:
             raise StoreUnavailableError(f"in-memory store {name}: unavailable")
+
+    def _page_summaries(
+        self, items: list[SubscriptionSummary], query: object, limit: int, cursor: str | None
+    ) -> Page[SubscriptionSummary]:
+        return _page(items, lambda s: s.id, query, limit, cursor)
 
     # -------------------------------------------------------------- health (StoreProbe)
 

@@ -42,7 +42,7 @@ def template_variables(template: dict[str, Any], logical_id: str) -> set[str]:
 
 def test_every_function_validates_a_settings_model_at_init(template) -> None:
     modules = handler_modules(template)
-    assert len(modules) == 6
+    assert len(modules) == 7
     for logical_id, module in modules.items():
         assert "TABLE_NAME" in required_variables(settings_model(module)), logical_id
 
@@ -80,7 +80,13 @@ def _import_in_a_fresh_process(modules: list[str], environment: dict[str, str]) 
 
 def _base_environment() -> dict[str, str]:
     """This process's environment minus every resource name a function can require."""
-    every_required = required_variables(FunctionSettings) | {"RESCORE_QUEUE_URL", "EVENT_BUS_NAME"}
+    every_required = required_variables(FunctionSettings) | {
+        "RESCORE_QUEUE_URL",
+        "EVENT_BUS_NAME",
+        "SUBSCRIPTION_KEY_ID",
+        "DELIVERY_QUEUE_URL",
+        "DELIVERY_DLQ_URL",
+    }
     return {k: v for k, v in os.environ.items() if k not in every_required}
 
 
@@ -98,6 +104,7 @@ def modules_by_function(template) -> dict[str, str]:
         "StreamRescoreFunction",
         "NightlyPlannerFunction",
         "RescoreWorkerFunction",
+        "AlertDeliveryFunction",
     ],
 )
 def test_a_function_without_a_required_variable_fails_its_init_with_one_line_naming_it(
@@ -126,6 +133,9 @@ def test_every_function_inits_with_its_variables_set(modules_by_function) -> Non
         "TABLE_NAME": "RiskTable-prod",
         "RESCORE_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/q",
         "EVENT_BUS_NAME": "ScoreEvents",
+        "SUBSCRIPTION_KEY_ID": "arn:aws:kms:eu-west-1:1:key/k",
+        "DELIVERY_QUEUE_URL": "https://sqs.eu-west-1.amazonaws.com/1/d",
+        "DELIVERY_DLQ_URL": "https://sqs.eu-west-1.amazonaws.com/1/dlq",
     }
 
     done = _import_in_a_fresh_process(sorted(modules_by_function.values()), environment)

@@ -151,11 +151,20 @@ def provide_environment(monkeypatch: pytest.MonkeyPatch, logical_id: str) -> Non
             monkeypatch.setenv(variable, str(value))
             continue
         target = value.get("Ref") if isinstance(value, dict) else None
+        if isinstance(value, dict) and "Fn::GetAtt" in value:
+            attribute = value["Fn::GetAtt"]
+            target = (attribute if isinstance(attribute, list) else str(attribute).split("."))[0]
+        if isinstance(value, dict) and "Fn::Sub" in value:
+            monkeypatch.setenv(variable, "")  # a URL built from the stack (API_BASE_URL): none in a test
+            continue
         kind = resources.get(target, {}).get("Type")
         suffix = uuid.uuid4().hex[:8]
         if kind == "AWS::SQS::Queue":
             url = boto3.client("sqs", region_name="us-east-1").create_queue(QueueName=f"{target}-{suffix}")["QueueUrl"]
             monkeypatch.setenv(variable, url)
+        elif kind == "AWS::KMS::Key":
+            key = boto3.client("kms", region_name="us-east-1").create_key()["KeyMetadata"]["Arn"]
+            monkeypatch.setenv(variable, key)
         elif kind == "AWS::Events::EventBus":
             boto3.client("events", region_name="us-east-1").create_event_bus(Name=f"{target}-{suffix}")
             monkeypatch.setenv(variable, f"{target}-{suffix}")
@@ -171,8 +180,9 @@ def handler_for(
 
     def load(logical_id: str) -> Any:
         table_fixture = "seeded_table" if is_read_only(logical_id) else "scratch_table"
+        table = request.getfixturevalue(table_fixture)  # first: it starts the session's moto mock
         provide_environment(monkeypatch, logical_id)
-        point_handlers_at(monkeypatch, request.getfixturevalue(table_fixture), dynamodb_endpoint)
+        point_handlers_at(monkeypatch, table, dynamodb_endpoint)
         module_name, attribute = function_handlers(TEMPLATE)[logical_id].rsplit(".", 1)
         return getattr(importlib.import_module(module_name), attribute)
 

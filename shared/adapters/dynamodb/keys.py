@@ -12,6 +12,10 @@ Item families (pk / sk):
   RUN#<run id> / RUN                    rescoring run counters; RUN#<run id> / CHUNK#<n>#DONE|FAILED markers
   TENANT#<client id> / PORTFOLIO#<id>   a tenant's portfolio (gzip-compressed document)
   TENANT#<client id> / DRAFT#<id>       a tenant's draft signal (expires via TTL: expires_at)
+  TENANT#<client id> / SUBSCRIPTION#<id>#          an alert subscription; gsi1 SUBSCRIPTIONS / <tenant>#<id>
+                                        (sparse: every tenant's subscriptions, one Query, for matching events)
+  TENANT#<client id> / SUBSCRIPTION#<id>#FAILURE   the subscription's last failed delivery (the worker's item)
+  TENANT#<client id> / DELIVERY#<subscription id>#<delivery id>   a delivered webhook (idempotency; TTL 30 days)
   HEALTH / HEALTH                       never written: the health check's GetItem
 
 Reference sets that are small and read whole (materials, governance, signals) share one partition each,
@@ -134,3 +138,30 @@ def draft_key(tenant: str, draft_id: str) -> Key:
 
 
 HEALTH_KEY: Key = key("HEALTH", "HEALTH")
+
+
+SUBSCRIPTION_PREFIX = "SUBSCRIPTION#"
+#: the gsi1 partition every subscription is projected into (the delivery side reads it whole)
+SUBSCRIPTION_DIRECTORY_PK = "SUBSCRIPTIONS"
+
+
+def subscription_sort_prefix(subscription_id: str) -> str:
+    """Every item of one subscription sorts under this (ids have no '#', so no other subscription's does)."""
+    return f"{SUBSCRIPTION_PREFIX}{subscription_id}#"
+
+
+def subscription_key(tenant: str, subscription_id: str) -> Key:
+    return key(tenant_partition(tenant), subscription_sort_prefix(subscription_id))
+
+
+def subscription_failure_key(tenant: str, subscription_id: str) -> Key:
+    return key(tenant_partition(tenant), f"{subscription_sort_prefix(subscription_id)}FAILURE")
+
+
+def subscription_directory_sort(tenant: str, subscription_id: str) -> str:
+    return f"{tenant}#{subscription_id}"
+
+
+def delivery_key(tenant: str, subscription_id: str, delivery_id: str) -> Key:
+    """A delivered webhook's idempotency record (expires with the table's TTL)."""
+    return key(tenant_partition(tenant), f"DELIVERY#{subscription_id}#{delivery_id}")

@@ -8,6 +8,7 @@ from shared.adapters.dynamodb.portfolios import DynamoPortfolioRepository
 from shared.adapters.dynamodb.reference import DynamoReferenceRepository
 from shared.adapters.dynamodb.runs import DynamoRunRepository
 from shared.adapters.dynamodb.scores import DynamoScoreRepository
+from shared.adapters.dynamodb.subscriptions import DynamoSubscriptionRepository
 
 
 class DynamoRiskRepository(
@@ -16,6 +17,7 @@ class DynamoRiskRepository(
     DynamoRunRepository,
     DynamoPortfolioRepository,
     DynamoDraftRepository,
+    DynamoSubscriptionRepository,
 ):
     """Implements shared.ports.RiskStore (and StoreProbe) on one DynamoDB table: the family repositories share
     their base (`DynamoTable`: table, client, call wrapper, retries, conditional writes), so this adds nothing."""

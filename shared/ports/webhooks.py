@@ -1,0 +1,51 @@
+"""Webhook delivery (issue 16): sending one signed POST, the queue between attempts, the log of delivered ids."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from shared.domain.webhooks import DeliveryTask
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """One attempt's answer. `status` None: no HTTP answer (timeout, connection failure, refused address)."""
+
+    status: int | None
+    latency_ms: int
+    retry_after_s: float | None = None
+    #: why there is no status, or a short note (never the body)
+    error: str | None = None
+    #: the address was refused (not public): final, never retried
+    refused: bool = False
+    #: the first bytes of the answer, for the log and the failure record (never stored beyond this)
+    excerpt: str = ""
+
+
+class WebhookSender(Protocol):
+    def send(self, url: str, headers: Mapping[str, str], body: bytes) -> SendResult: ...
+
+
+class TaskScheduler(Protocol):
+    """Queues delivery tasks (AWS: SQS with DelaySeconds)."""
+
+    def schedule(self, tasks: Sequence[DeliveryTask], delay_s: float) -> None: ...
+
+
+class DeliveryQueue(TaskScheduler, Protocol):
+    """Tasks between attempts, and the dead-letter queue of those given up."""
+
+    def dead_letter(self, task: DeliveryTask, reason: str) -> None: ...
+
+
+class DeliveryLog(Protocol):
+    """The idempotency record of each delivery id: set once, when the receiver answered 2xx."""
+
+    def was_delivered(self, tenant: str, subscription_id: str, delivery_id: str) -> bool: ...
+
+    def mark_delivered(self, tenant: str, subscription_id: str, delivery_id: str, at: datetime) -> bool:
+        """Conditional: False when it was already marked (a duplicate attempt reached the receiver too)."""
+        ...
