@@ -29,7 +29,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from shared.domain.countries import COUNTRY_NAMES
+from shared.domain.countries import COUNTRY_NAMES, is_country_code
 from shared.domain.drafts import (
     DraftSignalFields,
     Evidence,
@@ -377,7 +377,9 @@ def _issuer(
 ) -> tuple[Mention | None, str, float, list[Mention], list[Mention]]:
     cued, targets, others = _roles(sentence, countries)
     target_codes = {t.value for t in targets}
-    if cued:
+    # only a country can issue a measure in the signal model (the EU is an importer, never an issuer)
+    cued = [m for m in cued if is_country_code(m.value)] + [m for m in cued if not is_country_code(m.value)]
+    if cued and is_country_code(cued[0].value):
         issuer = cued[0]
         return (
             issuer,
@@ -386,11 +388,18 @@ def _issuer(
             targets,
             [m for m in others + cued[1:] if m.value not in {issuer.value} | target_codes],
         )
-    subject = next((m for m in others if m.start < measure.start and m.value not in target_codes), None)
+    subject = next(
+        (
+            m
+            for m in others + cued
+            if m.start < measure.start and m.value not in target_codes and is_country_code(m.value)
+        ),
+        None,
+    )
     if subject is not None:
-        rest = [m for m in others if m.value not in {subject.value} | target_codes]
+        rest = [m for m in others + cued if m.value not in {subject.value} | target_codes]
         return subject, f"{subject.why}: the country named before the measure (who controls)", READ, targets, rest
-    rest = [m for m in others if m.value not in target_codes]
+    rest = [m for m in others + cued if m.value not in target_codes]
     if carried is not None:
         why = f"no issuer in this sentence: {carried.text!r} ({carried.value}) carried over from the sentence before"
         return carried, why, CARRIED, targets, rest

@@ -266,3 +266,19 @@ def test_the_published_evaluation_is_current() -> None:
     assert OUT.read_text() == report(), (
         "docs/extractor-evaluation.md is stale: run scripts/evaluate_extractor.py --write"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The EU banned exports of cobalt ore to Japan.",
+        "Exports of cobalt ore from the EU were banned.",
+        "Brussels banned cobalt ore exports. China imposed export controls on cobalt.",
+    ],
+)
+def test_the_eu_is_never_an_issuer(text: str) -> None:
+    """The EU is an importer in the model, not a country that issues measures: a sentence naming it as the actor
+    gives a draft without an issuer (or the next country's), never a validation error (found by the property test)."""
+    found = drafts(text)
+    assert found
+    assert all(d.fields.issuer != "EU" for d in found)
