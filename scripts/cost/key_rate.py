@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -270,3 +271,78 @@ def hottest_per_index(stats: Sequence[KeyStats], top: int = 3) -> dict[str, list
         if len(out.setdefault(s.index, [])) < top:
             out[s.index].append(s)
     return out
+
+
+# ----------------------------------------------------------------------------------------- the bench's findings
+
+#: written by `python -m bench.run --only hot_keys` (a full run), read by `make cost` into docs/cost-and-scale.md
+HOT_KEYS_PATH = Path(__file__).resolve().parents[2] / "data" / "cost" / "hot_keys.json"
+
+
+class ProjectedKey(KeyStats):
+    """A key's local figures and its rate projected to AWS: the peak 1-second window x the workers that can write
+    it at once (min(its writers, the phase's concurrency)), at the local per-worker pace."""
+
+    projected_wcu_per_s: float
+
+    @property
+    def use(self) -> float:
+        return self.projected_wcu_per_s / PARTITION_WCU
+
+
+class PhaseKeys(BaseModel):
+    """One replayed piece of work (a night, a group signal) and its hottest keys per index."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    what: str
+    pairs: int
+    local_seconds: float
+    #: workers writing at once in AWS (the measured nightly concurrency; 1 for the stream: one shard, in order)
+    at_once: int
+    units_by_index: dict[str, int]
+    hottest: list[ProjectedKey]
+    #: keys named beforehand whatever their rank (dysprosium's rank partition, the SIGNAL partition)
+    named: list[ProjectedKey]
+
+    def top(self) -> ProjectedKey:
+        return max(self.hottest, key=lambda k: (k.projected_wcu_per_s, k.units))
+
+
+class HotKeys(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    measured: str
+    command: str
+    phases: list[PhaseKeys]
+
+
+def projected(stats: Sequence[KeyStats], at_once: int) -> list[ProjectedKey]:
+    return [
+        ProjectedKey(**s.model_dump(), projected_wcu_per_s=float(s.peak_window_units * min(s.writers, at_once)))
+        for s in stats
+    ]
+
+
+def named_keys(stats: Sequence[KeyStats], at_once: int, names: Iterable[tuple[str, str]]) -> list[ProjectedKey]:
+    """The given (index, key)s that were written, projected, in the order given."""
+    by_key = {(k.index, k.key): k for k in projected(stats, at_once)}
+    return [by_key[name] for name in names if name in by_key]
+
+
+def project(stats: Sequence[KeyStats], at_once: int, top: int = 3) -> list[ProjectedKey]:
+    """The `top` keys of each index by projected rate (see ProjectedKey), hottest first."""
+    projected_keys = projected(stats, at_once)
+    projected_keys.sort(key=lambda k: (k.index, -k.projected_wcu_per_s, -k.units, k.key))
+    counts: dict[str, int] = {}
+    out: list[ProjectedKey] = []
+    for k in projected_keys:
+        counts[k.index] = counts.get(k.index, 0) + 1
+        if counts[k.index] <= top:
+            out.append(k)
+    return out
+
+
+def load_hot_keys(path: Path = HOT_KEYS_PATH) -> HotKeys | None:
+    return HotKeys.model_validate_json(path.read_text()) if path.exists() else None

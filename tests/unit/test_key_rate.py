@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from scripts.cost.key_rate import KeySchema, KeyStats, WriteRecorder, hottest_per_index, key_stats, peak_window
+from scripts.cost.key_rate import (
+    KeySchema,
+    KeyStats,
+    WriteRecorder,
+    hottest_per_index,
+    key_stats,
+    peak_window,
+    project,
+)
 
 SCHEMA = KeySchema("pk", "sk", {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk")})
 BIG = "x" * 1200  # an item of ~1.3 KB: 2 write units
@@ -110,3 +118,14 @@ def test_the_template_key_schema_has_the_two_rank_indexes() -> None:
     schema = KeySchema.from_template()
     assert (schema.hash_key, schema.range_key) == ("pk", "sk")
     assert schema.indexes == {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk")}
+
+
+def test_the_projection_multiplies_a_key_s_peak_by_the_workers_that_can_write_it_at_once() -> None:
+    stats = key_stats(_record_pattern().writes)
+    projected = {(k.index, k.key): k for k in project(stats, at_once=9, top=1)}
+    # SCORE#US: peak 8, one writer (chunk-0); SCORE#JP: peak 4, two writers -> 8 at once: tie broken by units
+    assert projected[("table", "SCORE#US")].projected_wcu_per_s == 8.0
+    assert projected[("gsi2", "RANK#MATERIAL#dy")].projected_wcu_per_s == 14.0  # peak 7 x 2 writers
+    assert list(projected) == [("gsi1", "RANK#IMPORTER#US"), ("gsi2", "RANK#MATERIAL#dy"), ("table", "SCORE#US")]
+    one_at_a_time = {(k.index, k.key): k for k in project(stats, at_once=1, top=5)}
+    assert one_at_a_time[("gsi2", "RANK#MATERIAL#dy")].projected_wcu_per_s == 7.0
