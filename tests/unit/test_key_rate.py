@@ -13,6 +13,7 @@ from scripts.cost.key_rate import (
     WriteRecorder,
     hottest_per_index,
     key_stats,
+    named_keys,
     peak_window,
     project,
 )
@@ -129,3 +130,28 @@ def test_the_projection_multiplies_a_key_s_peak_by_the_workers_that_can_write_it
     assert list(projected) == [("gsi1", "RANK#IMPORTER#US"), ("gsi2", "RANK#MATERIAL#dy"), ("table", "SCORE#US")]
     one_at_a_time = {(k.index, k.key): k for k in project(stats, at_once=1, top=5)}
     assert one_at_a_time[("gsi2", "RANK#MATERIAL#dy")].projected_wcu_per_s == 7.0
+
+
+def test_the_cost_doc_puts_each_measured_hot_key_beside_its_paper_row() -> None:
+    from scripts.cost.hot_keys_report import hot_keys_section
+    from scripts.cost.key_rate import HotKeys, PhaseKeys
+    from scripts.cost.limits import Limit
+
+    stats = key_stats(_record_pattern().writes)
+    phase = PhaseKeys(
+        name="nightly",
+        what="the hand-made pattern",
+        pairs=3,
+        local_seconds=1.7,
+        at_once=9,
+        units_by_index={"table": 16},
+        hottest=project(stats, at_once=9, top=1),
+        named=named_keys(stats, 9, [("gsi2", "RANK#MATERIAL#ga"), ("table", "SIGNAL")]),
+    )
+    paper = [Limit("nightly: hottest GSI partition gsi2 (sample)", 1260.0, 1000, "WCU/s", "shard it")]
+    text = hot_keys_section(HotKeys(measured="today", command="bench", phases=[phase]), paper)
+    rows = {line.split(" | ")[2]: line for line in text.splitlines() if line.startswith("| nightly |")}
+    assert "| 14 | 1% | 1,260 WCU/s (126%) |" in rows["`RANK#MATERIAL#dy`"]  # peak 7 x 2 writers
+    assert rows["`RANK#MATERIAL#ga` (named)"].endswith("| - |")
+    assert "`SIGNAL`" not in text  # named but never written: not shown
+    assert "run `.venv/bin/python -m bench.run --only hot_keys`" in hot_keys_section(None, paper)
