@@ -1,7 +1,7 @@
 """Signal drafts (issue 19): the extractor's time per 1,000 words, and paste -> published signal's last affected
 score written, against the event path's write floor.
 
-    .venv/bin/python -m bench.run --only drafts [--quick]     # docs/performance.md, section 7
+    .venv/bin/python -m bench.run --only drafts [--quick]     # docs/performance.md, section 8
 
 It reuses the event path's helpers.
 
@@ -153,7 +153,7 @@ def run(quick: bool = False) -> BenchResult:
     ]
     return BenchResult(
         name="drafts",
-        title="7. Signal drafts (paste -> published signal -> last affected score)",
+        title="8. Signal drafts (paste -> published signal -> last affected score)",
         markdown="\n".join(md),
         summary=[
             f"drafts: extractor {per_1000:.1f} ms / 1,000 words; paste -> last score {st['total'].ms()} "

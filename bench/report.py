@@ -14,7 +14,17 @@ from typing import Any
 
 from bench.common import BenchResult, Goal, machine_facts
 
-SECTION_ORDER = ("cold_start", "warm_request", "nightly", "engine", "event_path", "portfolio_company", "drafts", "load")
+SECTION_ORDER = (
+    "cold_start",
+    "warm_request",
+    "nightly",
+    "engine",
+    "event_path",
+    "portfolio_company",
+    "hot_keys",
+    "drafts",
+    "load",
+)
 _SECTION = re.compile(r"<!-- section:(\w+) -->\n(.*?)<!-- /section:\1 -->\n?", re.DOTALL)
 _GOALS = re.compile(r"<!-- goals: (\[.*?\]) -->")
 
@@ -32,7 +42,7 @@ on the same cores, so absolute times are not what AWS will show; ratios and grow
 - `.venv/bin/python -m bench.run --quick`: smoke run (small N, few repeats), written to
   `.local/bench/performance-quick.md`, not here.
 - `.venv/bin/python -m bench.run --only nightly`: one benchmark (cold_start, warm_request, nightly, engine,
-  event_path); the other sections stay.
+  event_path, portfolio_company, hot_keys); the other sections stay.
 - `make load` (= `.venv/bin/python -m bench.load --clients 8 --seconds 15`): bounded load test of the local API;
   rewrites the "Load test" section.
 """

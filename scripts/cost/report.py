@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from scripts.cost.hot_keys_report import hot_keys_section
+from scripts.cost.key_rate import load_hot_keys
 from scripts.cost.limits import limits
 from scripts.cost.measure import Measurements
 from scripts.cost.meter import Usage
@@ -259,10 +261,10 @@ def _limits_section(m: Measurements, d: Durations) -> str:
         "says; bursts belong on the bulk load (one SQS run). (4) At size 3 the stage throttle (100 rps for everyone) "
         "binds long before any per-client quota.",
         "",
-        "The hot-key table above is the local simulation the issue asks for, without timing: the per-key write units "
-        "of each chunk, counted on moto from the real writes. A bench replaying the night against DynamoDB Local to "
-        "report per-key writes per second is not built (timings here are not AWS's).",
+        "The hot-key table of the measured counts (above) has the per-key write units of each chunk, counted on "
+        "moto from the real writes, without timing; the replay below adds the rates.",
         "",
+        hot_keys_section(load_hot_keys(), limits(m, d, SIZES[0])),
     ]
     return "\n".join(out)
 
