@@ -1,8 +1,13 @@
 """Draft signals over HTTP (issue 19): paste -> draft (evidence, impact, no score change) -> publish -> the
-stream rescoring moves the affected score and the ScoreChanged alert fires, as for a PUT signal."""
+stream rescoring moves the affected score, the ScoreChanged alert fires and a subscriber's signed webhook arrives,
+as for a PUT signal."""
 
 from __future__ import annotations
 
+import http.server
+import json
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -10,6 +15,7 @@ from typing import Any
 import pytest
 
 from local.stack import LocalStack
+from shared.domain.webhooks import verify
 from shared.schemas import DraftCreateResponse, DraftListResponse, DraftPublishResponse, DraftResponse
 from tests.e2e.client import ApiClient, documented, eventually
 
@@ -20,6 +26,33 @@ ASYNC_TIMEOUT_S = 20.0
 def quiet_stack(e2e_stack: LocalStack) -> Iterator[None]:
     assert e2e_stack.wait_until_idle(timeout_s=60), "the local stack's pollers did not go idle"
     yield
+
+
+class _Hooks(http.server.BaseHTTPRequestHandler):
+    """A subscriber's receiver on 127.0.0.1: keeps every webhook (headers, body) and answers 204."""
+
+    received: list[tuple[dict[str, str], bytes]] = []  # noqa: RUF012 (one receiver per module)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        _Hooks.received.append((dict(self.headers), body))
+        self.send_response(204)
+        self.end_headers()
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hooks)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def paste(marker: str) -> dict[str, Any]:
@@ -33,9 +66,14 @@ def paste(marker: str) -> dict[str, Any]:
     }
 
 
-def test_paste_draft_publish_moves_the_score_and_fires_the_alert(api: ApiClient, e2e_stack: LocalStack) -> None:
+def test_paste_draft_publish_moves_the_score_and_fires_the_alert_and_the_webhook(
+    api: ApiClient, e2e_stack: LocalStack, receiver: str
+) -> None:
     marker = uuid.uuid4().hex[:10]
     before = api.get("/v1/scores/KR/terbium").body
+    watch = {"pairs": [{"importer": "KR", "material": "terbium"}], "min_change": 0.5, "url": receiver}
+    subscribed = api.put(f"/v1/subscriptions/drafts-{marker}", watch, token="team-a")
+    assert subscribed.status == 201, subscribed.body
 
     made = api.post("/v1/signal-drafts", paste(marker))
     assert made.status == 201, made.body
@@ -86,6 +124,15 @@ def test_paste_draft_publish_moves_the_score_and_fires_the_alert(api: ApiClient,
         timeout_s=ASYNC_TIMEOUT_S,
     )
     assert alert is not None, f"no ScoreChanged for (KR, terbium): {e2e_stack.alerts.received}"
+
+    def webhook() -> tuple[dict[str, str], bytes] | None:
+        return next((h for h in list(_Hooks.received) if json.loads(h[1])["cause"]["id"] == signal["id"]), None)
+
+    hook = eventually(webhook, timeout_s=60.0)
+    assert hook is not None, f"no webhook for {signal['id']}: {len(_Hooks.received)} received"
+    headers, body = hook
+    assert verify(subscribed.body["secret"], headers, body, now=int(time.time()))
+    assert json.loads(body)["pair"] == {"importer": "KR", "material": "terbium"}
 
     again = api.post(f"/v1/signal-drafts/{draft['id']}/publish", {})
     assert again.status == 409, again.body
