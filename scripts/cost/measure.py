@@ -122,8 +122,8 @@ def _aws() -> Iterator[tuple[Any, Any, Any]]:
 
     fake = {
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # moto's placeholder, not a secret  # nosec B105
+        "AWS_SESSION_TOKEN": "testing",  # nosec B105
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
     }
@@ -169,7 +169,8 @@ def _nightly(repo: Any, meter: Meter, sqs: Any, events_publisher: Any, importers
         process_chunk(repo, chunk, publisher=events_publisher)
         per_chunk.append(meter.reset())
     chunk_usage = combined(per_chunk)
-    assert run.chunks_total == len(chunks), (run.chunks_total, len(chunks))
+    if run.chunks_total != len(chunks):
+        raise RuntimeError(f"the run planned {run.chunks_total} chunks but queued {len(chunks)}")
     return NightlySample(
         importers=len(importers),
         materials=sum(len(c.materials) for c in chunks),
