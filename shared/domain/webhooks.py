@@ -81,9 +81,22 @@ def matches(subscription: Subscription, move: ScoreMove, portfolio_pairs: Iterab
     )
 
 
-def event_id(importer: str, material: str, cause_type: str, cause_id: str, computed_at: datetime) -> str:
-    """One id per ScoreChanged event: the same event redelivered (SQS, EventBridge retries) has the same id."""
-    text = "|".join((importer, material, cause_type, cause_id, computed_at.isoformat()))
+def event_id(
+    importer: str,
+    material: str,
+    cause_type: str,
+    cause_id: str,
+    computed_at: datetime,
+    old_score: float | None = None,
+    new_score: float | None = None,
+) -> str:
+    """One id per ScoreChanged event: the same event redelivered (SQS, EventBridge retries) has the same id. The
+    scores are part of it: `computed_at` comes from the stream record's creation time (whole seconds in AWS, whole
+    minutes on DynamoDB Local), so two versions of one signal within that time are two changes with one time."""
+    parts = [importer, material, cause_type, cause_id, computed_at.isoformat()]
+    if new_score is not None:
+        parts.append(f"{old_score!r}>{new_score!r}")
+    text = "|".join(parts)
     return "evt_" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
