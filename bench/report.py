@@ -23,6 +23,7 @@ SECTION_ORDER = (
     "portfolio_company",
     "hot_keys",
     "drafts",
+    "webhooks",
     "load",
 )
 _SECTION = re.compile(r"<!-- section:(\w+) -->\n(.*?)<!-- /section:\1 -->\n?", re.DOTALL)
@@ -42,7 +43,7 @@ on the same cores, so absolute times are not what AWS will show; ratios and grow
 - `.venv/bin/python -m bench.run --quick`: smoke run (small N, few repeats), written to
   `.local/bench/performance-quick.md`, not here.
 - `.venv/bin/python -m bench.run --only nightly`: one benchmark (cold_start, warm_request, nightly, engine,
-  event_path, portfolio_company, hot_keys); the other sections stay.
+  event_path, portfolio_company, hot_keys, drafts, webhooks); the other sections stay.
 - `make load` (= `.venv/bin/python -m bench.load --clients 8 --seconds 15`): bounded load test of the local API;
   rewrites the "Load test" section.
 """

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import cold_start, drafts, engine, event_path, hot_keys, nightly, portfolio_company, warm
+from bench import cold_start, drafts, engine, event_path, hot_keys, nightly, portfolio_company, warm, webhooks
 from bench.common import PERFORMANCE_MD, REPO_ROOT, BenchResult, machine_facts
 from bench.report import goals_in, section_text, write_sections
 
@@ -35,6 +35,7 @@ def _benchmarks(args: argparse.Namespace) -> dict[str, Callable[[], BenchResult]
         "portfolio_company": lambda: portfolio_company.run(quick=args.quick),
         "drafts": lambda: drafts.run(quick=args.quick),
         "hot_keys": lambda: hot_keys.run(quick=args.quick),
+        "webhooks": lambda: webhooks.run(quick=args.quick),
     }
 
 

@@ -4,7 +4,7 @@ module beside shared/schemas.py so the feature stays in one place."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
@@ -21,7 +21,7 @@ from shared.domain.subscriptions import (
     DeliveryFailure,
     Subscription,
 )
-from shared.domain.webhooks import DeliveryTask
+from shared.domain.webhooks import DeliveryAttempt, DeliveryTask
 from shared.schemas import ApiModel, VersionedRequest
 
 if TYPE_CHECKING:
@@ -140,3 +140,31 @@ class SubscriptionTestResponse(ApiModel):
     @classmethod
     def of(cls, task: DeliveryTask) -> SubscriptionTestResponse:
         return cls(delivery_id=task.delivery_id, subscription_id=task.subscription_id)
+
+
+class DeliveryAttemptResponse(ApiModel):
+    delivery_id: str = Field(description="The Webhook-Id: the same on every attempt of one delivery")
+    attempt: int = Field(description="1 for the first attempt")
+    attempted_at: datetime
+    outcome: Literal["delivered", "retry", "failed"] = Field(
+        description="delivered (2xx), retry (another attempt is queued for next_retry_at) or failed (given up)"
+    )
+    status_code: int | None = Field(description="The receiver's HTTP status; null when there was no answer")
+    latency_ms: int
+    next_retry_at: datetime | None
+    reason: str = Field(description="Why it was not delivered (a short excerpt of the answer, or the error)")
+
+    @classmethod
+    def of(cls, attempt: DeliveryAttempt) -> DeliveryAttemptResponse:
+        return cls.model_validate(attempt.model_dump(exclude={"subscription_id"}))
+
+
+class DeliveryAttemptListResponse(ApiModel):
+    """A subscription's webhook attempts of the last 7 days, newest first."""
+
+    items: list[DeliveryAttemptResponse]
+    next_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[DeliveryAttempt]) -> DeliveryAttemptListResponse:
+        return cls(items=[DeliveryAttemptResponse.of(a) for a in page.items], next_cursor=page.next_cursor)

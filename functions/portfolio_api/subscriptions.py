@@ -17,12 +17,13 @@ from shared.http import UPSERT_RESPONSES, IfMatch, build_router, caller_of, expe
 from shared.observability import logger, metrics
 from shared.params import Cursor, Limit, SubscriptionIdPath
 from shared.schemas_subscriptions import (
+    DeliveryAttemptListResponse,
     SubscriptionListResponse,
     SubscriptionResponse,
     SubscriptionTestResponse,
     SubscriptionUpsertRequest,
 )
-from shared.services import subscriptions
+from shared.services import delivery_attempts, subscriptions
 
 router = build_router()
 
@@ -80,6 +81,19 @@ def delete_subscription(subscription_id: SubscriptionIdPath, if_match: IfMatch =
 def list_subscriptions(limit: Limit = 50, cursor: Cursor = None) -> SubscriptionListResponse:
     page = subscriptions.list_subscriptions(get_repository(), tenant(), limit, cursor)
     return SubscriptionListResponse.of(page)
+
+
+@router.get(
+    "/v1/subscriptions/<subscription_id>/deliveries",
+    summary="Recent webhook attempts of one of your subscriptions (last 7 days, newest first)",
+    tags=["subscriptions"],
+)
+def list_deliveries(
+    subscription_id: SubscriptionIdPath, limit: Limit = 50, cursor: Cursor = None
+) -> DeliveryAttemptListResponse:
+    logger.append_keys(subscription_id=subscription_id)
+    page = delivery_attempts.list_delivery_attempts(get_repository(), tenant(), subscription_id, limit, cursor)
+    return DeliveryAttemptListResponse.of(page)
 
 
 @router.post(

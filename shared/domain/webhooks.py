@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.models import Band, RiskScore
 from shared.domain.subscriptions import Subscription
@@ -81,9 +81,22 @@ def matches(subscription: Subscription, move: ScoreMove, portfolio_pairs: Iterab
     )
 
 
-def event_id(importer: str, material: str, cause_type: str, cause_id: str, computed_at: datetime) -> str:
-    """One id per ScoreChanged event: the same event redelivered (SQS, EventBridge retries) has the same id."""
-    text = "|".join((importer, material, cause_type, cause_id, computed_at.isoformat()))
+def event_id(
+    importer: str,
+    material: str,
+    cause_type: str,
+    cause_id: str,
+    computed_at: datetime,
+    old_score: float | None = None,
+    new_score: float | None = None,
+) -> str:
+    """One id per ScoreChanged event: the same event redelivered (SQS, EventBridge retries) has the same id. The
+    scores are part of it: `computed_at` comes from the stream record's creation time (whole seconds in AWS, whole
+    minutes on DynamoDB Local), so two versions of one signal within that time are two changes with one time."""
+    parts = [importer, material, cause_type, cause_id, computed_at.isoformat()]
+    if new_score is not None:
+        parts.append(f"{old_score!r}>{new_score!r}")
+    text = "|".join(parts)
     return "evt_" + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -270,3 +283,27 @@ class DeliveryTask(BaseModel):
 
     def next_attempt(self) -> DeliveryTask:
         return self.model_copy(update={"attempt": self.attempt + 1})
+
+
+# ------------------------------------------------------------------------------------------ the attempt log
+#: how long an attempt stays in the log (far beyond the retry window; the log is for "what happened lately")
+ATTEMPT_LOG_DAYS = 7
+
+
+class DeliveryAttempt(BaseModel):
+    """One HTTP attempt of one delivery, as the delivery function saw it: `outcome` delivered (2xx), retry (a next
+    attempt is queued for `next_retry_at`) or failed (final: dead-lettered); `status_code` None when there was no
+    HTTP answer (timeout, connection failure, refused address)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    subscription_id: str
+    delivery_id: str
+    attempt: int = Field(ge=1)
+    attempted_at: datetime
+    outcome: Literal["delivered", "retry", "failed"]
+    status_code: int | None = None
+    latency_ms: int = Field(ge=0)
+    next_retry_at: datetime | None = None
+    #: why it was not delivered (the receiver's answer excerpt or the error); empty when delivered
+    reason: str = Field(default="", max_length=500)

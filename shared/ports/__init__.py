@@ -33,7 +33,14 @@ from shared.ports.subscriptions import (
     SubscriptionStore,
     SubscriptionSummary,
 )
-from shared.ports.webhooks import DeliveryLog, DeliveryQueue, SendResult, WebhookSender
+from shared.ports.webhooks import (
+    DeliveryAttemptHistory,
+    DeliveryAttemptRecorder,
+    DeliveryLog,
+    DeliveryQueue,
+    SendResult,
+    WebhookSender,
+)
 
 
 class RiskStore(
@@ -48,6 +55,8 @@ class RiskStore(
     SubscriptionDirectory,
     DeliveryFailureRecorder,
     DeliveryLog,
+    DeliveryAttemptRecorder,
+    DeliveryAttemptHistory,
     StoreProbe,
     Protocol,
 ):
@@ -57,6 +66,8 @@ class RiskStore(
 __all__ = [
     "ChangeReader",
     "ChunkQueue",
+    "DeliveryAttemptHistory",
+    "DeliveryAttemptRecorder",
     "DeliveryFailureRecorder",
     "DeliveryLog",
     "DeliveryQueue",

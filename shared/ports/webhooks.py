@@ -1,4 +1,5 @@
-"""Webhook delivery (issue 16): sending one signed POST, the queue between attempts, the log of delivered ids."""
+"""Webhook delivery (issue 16): sending one signed POST, the queue between attempts, the log of delivered ids, the
+log of attempts (what GET /v1/subscriptions/{id}/deliveries shows)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from shared.domain.webhooks import DeliveryTask
+from shared.domain.webhooks import DeliveryAttempt, DeliveryTask
+from shared.ports.common import Page
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +51,18 @@ class DeliveryLog(Protocol):
     def mark_delivered(self, tenant: str, subscription_id: str, delivery_id: str, at: datetime) -> bool:
         """Conditional: False when it was already marked (a duplicate attempt reached the receiver too)."""
         ...
+
+
+class DeliveryAttemptRecorder(Protocol):
+    """The delivery function appends one item per HTTP attempt (append-only, expiring: never read-modify-write)."""
+
+    def record_attempt(self, tenant: str, attempt: DeliveryAttempt) -> None: ...
+
+
+class DeliveryAttemptHistory(Protocol):
+    """A subscription's recent attempts, newest first, paginated (the caller checks the subscription is the
+    tenant's)."""
+
+    def list_attempts(
+        self, tenant: str, subscription_id: str, limit: int, cursor: str | None
+    ) -> Page[DeliveryAttempt]: ...

@@ -32,7 +32,15 @@ class PlannedDelivery:
 
 
 def score_changed_event_id(event: ScoreChanged) -> str:
-    return event_id(event.importer, event.material, event.cause_type, event.cause_id, event.computed_at)
+    return event_id(
+        event.importer,
+        event.material,
+        event.cause_type,
+        event.cause_id,
+        event.computed_at,
+        event.old_score,
+        event.new_score,
+    )
 
 
 def plan_deliveries(

@@ -4,22 +4,31 @@ the dead-letter queue and a failure recorded on the subscription; other 4xx and 
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
+from shared.domain.errors import StoreUnavailableError
 from shared.domain.subscriptions import DeliveryFailure
-from shared.domain.webhooks import DeliveryTask, RetryPolicy, is_retryable, next_delay, signed_headers
+from shared.domain.webhooks import (
+    DeliveryAttempt,
+    DeliveryTask,
+    RetryPolicy,
+    is_retryable,
+    next_delay,
+    signed_headers,
+)
 from shared.ports import DeliveryFailureRecorder, ScoreChanged, SecretSealer, SubscriptionReader
-from shared.ports.webhooks import DeliveryLog, DeliveryQueue, SendResult, WebhookSender
+from shared.ports.webhooks import DeliveryAttemptRecorder, DeliveryLog, DeliveryQueue, SendResult, WebhookSender
 from shared.services.alert_matching import MatchingStore, PlannedDelivery, plan_deliveries
 from shared.services.subscriptions import secret_context
 
 
-class DeliveryStore(SubscriptionReader, DeliveryFailureRecorder, DeliveryLog, Protocol):
-    """The subscription (url, headers, sealed secret), its failure record, the delivered ids."""
+class DeliveryStore(SubscriptionReader, DeliveryFailureRecorder, DeliveryLog, DeliveryAttemptRecorder, Protocol):
+    """The subscription (url, headers, sealed secret), its failure record, the delivered ids, the attempt log."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,44 @@ def _reason(result: SendResult) -> str:
     return _printable(result.error or "no answer")
 
 
+def _log(
+    store: DeliveryAttemptRecorder,
+    task: DeliveryTask,
+    now: datetime,
+    result: SendResult,
+    outcome: Literal["delivered", "retry", "failed"],
+    *,
+    delay_s: float | None = None,
+    reason: str = "",
+) -> None:
+    """Written after the attempt's effect (delivered mark, next attempt queued, dead letter): best effort, so a
+    store hiccup here loses one log row instead of failing the message and repeating a send already made."""
+    with contextlib.suppress(StoreUnavailableError):
+        store.record_attempt(task.tenant, _attempt(task, now, result, outcome, delay_s=delay_s, reason=reason))
+
+
+def _attempt(
+    task: DeliveryTask,
+    now: datetime,
+    result: SendResult,
+    outcome: Literal["delivered", "retry", "failed"],
+    *,
+    delay_s: float | None,
+    reason: str,
+) -> DeliveryAttempt:
+    return DeliveryAttempt(
+        subscription_id=task.subscription_id,
+        delivery_id=task.delivery_id,
+        attempt=task.attempt,
+        attempted_at=now,
+        outcome=outcome,
+        status_code=result.status,
+        latency_ms=max(0, result.latency_ms),
+        next_retry_at=now + timedelta(seconds=delay_s) if delay_s is not None else None,
+        reason=reason[:500],
+    )
+
+
 def attempt_delivery(
     store: DeliveryStore,
     sealer: SecretSealer,
@@ -79,6 +126,7 @@ def attempt_delivery(
 
     if result.status is not None and 200 <= result.status < 300:
         store.mark_delivered(task.tenant, task.subscription_id, task.delivery_id, now)
+        _log(store, task, now, result, "delivered")
         return AttemptOutcome("delivered", status=result.status)
     reason = _reason(result)
     if not result.refused and is_retryable(result.status):
@@ -86,6 +134,7 @@ def attempt_delivery(
         delay = next_delay(policy, task.attempt, spread, result.retry_after_s)
         if now + timedelta(seconds=delay) <= task.first_attempt_at + timedelta(seconds=policy.window_s):
             queue.schedule([task.next_attempt()], delay)
+            _log(store, task, now, result, "retry", delay_s=delay, reason=reason)
             return AttemptOutcome("retry", status=result.status, delay_s=delay, reason=reason)
         reason = f"retry window of {policy.window_s:.0f} s over after {task.attempt} attempts; last: {reason}"
     failure = DeliveryFailure(
@@ -93,6 +142,7 @@ def attempt_delivery(
     )
     store.record_delivery_failure(task.tenant, task.subscription_id, failure)
     queue.dead_letter(task, reason)
+    _log(store, task, now, result, "failed", reason=reason)
     return AttemptOutcome("failed", status=result.status, reason=reason)
 
 

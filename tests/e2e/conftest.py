@@ -27,6 +27,10 @@ from tests.e2e.client import ApiClient
 from tests.e2e.stack import running_stack
 
 HERE = Path(__file__).resolve().parent
+#: webhook retries 2 s doubling for 15 s (the local stack's default is 10 minutes), so "a receiver down past the
+#: retry window ends in the DLQ" runs in seconds; the 500-500-200 receiver's third attempt comes within 2-7 s
+E2E_WEBHOOK_RETRY_WINDOW_S = 15
+E2E_ENVIRONMENT = {"WEBHOOK_BASE_DELAY_SECONDS": "2", "WEBHOOK_RETRY_WINDOW_SECONDS": str(E2E_WEBHOOK_RETRY_WINDOW_S)}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -40,7 +44,7 @@ def e2e_stack(shared_dynamodb_local: str) -> Iterator[LocalStack]:
     missing = missing_messaging_prerequisites()
     if missing:
         unavailable_in_this_environment("e2e", "the local SQS/EventBridge needs " + "; ".join(missing))
-    with running_stack(shared_dynamodb_local, "e2e") as stack:
+    with running_stack(shared_dynamodb_local, "e2e", E2E_ENVIRONMENT) as stack:
         yield stack
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.client import ApiClient
+from tests.e2e.client import ApiClient, eventually
 
 SPEC = json.loads((Path(__file__).resolve().parents[2] / "docs" / "openapi.json").read_text())
 PATH_VALUES = {
@@ -115,10 +115,42 @@ def two_tenant_items(api: ApiClient, path: str) -> None:
         for name in ("boundary-a", "boundary-b"):
             body = {"materials": ["dysprosium"], "min_change": 5.0, "url": "https://hooks.example.com/boundary"}
             api.put(f"/v1/subscriptions/{name}", body, token="dev-admin")
+    if path.endswith("/deliveries"):
+        deliveries_of_boundary(api)
     if path == "/v1/signal-drafts":
         for n in (1, 2):
             text = f"Gabon banned manganese ore exports. Boundary draft {n}."
             api.post(path, {"text": text, "published": "2026-11-28", "url": "https://example.org/b"}, token="dev-admin")
+
+
+def deliveries_of_boundary(api: ApiClient, name: str = "boundary") -> None:
+    """Two attempts in the log of dev-admin's subscription `name`: the log is the delivery function's, so two test
+    events to a URL the local stack refuses (only 127.0.0.1 receives there) are two failed attempts."""
+    path = f"/v1/subscriptions/{name}"
+    body = {"materials": ["dysprosium"], "min_change": 5.0, "url": "https://hooks.example.com/boundary"}
+    api.put(path, body, token="dev-admin")
+    if len(api.get(f"{path}/deliveries", token="dev-admin").body["items"]) >= 2:
+        return
+    for _ in range(2):
+        assert api.post(f"{path}/test", None, token="dev-admin").status == 202
+    logged = eventually(
+        lambda: len(api.get(f"{path}/deliveries", token="dev-admin").body["items"]) >= 2 or None, timeout_s=60
+    )
+    assert logged, f"the delivery function logged no attempts for {path}"
+
+
+def test_a_deliveries_cursor_is_bound_to_its_subscription_and_the_tenant_rule_comes_first(api: ApiClient) -> None:
+    deliveries_of_boundary(api, "boundary")
+    deliveries_of_boundary(api, "boundary-a")
+    cursor = first_cursor(api, "/v1/subscriptions/boundary/deliveries")
+    assert cursor
+    replayed = api.get("/v1/subscriptions/boundary-a/deliveries", params={"cursor": cursor}, token="dev-admin")
+    assert replayed.status == 422 and replayed.error_fields() == {"cursor"}, replayed.body
+    other_tenant = api.get("/v1/subscriptions/boundary/deliveries", params={"cursor": cursor}, token="team-a")
+    assert other_tenant.status == 404, other_tenant.body
+    for limit in ("0", "201", "x"):
+        reply = api.get("/v1/subscriptions/boundary/deliveries", params={"limit": limit}, token="dev-admin")
+        assert reply.status == 422 and reply.error_fields() == {"limit"}, reply.body
 
 
 def test_a_pasted_text_of_the_largest_size_full_of_measures_is_bounded(api):

@@ -15,6 +15,7 @@ from typing import TypeVar
 from shared.domain.errors import InvalidInputError, StoreUnavailableError, VersionConflictError
 from shared.domain.models import Band, CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal, RiskScore
 from shared.domain.portfolio import Portfolio
+from shared.domain.webhooks import DeliveryAttempt
 from shared.ports import (
     HistoryPoint,
     HistoryQuery,
@@ -27,6 +28,7 @@ from shared.ports import (
     RescoreRun,
     SubscriptionSummary,
 )
+from tests.fakes.delivery_attempts import InMemoryDeliveryAttempts, attempt_sort_key
 from tests.fakes.drafts import InMemoryDraftStore
 from tests.fakes.subscriptions import InMemorySubscriptions
 
@@ -78,7 +80,7 @@ def _page(items: list[T], sort_key: Callable[[T], str], query: object, limit: in
 
 
 @dataclass
-class InMemoryRiskStore(InMemoryDraftStore, InMemorySubscriptions):
+class InMemoryRiskStore(InMemoryDraftStore, InMemorySubscriptions, InMemoryDeliveryAttempts):
     """Implements shared.ports.RiskStore and StoreProbe in memory."""
 
     materials: dict[str, MaterialProfile] = field(default_factory=dict)
@@ -106,6 +108,11 @@ class InMemoryRiskStore(InMemoryDraftStore, InMemorySubscriptions):
         self, items: list[SubscriptionSummary], query: object, limit: int, cursor: str | None
     ) -> Page[SubscriptionSummary]:
         return _page(items, lambda s: s.id, query, limit, cursor)
+
+    def _page_attempts(
+        self, items: list[DeliveryAttempt], query: object, limit: int, cursor: str | None
+    ) -> Page[DeliveryAttempt]:
+        return _page(items, attempt_sort_key, query, limit, cursor)
 
     # -------------------------------------------------------------- health (StoreProbe)
 

@@ -7,6 +7,7 @@ import base64
 import json
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -16,6 +17,7 @@ from shared.adapters.aws import CLIENT_CONFIG
 from shared.adapters.factory import clear_adapter_caches, get_repository
 from shared.adapters.secrets import KmsSecretSealer
 from shared.domain.portfolio import Portfolio
+from shared.domain.webhooks import DeliveryAttempt
 from shared.services.subscriptions import secret_context
 from tests.conftest import point_handlers_at
 from tests.support import PORTFOLIO, READ, SEED_AS_OF, ApiResult, api_event, call, create_table
@@ -198,3 +200,36 @@ def test_a_test_event_is_queued_for_the_tenants_subscription(api: Api, tenant: s
     messages = sqs.receive_message(QueueUrl=os.environ["DELIVERY_QUEUE_URL"], MaxNumberOfMessages=10)["Messages"]
     task = json.loads(messages[0]["Body"])
     assert task["delivery_id"] == queued.body["delivery_id"] and json.loads(task["body"])["type"] == "test"
+
+
+def test_the_deliveries_route_reads_the_attempt_log_of_the_tenants_own_subscription(api: Api, tenant: str) -> None:
+    api.put(tenant, "dy", body())
+    for n in (1, 2, 3):
+        get_repository().record_attempt(
+            tenant,
+            DeliveryAttempt(
+                subscription_id="dy",
+                delivery_id="dlv_1",
+                attempt=n,
+                attempted_at=SEED_AS_OF + timedelta(seconds=n),
+                outcome="retry" if n < 3 else "delivered",
+                status_code=503 if n < 3 else 200,
+                latency_ms=10 * n,
+                next_retry_at=SEED_AS_OF + timedelta(seconds=n + 30) if n < 3 else None,
+            ),
+        )
+    first = api.call("GET", "/v1/subscriptions/dy/deliveries", tenant, query={"limit": "2"})
+    assert first.status == 200, first.body
+    assert [(a["attempt"], a["outcome"], a["status_code"]) for a in first.body["items"]] == [
+        (3, "delivered", 200),
+        (2, "retry", 503),
+    ]
+    assert first.body["items"][1]["next_retry_at"] and first.body["next_cursor"]
+    rest = api.call(
+        "GET", "/v1/subscriptions/dy/deliveries", tenant, query={"limit": "2", "cursor": first.body["next_cursor"]}
+    )
+    assert [a["attempt"] for a in rest.body["items"]] == [1] and rest.body["next_cursor"] is None
+    other = api.call("GET", "/v1/subscriptions/dy/deliveries", f"other-{uuid.uuid4().hex[:8]}")
+    assert other.status == 404 and set(other.body) == {"error", "message", "details"}
+    bad = api.call("GET", "/v1/subscriptions/dy/deliveries", tenant, query={"cursor": "garbage"})
+    assert bad.status == 422 and bad.body["details"][0]["field"] == "cursor"

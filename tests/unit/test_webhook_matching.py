@@ -18,7 +18,7 @@ from shared.domain.portfolio import Portfolio
 from shared.domain.subscriptions import Subscription
 from shared.domain.webhooks import fires, matches, signature, signed_headers, verify, watches
 from shared.ports import ScoreChanged
-from shared.services.alert_matching import plan_deliveries
+from shared.services.alert_matching import plan_deliveries, score_changed_event_id
 from shared.services.rescoring import rescore_all
 from shared.services.seeding import seed_reference_data
 from tests.fakes import InMemoryRiskStore
@@ -173,3 +173,12 @@ def test_nothing_to_match_reads_nothing_more() -> None:
     assert plan_deliveries(store, [moved()]) == []
     assert "get_scores" not in store.calls
     assert plan_deliveries(store_with(), [moved()]) == []
+
+
+def test_two_changes_of_a_pair_by_one_cause_at_one_stream_time_are_two_events() -> None:
+    # computed_at is the stream record's creation time (whole seconds in AWS, whole minutes on DynamoDB Local): two
+    # versions of one signal within it moved the score twice; the second change must not share the first's id (its
+    # webhook would be skipped as already delivered). The same event redelivered keeps its id.
+    up, down = moved(old=40.0, new=47.0), moved(old=47.0, new=40.0)
+    assert score_changed_event_id(up) != score_changed_event_id(down)
+    assert score_changed_event_id(up) == score_changed_event_id(moved(old=40.0, new=47.0))

@@ -16,6 +16,7 @@ Item families (pk / sk):
                                         (sparse: every tenant's subscriptions, one Query, for matching events)
   TENANT#<client id> / SUBSCRIPTION#<id>#FAILURE   the subscription's last failed delivery (the worker's item)
   TENANT#<client id> / DELIVERY#<subscription id>#<delivery id>   a delivered webhook (idempotency; TTL 30 days)
+  TENANT#<client id> / ATTEMPT#<subscription id>#<UTC time>#<delivery id>#<attempt>   one HTTP attempt (TTL 7 days)
   HEALTH / HEALTH                       never written: the health check's GetItem
 
 Reference sets that are small and read whole (materials, governance, signals) share one partition each,
@@ -27,6 +28,7 @@ one rescoring run follows the load (docs/decisions.md).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -165,3 +167,14 @@ def subscription_directory_sort(tenant: str, subscription_id: str) -> str:
 def delivery_key(tenant: str, subscription_id: str, delivery_id: str) -> Key:
     """A delivered webhook's idempotency record (expires with the table's TTL)."""
     return key(tenant_partition(tenant), f"DELIVERY#{subscription_id}#{delivery_id}")
+
+
+def attempt_sort_prefix(subscription_id: str) -> str:
+    """Every attempt of one subscription sorts under this, oldest first (ids have no '#')."""
+    return f"ATTEMPT#{subscription_id}#"
+
+
+def attempt_key(tenant: str, subscription_id: str, at: datetime, delivery_id: str, attempt: int) -> Key:
+    """One HTTP attempt of a delivery: the fixed-width UTC time sorts them; delivery id + attempt make it unique."""
+    stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return key(tenant_partition(tenant), f"{attempt_sort_prefix(subscription_id)}{stamp}#{delivery_id}#{attempt:04d}")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from shared.adapters.dynamodb.delivery_attempts import DynamoDeliveryAttemptRepository
 from shared.adapters.dynamodb.drafts import DynamoDraftRepository
 from shared.adapters.dynamodb.portfolios import DynamoPortfolioRepository
 from shared.adapters.dynamodb.reference import DynamoReferenceRepository
@@ -18,6 +19,7 @@ class DynamoRiskRepository(
     DynamoPortfolioRepository,
     DynamoDraftRepository,
     DynamoSubscriptionRepository,
+    DynamoDeliveryAttemptRepository,
 ):
     """Implements shared.ports.RiskStore (and StoreProbe) on one DynamoDB table: the family repositories share
     their base (`DynamoTable`: table, client, call wrapper, retries, conditional writes), so this adds nothing."""
