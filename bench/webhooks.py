@@ -55,7 +55,7 @@ def _signal(i: int) -> dict[str, Any]:
         "measure": "export_ban",
         "materials": [MATERIAL],
         "targets": [TARGET],
-        # high and low in turn, never the same twice: every sample is a different score change (decision 112)
+        # high and low in turn, never the same twice: every sample is a different score change (decision 81)
         "severity": round((1.0 - 0.01 * i) if i % 2 == 0 else (0.2 + 0.01 * i), 2),
         "announced": "2026-11-01",
         "status": "in_force",
