@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -757,12 +758,14 @@ class _IdentityCache:
     A run scores one material for every importer with the same profile, governance and signal objects, so their
     digests and the material's terms are computed once per run, not once per pair. Each entry keeps its inputs
     alive, so an id cannot be reused by another object while the entry exists. Bounded: past `size` entries the
-    oldest goes (a run's entries fit, so what goes is an earlier run's).
+    oldest goes (a run's entries fit, so what goes is an earlier run's). An OrderedDict, not a dict: dropping a
+    dict's first entry again and again leaves holes that `next(iter(...))` walks, which made a full cache's every
+    insert cost a scan (decision 100).
     """
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: dict[tuple[int, ...], tuple[tuple[object, ...], Any]] = {}
+        self._entries: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], Any]] = OrderedDict()
 
     def get(self, objects: tuple[object, ...], compute: Callable[[], _T]) -> _T:
         key = tuple(map(id, objects))
@@ -773,7 +776,7 @@ class _IdentityCache:
         computed = compute()
         self._entries[key] = (objects, computed)
         if len(self._entries) > self._size:
-            del self._entries[next(iter(self._entries))]
+            self._entries.popitem(last=False)
         return computed
 
 
