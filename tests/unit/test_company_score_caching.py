@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from functools import partial
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 import pytest
