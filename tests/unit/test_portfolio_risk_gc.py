@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.domain.errors import NotFoundError
+from shared.services import portfolios
 from tests.conftest import point_handlers_at
 from tests.support import PORTFOLIO, api_event, call
 
@@ -24,7 +25,7 @@ def test_portfolio_risk_runs_with_the_collector_paused_and_restores_it(monkeypat
         raise NotFoundError("unknown portfolio 'p-1'", field="portfolio_id")
 
     monkeypatch.setattr(app, "get_repository", object)  # the stub service reads no store
-    monkeypatch.setattr(app.portfolios, "portfolio_risk", service)
+    monkeypatch.setattr(portfolios, "portfolio_risk", service)  # the module object the handler calls through
     assert gc.isenabled()
     result = call(app.lambda_handler, api_event("GET", "/v1/portfolios/p-1/risk", scopes=(PORTFOLIO,)))
     assert result.status == 404
