@@ -12,9 +12,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Protocol, TypedDict, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from shared.domain.countries import EU, EU_MEMBER_STATES, country_name
 from shared.domain.errors import InvalidInputError
@@ -932,15 +933,19 @@ def _blend(
     if rest > 0.0:
         for s in national:
             mix[s.country] = mix.get(s.country, 0.0) + rest * s.share
-    # model_construct: the countries come from validated models and the shares from validated fractions (a
-    # line's shares sum to at most 1, so each blended share is a convex mix of valid shares)
-    return tuple(
-        ProducerShare.model_construct(
-            country=country, share=min(share, 1.0), trade_restriction=restriction.get(country, 1.0)
-        )
-        for country, share in sorted(mix.items())
-        if share > 0.0
+    # One validation of the whole tuple in pydantic-core: cheaper than a model_construct per share (decision 100)
+    return _producer_shares().validate_python(
+        [
+            {"country": country, "share": min(share, 1.0), "trade_restriction": restriction.get(country, 1.0)}
+            for country, share in sorted(mix.items())
+            if share > 0.0
+        ]
     )
+
+
+@cache
+def _producer_shares() -> TypeAdapter[tuple[ProducerShare, ...]]:
+    return TypeAdapter(tuple[ProducerShare, ...])  # on first use: not on a cold start that scores nothing
 
 
 def company_dependency(
