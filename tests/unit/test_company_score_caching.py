@@ -137,3 +137,16 @@ def test_the_identity_cache_is_bounded_and_drops_the_oldest_entry() -> None:
     assert cache.get((keys[4],), lambda: -1) == 4  # a hit: not computed again
     assert cache.get((keys[0],), lambda: -1) == -1  # the oldest went
     assert len(cache._entries) == 3
+
+
+def test_a_company_line_leaves_nothing_in_the_identity_caches_after_the_first_line() -> None:
+    # a line's own dependency is a new object every time: caching by its identity never hits and only pushes the
+    # stored inputs' entries out (decision 100); its partners' governance part is shared by value
+    _clear_caches()
+    inputs = _fresh_inputs()
+    line = LINES["both stages"]
+    compute_company_score(inputs, line, NOW)
+    sizes = {name: len(getattr(scoring, name)._entries) for name in ("_DIGESTS", "_DERIVED", "_PARTNERS")}
+    for _ in range(3):
+        assert _fingerprint(inputs, line) == PINNED["both stages"]
+    assert {name: len(getattr(scoring, name)._entries) for name in sizes} == sizes
