@@ -45,7 +45,7 @@ from shared.portfolio_rows import (
     portfolio_request_from_csv,
     rows_named,
 )
-from shared.runtime import init_done
+from shared.runtime import gc_paused, init_done
 from shared.schemas import (
     HISTORY_CSV_COLUMNS,
     RISK_CSV_COLUMNS,
@@ -179,7 +179,8 @@ def list_portfolios(
 )
 def get_portfolio_risk(portfolio_id: PortfolioIdPath) -> Response[Any]:
     logger.append_keys(portfolio_id=portfolio_id)
-    report = portfolios.portfolio_risk(get_repository(), tenant(), portfolio_id, datetime.now(UTC))
+    with gc_paused():  # up to 1,000 lines scored on read: a bounded unit of work, as a nightly chunk (decision 83)
+        report = portfolios.portfolio_risk(get_repository(), tenant(), portfolio_id, datetime.now(UTC))
     metrics.add_metric(name="PortfolioRiskRead", unit=MetricUnit.Count, value=1)
     body = PortfolioRiskResponse.of(
         report.portfolio, report.risk, report.live_scored, report.company_risk, report.company_scores

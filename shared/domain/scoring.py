@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Protocol, TypedDict, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from shared.domain.countries import EU, EU_MEMBER_STATES, country_name
 from shared.domain.errors import InvalidInputError
@@ -437,6 +439,13 @@ def compute_score(
 ) -> RiskScore:
     """Score one (importer, material) pair. Deterministic for the same inputs and parameters."""
     _validate_pair(inputs)
+    return _score(inputs, computed_at, params, one_off=False)
+
+
+def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParameters, *, one_off: bool) -> RiskScore:
+    """compute_score. `one_off`: the dependency is built for this one score (a company line's), so what derives
+    from it alone is computed, not cached by its identity (no later call has the object; caching it would only push
+    the stored dependencies' entries out)."""
     material = inputs.material
     dependency = inputs.dependency
     governance = inputs.governance
@@ -466,9 +475,11 @@ def compute_score(
         penalty += params.penalty_no_sourcing
     elif missing_stages:
         upstream = (
-            _DERIVED.get((material, dependency), lambda: _upstream_sourcing(material, sourcing))
-            if dependency is not None
-            else None
+            None
+            if dependency is None
+            else _upstream_sourcing(material, sourcing)
+            if one_off
+            else _DERIVED.get((material, dependency), lambda: _upstream_sourcing(material, sourcing))
         )
         if upstream:
             # Ore follows the processed material bought: see _upstream_sourcing.
@@ -583,7 +594,7 @@ def compute_score(
         bottleneck_stage=bottleneck.stage,
         signal_ids=tuple(p.signal.id for p in pressures if p.pressure >= NEGLIGIBLE_PRESSURE),
         model_version=MODEL_VERSION,
-        inputs_hash=_inputs_hash(inputs, terms, relevant),
+        inputs_hash=_inputs_hash(inputs, terms, relevant, one_off=one_off),
         as_of=inputs.as_of,
         computed_at=computed_at,
     )
@@ -757,15 +768,18 @@ class _IdentityCache:
     A run scores one material for every importer with the same profile, governance and signal objects, so their
     digests and the material's terms are computed once per run, not once per pair. Each entry keeps its inputs
     alive, so an id cannot be reused by another object while the entry exists. Bounded: past `size` entries the
-    oldest goes (a run's entries fit, so what goes is an earlier run's).
+    oldest goes (a run's entries fit, so what goes is an earlier run's). An OrderedDict, not a dict: dropping a
+    dict's first entry again and again leaves holes that `next(iter(...))` walks, which made a full cache's every
+    insert cost a scan (decision 83).
     """
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._entries: dict[tuple[int, ...], tuple[tuple[object, ...], Any]] = {}
+        self._entries: OrderedDict[tuple[Hashable, ...], tuple[tuple[object, ...], Any]] = OrderedDict()
 
-    def get(self, objects: tuple[object, ...], compute: Callable[[], _T]) -> _T:
-        key = tuple(map(id, objects))
+    def get(self, objects: tuple[object, ...], compute: Callable[[], _T], values: tuple[Hashable, ...] = ()) -> _T:
+        """The value for `objects` (by identity) and `values` (by equality), computed on a miss."""
+        key = (*map(id, objects), *values) if values else tuple(map(id, objects))
         entry = self._entries.get(key)
         if entry is not None:
             value: _T = entry[1]
@@ -773,7 +787,7 @@ class _IdentityCache:
         computed = compute()
         self._entries[key] = (objects, computed)
         if len(self._entries) > self._size:
-            del self._entries[next(iter(self._entries))]
+            self._entries.popitem(last=False)
         return computed
 
 
@@ -782,6 +796,9 @@ class _IdentityCache:
 _DIGESTS = _IdentityCache(32768)
 _MATERIAL_TERMS = _IdentityCache(1024)
 _DERIVED = _IdentityCache(16384)
+# A governance mapping's part for a set of partner countries: by value of the set, so the dependencies a request
+# builds for company lines (new objects, few distinct partner sets) share it (decision 83).
+_PARTNERS = _IdentityCache(4096)
 
 
 #: fields no score depends on: bookkeeping, and a dependency's trade evidence (provenance behind its shares)
@@ -794,27 +811,40 @@ def _digest(model: BaseModel) -> str:
     def compute() -> str:
         # pydantic's own JSON: fields in declaration order and per-stage maps in stage order (models.py), so
         # equal values give equal bytes without a key sort in Python.
-        return hashlib.sha256(model.model_dump_json(exclude=_NOT_HASHED).encode()).hexdigest()
+        return _one_off_digest(model)
 
     return _DIGESTS.get((model,), compute)
 
 
 def _governance_part(shares_by_stage: Mapping[Stage, Sequence[ProducerShare]], governance: Mapping[str, Any]) -> str:
-    countries = sorted({s.country for shares in shares_by_stage.values() for s in shares})
-    return ",".join(f"{c}:{_digest(governance[c])}" for c in countries if c in governance)
+    countries = tuple(sorted({s.country for shares in shares_by_stage.values() for s in shares}))
+    return _PARTNERS.get(
+        (governance,),
+        lambda: ",".join(f"{c}:{_digest(governance[c])}" for c in countries if c in governance),
+        countries,
+    )
 
 
-def _inputs_hash(inputs: ScoringInputs, terms: _MaterialTerms, relevant: Sequence[PolicySignal]) -> str:
-    """`relevant`: the signals that apply to the pair, in id order."""
+def _one_off_digest(model: BaseModel) -> str:
+    """_digest of an object no later call has (not cached)."""
+    return hashlib.sha256(model.model_dump_json(exclude=_NOT_HASHED).encode()).hexdigest()
+
+
+def _inputs_hash(
+    inputs: ScoringInputs, terms: _MaterialTerms, relevant: Sequence[PolicySignal], *, one_off: bool = False
+) -> str:
+    """`relevant`: the signals that apply to the pair, in id order. `one_off`: see _score."""
     dependency = inputs.dependency
     governance = inputs.governance
     # A dependency's digest and its partners' governance, together (once per dependency and run).
     dependency_digest, partners = (
-        _DIGESTS.get(
+        ("-", "-")
+        if dependency is None
+        else (_one_off_digest(dependency), _governance_part(dependency.sourcing, governance))
+        if one_off
+        else _DIGESTS.get(
             (dependency, governance), lambda: (_digest(dependency), _governance_part(dependency.sourcing, governance))
         )
-        if dependency is not None
-        else ("-", "-")
     )
     parts = (
         MODEL_VERSION,
@@ -903,15 +933,19 @@ def _blend(
     if rest > 0.0:
         for s in national:
             mix[s.country] = mix.get(s.country, 0.0) + rest * s.share
-    # model_construct: the countries come from validated models and the shares from validated fractions (a
-    # line's shares sum to at most 1, so each blended share is a convex mix of valid shares)
-    return tuple(
-        ProducerShare.model_construct(
-            country=country, share=min(share, 1.0), trade_restriction=restriction.get(country, 1.0)
-        )
-        for country, share in sorted(mix.items())
-        if share > 0.0
+    # One validation of the whole tuple in pydantic-core: cheaper than a model_construct per share (decision 83)
+    return _producer_shares().validate_python(
+        [
+            {"country": country, "share": min(share, 1.0), "trade_restriction": restriction.get(country, 1.0)}
+            for country, share in sorted(mix.items())
+            if share > 0.0
+        ]
     )
+
+
+@cache
+def _producer_shares() -> TypeAdapter[tuple[ProducerShare, ...]]:
+    return TypeAdapter(tuple[ProducerShare, ...])  # on first use: not on a cold start that scores nothing
 
 
 def company_dependency(
@@ -968,7 +1002,7 @@ def compute_company_score(
     are the company's and which national (`driver_basis`, and the texts)."""
     _validate_pair(inputs)
     dependency, import_share, unknown = company_dependency(inputs, sourcing, params)
-    score = compute_score(
+    score = _score(
         ScoringInputs(
             importer=inputs.importer,
             material=inputs.material,
@@ -979,6 +1013,7 @@ def compute_company_score(
         ),
         computed_at,
         params,
+        one_off=True,  # the line's dependency object: built for this score only
     )
     company_stages = tuple(sorted(s for s in sourcing.by_stage if s in inputs.material.stages))
     importer_name = country_name(inputs.importer)

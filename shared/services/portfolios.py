@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, PolicySignal, RiskScore
@@ -38,6 +39,9 @@ from shared.ports import (
 )
 from shared.services.rescoring import ScoringContext, score_pairs_live
 from shared.services.versioning import UpsertResult, upsert_versioned
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 
 def _catalogue(store: ReferenceDataReader) -> dict[str, MaterialProfile]:
@@ -147,7 +151,11 @@ def portfolio_risk(store: PortfolioRiskStore, tenant: str, portfolio_id: str, no
     catalogue = _catalogue(store)
     lines = expand_items(portfolio.items, catalogue)
     unscored = unexpanded_items(portfolio.items, catalogue)
-    scores, live = line_scores(store, [Pair(line.importer, line.material) for line in lines], now)
+    # The stored national scores are read in a thread while this one reads the company lines' inputs and scores
+    # them (waits on the store overlap the scoring; decision 83).
+    national = _reader().submit(line_scores, store, [Pair(line.importer, line.material) for line in lines], now)
+    company = company_line_scores(store, portfolio, lines, catalogue, now)
+    scores, live = national.result()
     risk_lines: list[RiskLine] = []
     for line in lines:
         pair = Pair(line.importer, line.material)
@@ -158,10 +166,18 @@ def portfolio_risk(store: PortfolioRiskStore, tenant: str, portfolio_id: str, no
     # lines, not pairs: a pair listed twice (directly and via a group) is two live-scored lines
     live_lines = sum(1 for r in risk_lines if Pair(r.line.importer, r.line.material) in live)
     risk = aggregate_portfolio_risk(risk_lines, catalogue, unscored=unscored)
-    company = company_line_scores(store, portfolio, [r.line for r in risk_lines], catalogue, now)
+    company = {r.line: company[r.line] for r in risk_lines if r.line in company}
     company_lines = [RiskLine(r.line, company[r.line].score) if r.line in company else r for r in risk_lines]
     company_risk = aggregate_portfolio_risk(company_lines, catalogue, unscored=unscored)
     return PortfolioRiskReport(portfolio, risk, live_lines, company_risk, company)
+
+
+@lru_cache(maxsize=1)
+def _reader() -> ThreadPoolExecutor:
+    # imported on first use, as rescoring._writer: only the portfolio risk route needs it
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="national-scores")
 
 
 def company_line_scores(
