@@ -1,16 +1,24 @@
-"""Builds the adapters from settings on first use (never at import time)."""
+"""Builds the adapters from settings on first use (never at import time).
+
+Each getter imports its adapter module when first called: every function imports this module, and most use one
+or two adapters (the read API only the repository), so the others' modules (and the domain models they bring:
+webhooks, subscriptions) stay out of their cold starts.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from shared.adapters.delivery_queue import SqsDeliveryQueue
 from shared.adapters.dynamodb import DynamoRiskRepository, make_dynamodb_client, reference_change_from_stream
-from shared.adapters.messaging import EventBridgePublisher, SqsChunkQueue
-from shared.adapters.secrets import KmsSecretSealer
-from shared.adapters.webhook_http import HttpWebhookSender
 from shared.config import ConfigurationError, get_settings
 from shared.ports import ChangeReader
+
+if TYPE_CHECKING:
+    from shared.adapters.delivery_queue import SqsDeliveryQueue
+    from shared.adapters.messaging import EventBridgePublisher, SqsChunkQueue
+    from shared.adapters.secrets import KmsSecretSealer
+    from shared.adapters.webhook_http import HttpWebhookSender
 
 
 def _unset(variable: str) -> ConfigurationError:
@@ -30,6 +38,8 @@ def get_repository() -> DynamoRiskRepository:
 
 @lru_cache(maxsize=1)
 def get_chunk_queue() -> SqsChunkQueue:
+    from shared.adapters.messaging import SqsChunkQueue
+
     settings = get_settings()
     if not settings.rescore_queue_url:
         raise _unset("RESCORE_QUEUE_URL")
@@ -38,6 +48,8 @@ def get_chunk_queue() -> SqsChunkQueue:
 
 @lru_cache(maxsize=1)
 def get_publisher() -> EventBridgePublisher:
+    from shared.adapters.messaging import EventBridgePublisher
+
     settings = get_settings()
     if not settings.event_bus_name:
         raise _unset("EVENT_BUS_NAME")
@@ -46,6 +58,8 @@ def get_publisher() -> EventBridgePublisher:
 
 @lru_cache(maxsize=1)
 def get_secret_sealer() -> KmsSecretSealer:
+    from shared.adapters.secrets import KmsSecretSealer
+
     settings = get_settings()
     if not settings.subscription_key_id:
         raise _unset("SUBSCRIPTION_KEY_ID")
@@ -54,6 +68,8 @@ def get_secret_sealer() -> KmsSecretSealer:
 
 @lru_cache(maxsize=1)
 def get_delivery_queue() -> SqsDeliveryQueue:
+    from shared.adapters.delivery_queue import SqsDeliveryQueue
+
     settings = get_settings()
     if not settings.delivery_queue_url or not settings.delivery_dlq_url:
         raise _unset("DELIVERY_QUEUE_URL" if not settings.delivery_queue_url else "DELIVERY_DLQ_URL")
@@ -63,6 +79,8 @@ def get_delivery_queue() -> SqsDeliveryQueue:
 @lru_cache(maxsize=1)
 def get_task_scheduler() -> SqsDeliveryQueue:
     """The delivery queue without its DLQ: what the portfolio API needs to queue a test delivery."""
+    from shared.adapters.delivery_queue import SqsDeliveryQueue
+
     settings = get_settings()
     if not settings.delivery_queue_url:
         raise _unset("DELIVERY_QUEUE_URL")
@@ -71,6 +89,8 @@ def get_task_scheduler() -> SqsDeliveryQueue:
 
 def get_webhook_sender() -> HttpWebhookSender:
     """Loopback receivers only where the local stack allows them (ALLOW_LOOPBACK_WEBHOOKS)."""
+    from shared.adapters.webhook_http import HttpWebhookSender
+
     settings = get_settings()
     return HttpWebhookSender(
         allow_loopback=settings.allow_loopback_webhooks, loopback_only=settings.webhook_loopback_only

@@ -107,7 +107,7 @@ def delivery_id(event: str, tenant: str, subscription_id: str) -> str:
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class PayloadPair(_Payload):
@@ -245,7 +245,7 @@ def address_refusal(address: str, *, allow_loopback: bool) -> str | None:
 class RetryPolicy(BaseModel):
     """Exponential backoff with jitter inside a bounded window (defaults: 30 s doubling to 15 min, 6 hours)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     base_delay_s: float = 30.0
     max_delay_s: float = 900.0  # SQS's largest DelaySeconds
@@ -271,7 +271,7 @@ class DeliveryTask(BaseModel):
     headers and secret are read from the subscription on every attempt (a changed URL or a disabled subscription
     applies at once); the body is fixed when the event is matched, so every attempt sends the same bytes."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: Literal["delivery"] = "delivery"
     tenant: str
@@ -295,7 +295,7 @@ class DeliveryAttempt(BaseModel):
     attempt is queued for `next_retry_at`) or failed (final: dead-lettered); `status_code` None when there was no
     HTTP answer (timeout, connection failure, refused address)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     subscription_id: str
     delivery_id: str
