@@ -55,8 +55,9 @@ def _signal(i: int) -> dict[str, Any]:
         "measure": "export_ban",
         "materials": [MATERIAL],
         "targets": [TARGET],
-        # high and low in turn, never the same twice: every sample is a different score change (decision 81)
-        "severity": round((1.0 - 0.01 * i) if i % 2 == 0 else (0.2 + 0.01 * i), 2),
+        # high and low in turn, never the same twice: every sample is a different score change (decision 81); steps
+        # of 0.001 keep the swing (~0.8) past the stream's alert threshold for every sample of a full run
+        "severity": round((1.0 - 0.001 * i) if i % 2 == 0 else (0.2 + 0.001 * i), 3),
         "announced": "2026-11-01",
         "status": "in_force",
         "source": "https://example.org/bench-webhook",
