@@ -21,8 +21,16 @@ import time
 from datetime import date, timedelta
 from typing import Any
 
-from bench.common import BENCH_AS_OF, BenchResult, Goal, LocalDynamo, Stats, quiet_stdout
-from bench.event_path import ADMIN_ENV, ISSUER, MATERIAL, _put_and_read_record, _rescored_then_floor, scored_importers
+from bench.common import BenchResult, Goal, LocalDynamo, Stats, quiet_stdout
+from bench.event_path import (
+    ADMIN_ENV,
+    ISSUER,
+    MATERIAL,
+    _put_and_read_record,
+    _rescored_then_floor,
+    scored_importers,
+    scored_table_with_stream,
+)
 from tests.support import ADMIN, FakeLambdaContext, api_event
 
 
@@ -48,24 +56,13 @@ def extractor_per_1000_words(repeats: int) -> tuple[float, int, int]:
 
 
 def paste_to_score(repeats: int) -> dict[str, Any]:
-    from local.dynamodb_local import local_streams_client
-    from local.streams import StreamReader
     from shared.ports import Pair
-    from shared.services.rescoring import ScoringContext, score_material
     from tests.fakes import RecordingPublisher
 
     importers = scored_importers()
     samples: list[dict[str, float]] = []
     with LocalDynamo() as ddb:
-        table = ddb.seeded_table("drafts")
-        repo = ddb.repository(table)
-        material = repo.get_materials([MATERIAL])[0]
-        context = ScoringContext.load(repo)
-        repo.save_scores(
-            score_material(context, material, repo.list_dependencies(MATERIAL), importers, BENCH_AS_OF), 2_000_000_000
-        )
-        reader = StreamReader.for_table(ddb.client, local_streams_client(ddb.endpoint_url), table)
-        reader.skip_existing()
+        table, reader = scored_table_with_stream(ddb, "drafts", importers)
         pairs = [Pair(i, MATERIAL) for i in importers]
         env = {"SCORED_IMPORTERS": " ".join(importers), **ADMIN_ENV}
         with ddb.handler_environment("StreamRescoreFunction", table, **env):

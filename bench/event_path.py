@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from bench.common import (
@@ -201,26 +202,34 @@ def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
     }
 
 
-def run(quick: bool = False) -> BenchResult:
+def scored_table_with_stream(ddb: LocalDynamo, prefix: str, importers: Sequence[str]) -> tuple[str, Any]:
+    """A seeded table with MATERIAL scored for `importers`, and a reader of its stream from now on:
+    (table, StreamReader)."""
     from local.dynamodb_local import local_streams_client
     from local.streams import StreamReader
-    from shared.ports import Pair
     from shared.services.rescoring import ScoringContext, score_material
+
+    table = ddb.seeded_table(prefix)
+    repo = ddb.repository(table)
+    material = repo.get_materials([MATERIAL])[0]
+    context = ScoringContext.load(repo)
+    repo.save_scores(
+        score_material(context, material, repo.list_dependencies(MATERIAL), importers, BENCH_AS_OF), 2_000_000_000
+    )
+    reader = StreamReader.for_table(ddb.client, local_streams_client(ddb.endpoint_url), table)
+    reader.skip_existing()
+    return table, reader
+
+
+def run(quick: bool = False) -> BenchResult:
+    from shared.ports import Pair
     from tests.fakes import RecordingPublisher
 
     repeats = 3 if quick else 10
     started = time.perf_counter()
     importers = scored_importers()
     with LocalDynamo() as ddb:
-        table = ddb.seeded_table("event")
-        repo = ddb.repository(table)
-        material = repo.get_materials([MATERIAL])[0]
-        context = ScoringContext.load(repo)
-        repo.save_scores(
-            score_material(context, material, repo.list_dependencies(MATERIAL), importers, BENCH_AS_OF), 2_000_000_000
-        )
-        reader = StreamReader.for_table(ddb.client, local_streams_client(ddb.endpoint_url), table)
-        reader.skip_existing()
+        table, reader = scored_table_with_stream(ddb, "event", importers)
         env_extra = {"SCORED_IMPORTERS": " ".join(importers), **ADMIN_ENV}
         with ddb.handler_environment("StreamRescoreFunction", table, **env_extra):
             import functions.stream_rescore.app as stream_app

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from scripts.cost.item_size import READ_UNIT_BYTES
 from scripts.cost.measure import Measurements
@@ -113,27 +113,19 @@ class Size:
         return self.importers * self.materials
 
 
+TODAY = Size(
+    "1. today's default",
+    importers=168,
+    materials=85,
+    tenants=3,
+    portfolio_lines=100,
+    api_calls_per_month=100_000,
+    signals_per_day=1,
+    mix={"get_score": 0.6, "rank_page": 0.25, "batch_20": 0.1, "portfolio_risk": 0.05},
+)
 SIZES = (
-    Size(
-        "1. today's default",
-        importers=168,
-        materials=85,
-        tenants=3,
-        portfolio_lines=100,
-        api_calls_per_month=100_000,
-        signals_per_day=1,
-        mix={"get_score": 0.6, "rank_page": 0.25, "batch_20": 0.1, "portfolio_risk": 0.05},
-    ),
-    Size(
-        "2. 10x materials",
-        importers=168,
-        materials=2000,
-        tenants=3,
-        portfolio_lines=100,
-        api_calls_per_month=100_000,
-        signals_per_day=1,
-        mix={"get_score": 0.6, "rank_page": 0.25, "batch_20": 0.1, "portfolio_risk": 0.05},
-    ),
+    TODAY,
+    replace(TODAY, name="2. 10x materials", materials=2000),
     Size(
         "3. 1,000 tenants",
         importers=168,
