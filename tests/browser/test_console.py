@@ -158,22 +158,21 @@ def test_exposure_map_filters_by_group_and_links_each_score(
     assert "Score: JP · dysprosium" in browser.text("h1")
 
 
+def form_scenario(api: ApiClient, portfolio_id: str) -> dict[str, Any]:
+    """What the API answers for the what-if form's default change (CN bans dysprosium to JP) on a portfolio."""
+    ban = {"issuer": "CN", "measure": "export_ban", "materials": ["dysprosium"], "targets": ["JP"], "severity": 1}
+    body = {"changes": [{"type": "add_signal", "signal": ban}], "portfolio_id": portfolio_id}
+    answer: dict[str, Any] = api_body(api, "/v1/scenarios", method="POST", json=body)
+    return answer
+
+
 def test_what_if_shows_before_and_after_as_the_api_computes_them(
     browser: Browser, console_stack: LocalStack, api: ApiClient
 ) -> None:
     visit(browser, console_stack, "#/whatif", "whatif")
     browser.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # CN bans dysprosium to JP
     browser.wait_for("#whatif-result tr[data-pair]")
-    expected = api_body(
-        api,
-        "/v1/scenarios",
-        method="POST",
-        json={
-            "changes": [{"type": "add_signal", "signal": {"issuer": "CN", "measure": "export_ban",
-                        "materials": ["dysprosium"], "targets": ["JP"], "severity": 1}}],
-            "portfolio_id": PORTFOLIO_ID,
-        },
-    )  # fmt: skip
+    expected = form_scenario(api, PORTFOLIO_ID)
     for line in expected["items"]:
         pair = f"{line['importer']}/{line['material']}"
         before = browser.driver.find_element(
@@ -382,16 +381,7 @@ def test_what_if_shows_the_company_specific_before_and_after(
     Select(browser.driver.find_element(By.ID, "f-portfolio")).select_by_value(company_portfolio)
     browser.driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()  # CN bans dysprosium to JP
     browser.wait_for("#whatif-result tr[data-company-item]")
-    expected = api_body(
-        api,
-        "/v1/scenarios",
-        method="POST",
-        json={
-            "changes": [{"type": "add_signal", "signal": {"issuer": "CN", "measure": "export_ban",
-                        "materials": ["dysprosium"], "targets": ["JP"], "severity": 1}}],
-            "portfolio_id": company_portfolio,
-        },
-    )  # fmt: skip
+    expected = form_scenario(api, company_portfolio)
     assert expected["company_items"]
     rows = browser.driver.find_elements(By.CSS_SELECTOR, "#whatif-result tr[data-company-item]")
     assert sorted(int(r.get_attribute("data-company-item") or -1) for r in rows) == sorted(
