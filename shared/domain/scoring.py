@@ -10,7 +10,7 @@ import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import cache
 from typing import Any, Protocol, TypedDict, TypeVar
@@ -987,6 +987,61 @@ def company_dependency(
 def _mix_text(company: Sequence[tuple[str, float]]) -> str:
     top = sorted(company, key=lambda cs: (-cs[1], cs[0]))[:3]
     return ", ".join(f"{country_name(c)} {share:.0%}" for c, share in top) or "none listed"
+
+
+#: Company scores by the value of everything they depend on (see _company_key); a portfolio is at most 1,000 lines
+_COMPANY_SCORES = _IdentityCache(4096)
+# A governance mapping's digest of all its entries, by the mapping's identity (one per request's mapping)
+_GOVERNANCE = _IdentityCache(64)
+
+
+def _governance_digest(governance: Mapping[str, CountryGovernance]) -> str:
+    return _GOVERNANCE.get(
+        (governance,),
+        lambda: hashlib.sha256(
+            "|".join(f"{c}:{_digest(g)}" for c, g in sorted(governance.items())).encode()
+        ).hexdigest(),
+    )
+
+
+def _company_key(inputs: ScoringInputs, sourcing: CompanySourcing, params: ScoringParameters) -> tuple[Hashable, ...]:
+    """Everything a company score depends on, by value: the model version and parameters, importer, day, profile,
+    the national dependency (its sourcing and import reliance: a company score names no national trade evidence),
+    every governance entry, the signals that name the material, and the line's mix (in its order: the float sums
+    follow it). Each part is a digest cached by its object's identity, so re-read objects (the adapter keeps them,
+    decision 100) cost a lookup, and new objects with equal values give the same key."""
+    terms = _terms_of(inputs, params)
+    dependency = inputs.dependency
+    return (
+        MODEL_VERSION,
+        terms.params_digest,
+        inputs.importer,
+        inputs.as_of,
+        terms.material_digest,
+        "-" if dependency is None else _digest(dependency),
+        _governance_digest(inputs.governance),
+        tuple(terms.signal_digests[s.id] for s in terms.signals),
+        sourcing.bought_stage,
+        tuple(sourcing.by_stage.items()),
+    )
+
+
+def company_score(
+    inputs: ScoringInputs,
+    sourcing: CompanySourcing,
+    computed_at: datetime,
+    params: ScoringParameters = DEFAULT_PARAMETERS,
+) -> CompanyScore:
+    """compute_company_score, served from a cache of earlier results for equal inputs (decision 100): a warm
+    function answering a portfolio's risk again scores only the lines whose inputs changed. The result is the one
+    compute_company_score gives (same value, drivers, inputs hash), with this call's computed_at."""
+    _validate_pair(inputs)
+    cached = _COMPANY_SCORES.get(
+        (), lambda: compute_company_score(inputs, sourcing, computed_at, params), _company_key(inputs, sourcing, params)
+    )
+    if cached.score.computed_at is computed_at:  # not ==: equal instants in other zones print differently
+        return cached
+    return replace(cached, score=cached.score.model_copy(update={"computed_at": computed_at}))
 
 
 def compute_company_score(

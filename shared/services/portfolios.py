@@ -25,7 +25,7 @@ from shared.domain.portfolio import (
     unknown_material_rows,
 )
 from shared.domain.scenarios import ScenarioChange, apply_to_material, apply_to_signals
-from shared.domain.scoring import CompanyScore, ScoringInputs, compute_company_score
+from shared.domain.scoring import CompanyScore, ScoringInputs, company_score
 from shared.ports import (
     DependencyBatchReader,
     HistoryQuery,
@@ -219,7 +219,7 @@ def company_line_scores(
             signals=signals[material.id],
             as_of=now.date(),
         )
-        scores[line] = compute_company_score(inputs, sourcing, now)
+        scores[line] = company_score(inputs, sourcing, now)  # equal inputs: an earlier result (decision 100)
     return scores
 
 

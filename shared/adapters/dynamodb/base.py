@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from shared.adapters.aws import aws_client
 from shared.adapters.dynamodb.keys import HEALTH_KEY, Key, n
+from shared.adapters.dynamodb.parsed import PARSED
 from shared.domain.errors import InvalidInputError, StoreUnavailableError, VersionConflictError
 
 if TYPE_CHECKING:
@@ -103,6 +104,12 @@ class DynamoTable:
     @staticmethod
     def _parse(model: type[M], item: Mapping[str, Any]) -> M:
         return model.model_validate_json(item["doc"]["S"])
+
+    @staticmethod
+    def _parse_shared(model: type[M], item: Mapping[str, Any]) -> M:
+        """`_parse` for items reads return again and again (reference data, scores): the object parsed from the
+        same `doc` before, if it is still cached (`parsed.PARSED`, decision 100)."""
+        return PARSED.parse(model, item["doc"]["S"])
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
         """One client call; connection failures and exhausted throttling retries become StoreUnavailableError."""

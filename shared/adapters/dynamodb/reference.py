@@ -39,42 +39,42 @@ class DynamoReferenceRepository(DynamoTable):
 
     def get_material(self, material_id: str) -> MaterialProfile | None:
         item = self._get(keys.material_key(material_id))
-        return self._parse(MaterialProfile, item) if item else None
+        return self._parse_shared(MaterialProfile, item) if item else None
 
     def list_materials(self) -> list[MaterialProfile]:
-        return [self._parse(MaterialProfile, item) for item in self._query_partition(keys.MATERIAL_PK)]
+        return [self._parse_shared(MaterialProfile, item) for item in self._query_partition(keys.MATERIAL_PK)]
 
     def get_materials(self, material_ids: Sequence[str]) -> list[MaterialProfile]:
         items = self.batch_get([keys.material_key(m) for m in dict.fromkeys(material_ids)])
-        return sorted((self._parse(MaterialProfile, item) for item in items), key=lambda m: m.id)
+        return sorted((self._parse_shared(MaterialProfile, item) for item in items), key=lambda m: m.id)
 
     def get_dependency(self, importer: str, material_id: str) -> ImporterDependency | None:
         item = self._get(keys.dependency_key(importer, material_id))
-        return self._parse(ImporterDependency, item) if item else None
+        return self._parse_shared(ImporterDependency, item) if item else None
 
     def get_dependencies(self, pairs: Sequence[Pair]) -> dict[Pair, ImporterDependency]:
         items = self.batch_get([keys.dependency_key(p.importer, p.material) for p in dict.fromkeys(pairs)])
-        parsed = (self._parse(ImporterDependency, item) for item in items)
+        parsed = (self._parse_shared(ImporterDependency, item) for item in items)
         return {Pair(d.importer, d.material): d for d in parsed}
 
     def list_dependencies(self, material_id: str) -> list[ImporterDependency]:
         items = self._query_partition(keys.dependency_partition(material_id))
-        return [self._parse(ImporterDependency, item) for item in items]
+        return [self._parse_shared(ImporterDependency, item) for item in items]
 
     def list_governance(self) -> dict[str, CountryGovernance]:
-        parsed = (self._parse(CountryGovernance, item) for item in self._query_partition(keys.GOVERNANCE_PK))
+        parsed = (self._parse_shared(CountryGovernance, item) for item in self._query_partition(keys.GOVERNANCE_PK))
         return {g.country: g for g in parsed}
 
     def get_governance(self, country: str) -> CountryGovernance | None:
         item = self._get(keys.governance_key(country))
-        return self._parse(CountryGovernance, item) if item else None
+        return self._parse_shared(CountryGovernance, item) if item else None
 
     def list_signals(self) -> list[PolicySignal]:
-        return [self._parse(PolicySignal, item) for item in self._query_partition(keys.SIGNAL_PK)]
+        return [self._parse_shared(PolicySignal, item) for item in self._query_partition(keys.SIGNAL_PK)]
 
     def get_signal(self, signal_id: str) -> PolicySignal | None:
         item = self._get(keys.signal_key(signal_id))
-        return self._parse(PolicySignal, item) if item else None
+        return self._parse_shared(PolicySignal, item) if item else None
 
     def save_reference_items(self, items: Sequence[ReferenceItem], load_id: str | None = None) -> None:
         self.batch_write([{"PutRequest": {"Item": reference_item(item, load_id)}} for item in items])

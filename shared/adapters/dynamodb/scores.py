@@ -73,11 +73,11 @@ class DynamoScoreRepository(DynamoTable):
 
     def get_score(self, importer: str, material_id: str) -> RiskScore | None:
         item = self._get(keys.score_key(importer, material_id))
-        return self._parse(RiskScore, item) if item else None
+        return self._parse_shared(RiskScore, item) if item else None
 
     def get_scores(self, pairs: Sequence[Pair]) -> dict[Pair, RiskScore]:
         items = self.batch_get([keys.score_key(p.importer, p.material) for p in dict.fromkeys(pairs)])
-        scores = (self._parse(RiskScore, item) for item in items)
+        scores = (self._parse_shared(RiskScore, item) for item in items)
         return {Pair(score.importer, score.material): score for score in scores}
 
     def get_score_times(self, pairs: Sequence[Pair]) -> dict[Pair, datetime]:
