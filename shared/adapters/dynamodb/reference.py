@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from shared.adapters.dynamodb import keys
-from shared.adapters.dynamodb.base import DynamoTable, cancellation_codes, version_condition, version_conflict
+from shared.adapters.dynamodb.base import DOC_ONLY, DynamoTable, cancellation_codes, version_condition, version_conflict
 from shared.adapters.dynamodb.keys import LOAD_ID_ATTRIBUTE, s
 from shared.domain.models import CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal
 from shared.ports import Pair, ReferenceItem
@@ -42,10 +42,11 @@ class DynamoReferenceRepository(DynamoTable):
         return self._parse_shared(MaterialProfile, item) if item else None
 
     def list_materials(self) -> list[MaterialProfile]:
-        return [self._parse_shared(MaterialProfile, item) for item in self._query_partition(keys.MATERIAL_PK)]
+        items = self._query_partition(keys.MATERIAL_PK, ProjectionExpression=DOC_ONLY)
+        return [self._parse_shared(MaterialProfile, item) for item in items]
 
     def get_materials(self, material_ids: Sequence[str]) -> list[MaterialProfile]:
-        items = self.batch_get([keys.material_key(m) for m in dict.fromkeys(material_ids)])
+        items = self.batch_get([keys.material_key(m) for m in dict.fromkeys(material_ids)], DOC_ONLY)
         return sorted((self._parse_shared(MaterialProfile, item) for item in items), key=lambda m: m.id)
 
     def get_dependency(self, importer: str, material_id: str) -> ImporterDependency | None:
@@ -53,16 +54,17 @@ class DynamoReferenceRepository(DynamoTable):
         return self._parse_shared(ImporterDependency, item) if item else None
 
     def get_dependencies(self, pairs: Sequence[Pair]) -> dict[Pair, ImporterDependency]:
-        items = self.batch_get([keys.dependency_key(p.importer, p.material) for p in dict.fromkeys(pairs)])
+        items = self.batch_get([keys.dependency_key(p.importer, p.material) for p in dict.fromkeys(pairs)], DOC_ONLY)
         parsed = (self._parse_shared(ImporterDependency, item) for item in items)
         return {Pair(d.importer, d.material): d for d in parsed}
 
     def list_dependencies(self, material_id: str) -> list[ImporterDependency]:
-        items = self._query_partition(keys.dependency_partition(material_id))
+        items = self._query_partition(keys.dependency_partition(material_id), ProjectionExpression=DOC_ONLY)
         return [self._parse_shared(ImporterDependency, item) for item in items]
 
     def list_governance(self) -> dict[str, CountryGovernance]:
-        parsed = (self._parse_shared(CountryGovernance, item) for item in self._query_partition(keys.GOVERNANCE_PK))
+        items = self._query_partition(keys.GOVERNANCE_PK, ProjectionExpression=DOC_ONLY)
+        parsed = (self._parse_shared(CountryGovernance, item) for item in items)
         return {g.country: g for g in parsed}
 
     def get_governance(self, country: str) -> CountryGovernance | None:
@@ -70,7 +72,8 @@ class DynamoReferenceRepository(DynamoTable):
         return self._parse_shared(CountryGovernance, item) if item else None
 
     def list_signals(self) -> list[PolicySignal]:
-        return [self._parse_shared(PolicySignal, item) for item in self._query_partition(keys.SIGNAL_PK)]
+        items = self._query_partition(keys.SIGNAL_PK, ProjectionExpression=DOC_ONLY)
+        return [self._parse_shared(PolicySignal, item) for item in items]
 
     def get_signal(self, signal_id: str) -> PolicySignal | None:
         item = self._get(keys.signal_key(signal_id))

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from shared.adapters.dynamodb import keys
-from shared.adapters.dynamodb.base import TRANSACT_WRITE_LIMIT, Backoff, DynamoTable, cancellation_codes, error_code
+from shared.adapters.dynamodb.base import (
+    DOC_ONLY,
+    TRANSACT_WRITE_LIMIT,
+    Backoff,
+    DynamoTable,
+    cancellation_codes,
+    error_code,
+)
 from shared.adapters.dynamodb.cursors import decode_cursor, encode_cursor
 from shared.adapters.dynamodb.keys import n, s, score_sort_key
 from shared.domain.models import Band, RiskScore
@@ -76,7 +83,7 @@ class DynamoScoreRepository(DynamoTable):
         return self._parse_shared(RiskScore, item) if item else None
 
     def get_scores(self, pairs: Sequence[Pair]) -> dict[Pair, RiskScore]:
-        items = self.batch_get([keys.score_key(p.importer, p.material) for p in dict.fromkeys(pairs)])
+        items = self.batch_get([keys.score_key(p.importer, p.material) for p in dict.fromkeys(pairs)], DOC_ONLY)
         scores = (self._parse_shared(RiskScore, item) for item in items)
         return {Pair(score.importer, score.material): score for score in scores}
 
