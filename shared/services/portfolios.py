@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
-from shared.domain.models import MaterialProfile, PolicySignal, RiskScore
+from shared.domain.models import ImporterDependency, MaterialProfile, PolicySignal, RiskScore
 from shared.domain.portfolio import (
     MAX_HISTORY_DAYS,
     ExposureLine,
@@ -25,7 +25,7 @@ from shared.domain.portfolio import (
     unknown_material_rows,
 )
 from shared.domain.scenarios import ScenarioChange, apply_to_material, apply_to_signals
-from shared.domain.scoring import CompanyScore, ScoringInputs, company_score
+from shared.domain.scoring import CompanyScore, CompanySourcing, ScoringInputs, company_score
 from shared.ports import (
     DependencyBatchReader,
     HistoryQuery,
@@ -180,6 +180,21 @@ def _reader() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="national-scores")
 
 
+CompanyLine = tuple[ExposureLine, CompanySourcing]
+
+
+def company_sourced_lines(
+    portfolio: Portfolio, lines: list[ExposureLine], catalogue: Mapping[str, MaterialProfile]
+) -> list[CompanyLine]:
+    """The lines whose item has its own sourcing, each with its mix for the line's material."""
+    return [
+        (line, sourcing)
+        for line in lines
+        if line.material in catalogue
+        and (sourcing := portfolio.items[line.item_index].company_sourcing(catalogue[line.material])) is not None
+    ]
+
+
 def company_line_scores(
     store: CompanyLineStore,
     portfolio: Portfolio,
@@ -190,18 +205,26 @@ def company_line_scores(
 ) -> dict[ExposureLine, CompanyScore]:
     """Company-mode scores of the lines whose item has its own sourcing, from the stored inputs (computed on read;
     nothing is written). Reads: governance and signals once, the lines' dependency items in one BatchGetItem."""
-    wanted = [
-        (line, sourcing)
-        for line in lines
-        if line.material in catalogue
-        and (sourcing := portfolio.items[line.item_index].company_sourcing(catalogue[line.material])) is not None
-    ]
+    wanted = company_sourced_lines(portfolio, lines, catalogue)
     if not wanted:
         return {}
     stored = ScoringContext.load(store)
     context = ScoringContext(stored.governance, apply_to_signals(stored.signals, changes, now.date()))
-    materials: dict[str, MaterialProfile] = {}
     dependencies = store.get_dependencies([Pair(line.importer, line.material) for line, _ in wanted])
+    return score_company_lines(wanted, context, dependencies, catalogue, now, changes)
+
+
+def score_company_lines(
+    wanted: Sequence[CompanyLine],
+    context: ScoringContext,
+    dependencies: Mapping[Pair, ImporterDependency],
+    catalogue: Mapping[str, MaterialProfile],
+    now: datetime,
+    changes: Sequence[ScenarioChange] = (),
+) -> dict[ExposureLine, CompanyScore]:
+    """company_line_scores from inputs already read (`context`: the signals with the changes applied; `changes`
+    are applied to the profiles here). A scenario reads the inputs once for its baseline and its what-if."""
+    materials: dict[str, MaterialProfile] = {}
     signals: dict[str, list[PolicySignal]] = {}
     scores: dict[ExposureLine, CompanyScore] = {}
     for line, sourcing in wanted:

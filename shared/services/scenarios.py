@@ -8,14 +8,20 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.domain.errors import InvalidInputError, NotFoundError
-from shared.domain.models import MaterialProfile, RiskScore
+from shared.domain.models import ImporterDependency, MaterialProfile, PolicySignal, RiskScore
 from shared.domain.portfolio import ExposureLine, Portfolio, UnscoredLine, expand_items, unexpanded_items
-from shared.domain.scenarios import AddSignalChange, ScenarioChange, SetSupplyShareChange
-from shared.domain.scoring import CompanyScore
+from shared.domain.scenarios import (
+    AddSignalChange,
+    ScenarioChange,
+    SetSupplyShareChange,
+    apply_to_material,
+    apply_to_signals,
+)
+from shared.domain.scoring import CompanyScore, ScoringInputs, compute_score
 from shared.ports import DependencyBatchReader, Pair, PortfolioReader, ReferenceDataReader
-from shared.services.portfolios import company_line_scores, get_portfolio, no_score_reason
+from shared.services.portfolios import company_sourced_lines, get_portfolio, no_score_reason, score_company_lines
 from shared.services.queries import canonical_importer, canonical_material
-from shared.services.rescoring import score_pairs_live
+from shared.services.rescoring import ScoringContext
 
 MAX_SCENARIO_PAIRS = 2000
 
@@ -58,6 +64,47 @@ class ScenarioStore(PortfolioReader, ReferenceDataReader, DependencyBatchReader,
     it writes nothing."""
 
 
+def _score_both(
+    stored: ScoringContext,
+    what_if: ScoringContext,
+    catalogue: Mapping[str, MaterialProfile],
+    dependencies: Mapping[Pair, ImporterDependency],
+    pairs: Sequence[Pair],
+    now: datetime,
+    changes: Sequence[ScenarioChange],
+) -> tuple[dict[Pair, RiskScore], dict[Pair, RiskScore]]:
+    """(baseline, scenario) scores of the pairs, as score_pairs_live gives them; a pair whose inputs the changes
+    leave as they are (the same profile object, the same signal objects touching it) keeps its baseline score:
+    the model is deterministic, so scoring it again would give the same RiskScore."""
+    terms: dict[str, tuple[MaterialProfile, list[PolicySignal], MaterialProfile, list[PolicySignal], bool]] = {}
+    baseline: dict[Pair, RiskScore] = {}
+    scenario: dict[Pair, RiskScore] = {}
+    for pair in pairs:
+        material = catalogue.get(pair.material)
+        if material is None:
+            continue
+        if material.id not in terms:
+            changed = apply_to_material(material, changes)
+            base_signals = [s for s in stored.signals if s.touches_material(material.id, material.groups)]
+            new_signals = [s for s in what_if.signals if s.touches_material(changed.id, changed.groups)]
+            same = changed is material and len(base_signals) == len(new_signals)
+            same = same and all(a is b for a, b in zip(base_signals, new_signals, strict=True))
+            terms[material.id] = (material, base_signals, changed, new_signals, same)
+        material, base_signals, changed, new_signals, same = terms[material.id]
+        dependency = dependencies.get(pair)
+        baseline[pair] = compute_score(
+            ScoringInputs(pair.importer, material, dependency, stored.governance, base_signals, now.date()), now
+        )
+        scenario[pair] = (
+            baseline[pair]
+            if same
+            else compute_score(
+                ScoringInputs(pair.importer, changed, dependency, what_if.governance, new_signals, now.date()), now
+            )
+        )
+    return baseline, scenario
+
+
 def scenario_pairs(
     store: PortfolioReader,
     tenant: str,
@@ -94,12 +141,16 @@ def run_scenario(
     portfolio_id: str | None,
     now: datetime,
 ) -> ScenarioResult:
-    """Both sides are computed now from the same stored inputs, so with no changes they are identical."""
+    """Both sides are computed now from the same stored inputs, so with no changes they are identical. The inputs
+    are read once for both sides (governance, signals, the pairs' dependency items in one BatchGetItem), and a pair
+    whose material and signals no change touches keeps its baseline score as its scenario score (decision 100)."""
     catalogue = {m.id: m for m in store.list_materials()}  # one read, for validation and group expansion
     _check_changes(catalogue, changes)
     target = scenario_pairs(store, tenant, pairs, portfolio_id, catalogue)
-    baseline = score_pairs_live(store, target.pairs, now)
-    scenario = score_pairs_live(store, target.pairs, now, changes)
+    stored = ScoringContext.load(store) if target.pairs else ScoringContext({}, [])
+    what_if = ScoringContext(stored.governance, apply_to_signals(stored.signals, changes, now.date()))
+    dependencies = store.get_dependencies(target.pairs) if target.pairs else {}
+    baseline, scenario = _score_both(stored, what_if, catalogue, dependencies, target.pairs, now, changes)
     rows = [(baseline[p], scenario[p]) for p in target.pairs if p in baseline and p in scenario]
     rows.sort(key=lambda r: (-(r[1].score - r[0].score), r[0].importer, r[0].material))
     # only if a material vanished between the catalogue read and the scoring: listed, never dropped silently
@@ -119,8 +170,11 @@ def run_scenario(
         ]
     company: list[tuple[ExposureLine, CompanyScore, CompanyScore]] = []
     if target.portfolio is not None:
-        base = company_line_scores(store, target.portfolio, target.lines, catalogue, now)
-        what_if = company_line_scores(store, target.portfolio, target.lines, catalogue, now, changes)
-        company = [(line, base[line], what_if[line]) for line in target.lines if line in base and line in what_if]
+        wanted = company_sourced_lines(target.portfolio, target.lines, catalogue)
+        # equal inputs give the cached company score (decision 100): the baseline after the risk route, and the
+        # what-if of every line whose material and signals no change touches
+        base = score_company_lines(wanted, stored, dependencies, catalogue, now)
+        changed = score_company_lines(wanted, what_if, dependencies, catalogue, now, changes)
+        company = [(line, base[line], changed[line]) for line in target.lines if line in base and line in changed]
         company.sort(key=lambda r: (-(r[2].score.score - r[1].score.score), r[0].importer, r[0].material))
     return ScenarioResult(rows, unscored, company)
