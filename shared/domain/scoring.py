@@ -1009,18 +1009,19 @@ def _company_key(inputs: ScoringInputs, sourcing: CompanySourcing, params: Scori
     the national dependency (its sourcing and import reliance: a company score names no national trade evidence),
     every governance entry, the signals that name the material, and the line's mix (in its order: the float sums
     follow it). Each part is a digest cached by its object's identity, so re-read objects (the adapter keeps them,
-    decision 100) cost a lookup, and new objects with equal values give the same key."""
-    terms = _terms_of(inputs, params)
+    decision 100) cost a lookup, and new objects with equal values give the same key. Not the material's terms:
+    they are keyed by the identity of the request's governance mapping and signal list, new on every request."""
     dependency = inputs.dependency
     return (
         MODEL_VERSION,
-        terms.params_digest,
+        _digest(params),
         inputs.importer,
         inputs.as_of,
-        terms.material_digest,
+        _digest(inputs.material),
         "-" if dependency is None else _digest(dependency),
         _governance_digest(inputs.governance),
-        tuple(terms.signal_digests[s.id] for s in terms.signals),
+        # every signal the caller gives (a superset of those that name the material), in its order
+        tuple(_digest(s) for s in inputs.signals),
         sourcing.bought_stage,
         tuple(sourcing.by_stage.items()),
     )

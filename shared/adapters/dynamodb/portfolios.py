@@ -10,6 +10,7 @@ from shared.adapters.dynamodb import keys
 from shared.adapters.dynamodb.base import DynamoTable
 from shared.adapters.dynamodb.cursors import decode_cursor, encode_cursor
 from shared.adapters.dynamodb.keys import PORTFOLIO_PREFIX, n, s
+from shared.adapters.dynamodb.parsed import PORTFOLIOS
 from shared.domain.errors import TooLargeError
 from shared.domain.portfolio import Portfolio
 from shared.ports import Page, PortfolioSummary
@@ -21,12 +22,17 @@ if TYPE_CHECKING:
 MAX_PORTFOLIO_DOC_BYTES = 350_000
 
 
+def _load_portfolio(docz: bytes) -> Portfolio:
+    return Portfolio.model_validate_json(gzip.decompress(docz))
+
+
 class DynamoPortfolioRepository(DynamoTable):
     """Implements shared.ports.PortfolioStore."""
 
     def get_portfolio(self, tenant: str, portfolio_id: str) -> Portfolio | None:
         item = self._get(keys.portfolio_key(tenant, portfolio_id))
-        return Portfolio.model_validate_json(gzip.decompress(item["docz"]["B"])) if item else None
+        # the same stored document: the portfolio parsed from it before (a warm function re-reads it; decision 100)
+        return PORTFOLIOS.parse(Portfolio, item["docz"]["B"], _load_portfolio) if item else None
 
     def list_portfolios(self, tenant: str, limit: int, cursor: str | None) -> Page[PortfolioSummary]:
         partition = keys.tenant_partition(tenant)
