@@ -148,13 +148,18 @@ def portfolio_risk(store: PortfolioRiskStore, tenant: str, portfolio_id: str, no
     """The portfolio's risk; spend that cannot be scored (an item whose group lost its members, a pair without a
     score) is counted in the total and listed with the reason, never dropped."""
     portfolio = get_portfolio(store, tenant, portfolio_id)
+    # Governance and signals are read in a thread while this one reads the catalogue, and the stored national
+    # scores in a thread while this one reads the company lines' dependencies and scores them (waits on the store
+    # overlap each other and the scoring; decisions 83 and 100).
+    sourced = any(item.has_company_sourcing for item in portfolio.items)
+    context = _reader().submit(ScoringContext.load, store) if sourced else None
     catalogue = _catalogue(store)
     lines = expand_items(portfolio.items, catalogue)
     unscored = unexpanded_items(portfolio.items, catalogue)
-    # The stored national scores are read in a thread while this one reads the company lines' inputs and scores
-    # them (waits on the store overlap the scoring; decision 83).
     national = _reader().submit(line_scores, store, [Pair(line.importer, line.material) for line in lines], now)
-    company = company_line_scores(store, portfolio, lines, catalogue, now)
+    wanted = company_sourced_lines(portfolio, lines, catalogue)
+    dependencies = store.get_dependencies([Pair(line.importer, line.material) for line, _ in wanted]) if wanted else {}
+    company = score_company_lines(wanted, context.result(), dependencies, catalogue, now) if context and wanted else {}
     scores, live = national.result()
     risk_lines: list[RiskLine] = []
     for line in lines:
@@ -177,7 +182,8 @@ def _reader() -> ThreadPoolExecutor:
     # imported on first use, as rescoring._writer: only the portfolio risk route needs it
     from concurrent.futures import ThreadPoolExecutor
 
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="national-scores")
+    # two: governance and signals, and the national scores, may be in flight at once
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="portfolio-reads")
 
 
 CompanyLine = tuple[ExposureLine, CompanySourcing]
