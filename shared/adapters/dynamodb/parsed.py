@@ -19,9 +19,10 @@ from pydantic import BaseModel
 
 M = TypeVar("M", bound=BaseModel)
 
-#: total characters of the cached documents (the parsed models take a few times that): ~16 MB of JSON holds every
-#: dependency, profile, governance and signal item of the seeded table and the scores of several portfolios
-MAX_CHARS = 16_000_000
+#: total characters of the cached documents. A parsed model takes ~8 bytes per character of its JSON (measured on the
+#: dependency items), so ~55 MB at most with the strings, of a read function's 512 MB; it holds a 1,000-line
+#: portfolio's working set (~3.3 M characters: its scores and dependencies, the catalogue, governance, signals)
+MAX_CHARS = 6_000_000
 
 
 class ParsedDocs:
