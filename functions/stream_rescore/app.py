@@ -35,7 +35,7 @@ def record_handler(record: DynamoDBRecord, importers: Sequence[str]) -> None:
         return
     settings = get_settings()
     repository = get_repository()
-    fan_out = FanOut(get_chunk_queue(), repository, settings.stream_max_pairs, settings.fanout_chunk_pairs)
+    fan_out = FanOut(get_chunk_queue, repository, settings.stream_max_pairs, settings.fanout_chunk_pairs)
     rescored = rescore_stream_record(
         repository,
         get_publisher(),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,9 +25,10 @@ DEFAULT_FANOUT_CHUNK_PAIRS = 500
 
 @dataclass(frozen=True)
 class FanOut:
-    """Where and when a change's rescoring leaves the stream function."""
+    """Where and when a change's rescoring leaves the stream function. `queue` is asked for only when a change
+    is fanned out (the stream function builds no SQS client for the small changes it rescores itself)."""
 
-    queue: ChunkQueue
+    queue: Callable[[], ChunkQueue]
     runs: RunStore
     max_pairs: int = DEFAULT_STREAM_MAX_PAIRS
     chunk_pairs: int = DEFAULT_FANOUT_CHUNK_PAIRS
@@ -86,5 +87,5 @@ def fan_out_change(
         )
     )
     if created or run.status == "running":
-        fan_out.queue.send_chunks(chunks)
+        fan_out.queue().send_chunks(chunks)
     return run

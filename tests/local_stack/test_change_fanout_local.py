@@ -125,7 +125,7 @@ def test_a_fanned_out_chunk_interleaved_with_the_nightly_writer_keeps_the_newer_
     queue = InProcessChunkQueue()
     rescore_stream_record(
         repo, RecordingPublisher(), lambda *_: change, {}, None, None, AT.timestamp(), AT, IMPORTERS, 5.0, 400,
-        FanOut(queue, repo, max_pairs=10, chunk_pairs=12),
+        FanOut(lambda: queue, repo, max_pairs=10, chunk_pairs=12),
     )  # fmt: skip
     change_chunk = queue.chunks[0]
     night = interleave_with_nightly(repo, change_chunk, chunk_first)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
+import pytest
+
 from shared.adapters.seed_files import read_seed
 from shared.domain.seed import SeedData
 from shared.ports import Pair, ReferenceChange, RescoreChunk
@@ -72,7 +74,9 @@ def test_a_fanned_out_change_writes_the_same_scores_and_alerts_as_the_stream_pat
 
     store, publisher, queue = scored_store(), RecordingPublisher(), InProcessChunkQueue()
     change = put_group_ban(store)
-    fanned = rescore(store, change, publisher, FanOut(queue, store, max_pairs=10, chunk_pairs=len(IMPORTERS) * 2))
+    fanned = rescore(
+        store, change, publisher, FanOut(lambda: queue, store, max_pairs=10, chunk_pairs=len(IMPORTERS) * 2)
+    )
     assert getattr(fanned, "fanned_out", None) is not None and publisher.events == []  # nothing scored yet
     assert len(queue.chunks) > 1 and all(c.change == change for c in queue.chunks)  # the change survives SQS
     assert all(c.alert_cause == "signal:CN-HREE-BAN" and c.as_of == AT for c in queue.chunks)
@@ -95,14 +99,14 @@ def test_a_fanned_out_change_writes_the_same_scores_and_alerts_as_the_stream_pat
 def test_a_change_within_the_limit_is_rescored_in_the_stream_invocation() -> None:
     store, publisher, queue = scored_store(), RecordingPublisher(), InProcessChunkQueue()
     change = put_group_ban(store)
-    rescored = rescore(store, change, publisher, FanOut(queue, store, max_pairs=10_000))
+    rescored = rescore(store, change, publisher, FanOut(lambda: queue, store, max_pairs=10_000))
     assert getattr(rescored, "fanned_out", 1) is None and queue.chunks == [] and publisher.events
 
 
 def test_a_redelivered_record_plans_the_same_run_and_a_completed_one_is_not_queued_again() -> None:
     store, publisher, queue = scored_store(), RecordingPublisher(), InProcessChunkQueue()
     change = put_group_ban(store)
-    fan_out = FanOut(queue, store, max_pairs=10, chunk_pairs=len(IMPORTERS) * 2)
+    fan_out = FanOut(lambda: queue, store, max_pairs=10, chunk_pairs=len(IMPORTERS) * 2)
     rescore(store, change, publisher, fan_out)
     first = len(queue.chunks)
     rescore(store, change, publisher, fan_out)  # still running: queued again (chunks are idempotent)
@@ -143,17 +147,19 @@ def interleave_with_nightly(store: ChunkTestStore, change_chunk: RescoreChunk, c
     return night
 
 
-def test_a_fanned_out_chunk_and_the_nightly_writer_of_the_same_scores_keep_the_newer_in_either_order() -> None:
+@pytest.mark.parametrize("chunk_first", [True, False])
+def test_a_fanned_out_chunk_and_the_nightly_writer_of_the_same_scores_keep_the_newer_in_either_order(
+    chunk_first: bool,
+) -> None:
     """The nightly run at a later minute and a late fanned-out chunk (the change's earlier time) write the same
     pairs: whichever lands last, the nightly's newer score stays."""
-    for chunk_first in (True, False):
-        store, queue = scored_store(), InProcessChunkQueue()
-        change = put_group_ban(store)
-        rescore(store, change, RecordingPublisher(), FanOut(queue, store, max_pairs=10, chunk_pairs=12))
-        change_chunk = queue.chunks[0]
-        night = interleave_with_nightly(store, change_chunk, chunk_first)
-        for material in change_chunk.materials:
-            for importer in change_chunk.importers:
-                stored = store.get_score(importer, material)
-                assert stored is not None and stored.computed_at == night, (chunk_first, importer, material)
-                assert "CN-HREE-BAN" in stored.signal_ids  # the nightly scored the stored signal too
+    store, queue = scored_store(), InProcessChunkQueue()
+    change = put_group_ban(store)
+    rescore(store, change, RecordingPublisher(), FanOut(lambda: queue, store, max_pairs=10, chunk_pairs=12))
+    change_chunk = queue.chunks[0]
+    night = interleave_with_nightly(store, change_chunk, chunk_first)
+    for material in change_chunk.materials:
+        for importer in change_chunk.importers:
+            stored = store.get_score(importer, material)
+            assert stored is not None and stored.computed_at == night, (importer, material)
+            assert "CN-HREE-BAN" in stored.signal_ids  # the nightly scored the stored signal too
