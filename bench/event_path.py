@@ -129,9 +129,11 @@ def _rescored_then_floor(
 
 GROUP = "rare_earths"
 GROUP_GOAL_RATIO = 1.5
-#: the RescoreQueue's concurrent worker invocations in the group-signal measurement (Lambda's SQS poller runs up
-#: to the template's MaximumConcurrency, 20; this machine has 2 cores, which DynamoDB Local shares)
-QUEUE_WORKERS = 4
+#: the RescoreQueue's concurrent worker invocations in the group-signal measurement: the local stack's default
+#: (LOCAL_FUNCTION_CONCURRENCY, 2 worker processes per function). Lambda's SQS poller runs up to the template's
+#: MaximumConcurrency (20); this machine has 2 cores, which DynamoDB Local shares (3 and 4 workers measured no
+#: better here: docs/decisions.md 110)
+QUEUE_WORKERS = 2
 
 
 def _group_fanout(ddb: Any, repeats: int) -> dict[str, Any]:
