@@ -22,7 +22,7 @@ from shared.ports import HistoryQuery, Pair, ReferenceChange
 from shared.services import admin
 from shared.services.change_fanout import FanOut, change_run_id
 from shared.services.rescoring import rescore_all
-from shared.services.seeding import seed_reference_data
+from shared.services.seeding import SeedData, seed_reference_data
 from shared.services.stream_changes import rescore_stream_record
 from tests.conftest import unavailable_in_this_environment
 from tests.fakes import InProcessChunkQueue, RecordingPublisher
@@ -118,7 +118,17 @@ def test_a_fanned_out_chunk_interleaved_with_the_nightly_writer_keeps_the_newer_
     dynamodb_client: Any, local_table: str, chunk_first: bool
 ) -> None:
     repo = DynamoRiskRepository(local_table, dynamodb_client)
-    seed_reference_data(repo, seed())
+    full = seed()  # the heavy rare earths and their inputs only: the interleaving is per pair
+    hree = {m.id for m in full.materials if "hree" in m.groups}
+    seed_reference_data(
+        repo,
+        SeedData(
+            materials=[m for m in full.materials if m.id in hree],
+            dependencies=[d for d in full.dependencies if d.material in hree],
+            governance=list(full.governance),
+            signals=list(full.signals),
+        ),
+    )
     rescore_all(repo, AS_OF, IMPORTERS)
     signal = admin.upsert_signal(repo, "CN-HREE-BAN", GROUP_BAN, None).item
     change = ReferenceChange(kind="signal", item_id="CN-HREE-BAN", old=None, new=signal, at=AT)
