@@ -79,9 +79,11 @@ def _night(repo: Any, recorder: WriteRecorder, as_of: datetime, importers: tuple
 def _group_signal(ddb: LocalDynamo, table: str, recorder: WriteRecorder, importers: tuple[str, ...]) -> int:
     """A group signal for ALL through the admin handler and the stream handler; returns the pairs it touches."""
     from bench.event_path import ADMIN_ENV, ISSUER, _put_and_read_record, _signal_body
+    from bench.nightly import template_retention_days
     from local.dynamodb_local import local_streams_client
     from local.streams import StreamReader
-    from tests.fakes import RecordingPublisher
+    from shared.services.rescoring import process_chunk
+    from tests.fakes import InProcessChunkQueue, RecordingPublisher
     from tests.support import ADMIN, FakeLambdaContext, api_event
 
     reader = StreamReader.for_table(ddb.client, local_streams_client(ddb.endpoint_url), table)
@@ -95,7 +97,10 @@ def _group_signal(ddb: LocalDynamo, table: str, recorder: WriteRecorder, importe
         recorder.attach(repo.client)  # the admin PUT and the stream handler write through the factory's client
         members = [m for m in repo.list_materials() if GROUP in m.groups]
         saved_get_publisher = getattr(stream_app, "get_publisher")  # noqa: B009
+        saved_get_queue = getattr(stream_app, "get_chunk_queue")  # noqa: B009
+        queue = InProcessChunkQueue()  # a change over STREAM_MAX_PAIRS is fanned out (decisions.md 85)
         setattr(stream_app, "get_publisher", RecordingPublisher)  # noqa: B010  # loopback only: no EventBridge
+        setattr(stream_app, "get_chunk_queue", lambda: queue)  # noqa: B010
         try:
             with quiet_stdout():
                 recorder.tag = "signal"
@@ -105,8 +110,12 @@ def _group_signal(ddb: LocalDynamo, table: str, recorder: WriteRecorder, importe
                 result = stream_app.lambda_handler({"Records": records}, FakeLambdaContext())
                 if result.get("batchItemFailures"):
                     raise RuntimeError(f"stream handler failures: {result}")
+                # the fanned-out chunks, one after another here (the queue's workers run them in parallel)
+                for chunk in queue.chunks:
+                    process_chunk(repo, chunk, template_retention_days(), RecordingPublisher())
         finally:
             setattr(stream_app, "get_publisher", saved_get_publisher)  # noqa: B010
+            setattr(stream_app, "get_chunk_queue", saved_get_queue)  # noqa: B010
     return len(members) * len([i for i in importers if i != ISSUER])
 
 

@@ -7,7 +7,7 @@ distinct pair's stored score and dependency item and each distinct material's pr
 score of every line needs at the least (governance and signals, read once per request, are left out of it).
 Alternating blocks (api, floor, floor, api, ...) cancel the machine's drift. Handler logs and metrics go to
 /dev/null (their cost stays in the measurement). Reported beside it: the same request with the in-process caches
-emptied before each one (what a warm function keeps across requests, decision 100).
+emptied before each one (what a warm function keeps across requests, decision 84).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def run(quick: bool = False) -> BenchResult:
                 timed_blocks = alternate_blocks(api_once, floor_once, blocks, block, warmup, counter.reset)
                 api, floor = timed_blocks.api, timed_blocks.floor
                 calls = counter.snapshot()
-                # the same request with every in-process cache emptied first (decision 100): a new execution
+                # the same request with every in-process cache emptied first (decision 84): a new execution
                 # environment's first request after its init, or one after every input changed
                 cold: list[float] = []
                 for _ in range(3 if quick else 5):
@@ -193,7 +193,7 @@ def run(quick: bool = False) -> BenchResult:
         "",
         f"Ratio of p50s: **{ratio:.2f}**; goal <= {GOAL_RATIO}: **{'met' if met else 'missed'}**. The api rows "
         "are a warm function answering the same portfolio again: parsed items, portfolios and company scores are "
-        "kept across requests by the value of what they derive from (docs/decisions.md 100); the caches-emptied "
+        "kept across requests by the value of what they derive from (docs/decisions.md 84); the caches-emptied "
         f"row is the same request with none of that (ratio {c.median / f.median:.2f}).",
         "",
         "DynamoDB calls per risk request: "

@@ -47,6 +47,10 @@ class Settings(BaseModel):
     score_change_threshold: float = Field(default=5.0, ge=0, le=100, validation_alias="SCORE_CHANGE_THRESHOLD")
     #: about this many (importer, material) pairs per nightly chunk message
     chunk_pairs: int = Field(default=1000, ge=1, validation_alias="CHUNK_PAIRS")
+    #: the stream function rescores a change in-process up to this many pairs; more go to the rescoring queue
+    stream_max_pairs: int = Field(default=1000, ge=1, validation_alias="STREAM_MAX_PAIRS")
+    #: about this many pairs per chunk of a change fanned out to the queue
+    fanout_chunk_pairs: int = Field(default=500, ge=1, validation_alias="FANOUT_CHUNK_PAIRS")
     #: how long one container trusts its last look at the store for /v1/health (seconds)
     health_cache_seconds: float = Field(default=10.0, ge=0, le=300, validation_alias="HEALTH_CACHE_SECONDS")
     #: must equal the queue's maxReceiveCount: the last delivery of a failing chunk records it as failed
@@ -106,6 +110,12 @@ class PublisherSettings(FunctionSettings):
     """Functions that publish ScoreChanged: the stream rescorer, the rescore worker (runs of bulk loads)."""
 
     event_bus_name: str = Field(min_length=1, validation_alias="EVENT_BUS_NAME")
+
+
+class StreamRescoreSettings(PublisherSettings):
+    """The stream rescorer: publishes ScoreChanged, and queues the chunks of a change too big for one invocation."""
+
+    rescore_queue_url: str = Field(min_length=1, validation_alias="RESCORE_QUEUE_URL")
 
 
 class SubscriptionSettings(FunctionSettings):

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.adapters.aws import aws_client
 from shared.domain.errors import StoreUnavailableError
-from shared.domain.models import Band
-from shared.ports import RescoreChunk, ScoreChanged
+from shared.domain.models import Band, CountryGovernance, ImporterDependency, MaterialProfile, PolicySignal
+from shared.ports import ReferenceChange, ReferenceItem, RescoreChunk, ScoreChanged
 
 if TYPE_CHECKING:
     from mypy_boto3_events.client import EventBridgeClient
@@ -26,6 +26,42 @@ EVENT_SOURCE = "materials-risk"
 SCORE_CHANGED = "ScoreChanged"
 
 
+_CHANGE_MODELS: dict[str, type[MaterialProfile | ImporterDependency | CountryGovernance | PolicySignal]] = {
+    "material": MaterialProfile,
+    "dependency": ImporterDependency,
+    "governance": CountryGovernance,
+    "signal": PolicySignal,
+}
+
+
+class ChangeMessage(BaseModel):
+    """The change a fanned-out chunk rescores: kind, id, time and both versions as their JSON documents (as the
+    table stores them), so the worker scores with exactly the versions the stream record had."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["material", "dependency", "governance", "signal"]
+    item_id: str
+    at: datetime
+    old: str | None = None
+    new: str | None = None
+
+    @classmethod
+    def of(cls, change: ReferenceChange) -> ChangeMessage:
+        def doc(item: ReferenceItem | None) -> str | None:
+            return None if item is None else item.model_dump_json()
+
+        return cls(kind=change.kind, item_id=change.item_id, at=change.at, old=doc(change.old), new=doc(change.new))
+
+    def to_change(self) -> ReferenceChange:
+        model = _CHANGE_MODELS[self.kind]
+
+        def item(doc: str | None) -> ReferenceItem | None:
+            return None if doc is None else model.model_validate_json(doc)
+
+        return ReferenceChange(self.kind, self.item_id, item(self.old), item(self.new), self.at)
+
+
 class ChunkMessage(BaseModel):
     """The SQS message body of one rescoring chunk (parsed by the worker with Powertools Parser)."""
 
@@ -37,6 +73,8 @@ class ChunkMessage(BaseModel):
     materials: tuple[str, ...]
     importers: tuple[str, ...]
     alert_cause: str | None = None
+    #: a fanned-out change's chunk (decisions.md 85)
+    change: ChangeMessage | None = None
 
     @classmethod
     def of(cls, chunk: RescoreChunk) -> ChunkMessage:
@@ -47,10 +85,14 @@ class ChunkMessage(BaseModel):
             materials=chunk.materials,
             importers=chunk.importers,
             alert_cause=chunk.alert_cause,
+            change=ChangeMessage.of(chunk.change) if chunk.change is not None else None,
         )
 
     def to_chunk(self) -> RescoreChunk:
-        return RescoreChunk(self.run_id, self.index, self.as_of, self.materials, self.importers, self.alert_cause)
+        change = self.change.to_change() if self.change is not None else None
+        return RescoreChunk(
+            self.run_id, self.index, self.as_of, self.materials, self.importers, self.alert_cause, change
+        )
 
 
 def score_changed_detail(event: ScoreChanged) -> dict[str, Any]:

@@ -1009,7 +1009,7 @@ def _company_key(inputs: ScoringInputs, sourcing: CompanySourcing, params: Scori
     the national dependency (its sourcing and import reliance: a company score names no national trade evidence),
     every governance entry, the signals that name the material, and the line's mix (in its order: the float sums
     follow it). Each part is a digest cached by its object's identity, so re-read objects (the adapter keeps them,
-    decision 100) cost a lookup, and new objects with equal values give the same key. Not the material's terms:
+    decision 84) cost a lookup, and new objects with equal values give the same key. Not the material's terms:
     they are keyed by the identity of the request's governance mapping and signal list, new on every request."""
     dependency = inputs.dependency
     return (
@@ -1033,7 +1033,7 @@ def company_score(
     computed_at: datetime,
     params: ScoringParameters = DEFAULT_PARAMETERS,
 ) -> CompanyScore:
-    """compute_company_score, served from a cache of earlier results for equal inputs (decision 100): a warm
+    """compute_company_score, served from a cache of earlier results for equal inputs (decision 84): a warm
     function answering a portfolio's risk again scores only the lines whose inputs changed. The result is the one
     compute_company_score gives (same value, drivers, inputs hash), with this call's computed_at."""
     _validate_pair(inputs)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.domain.runs import RunStatus, run_status
+from shared.ports.reference import ReferenceChange
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +22,10 @@ class RescoreChunk:
     #: set for runs a change started (a bulk signal load: "signal_load:<load id>"): the worker publishes
     #: ScoreChanged for the scores it moves, as the stream path does; None for nightly and manual runs
     alert_cause: str | None = None
+    #: set for the chunks of one change too big for one stream invocation (decisions.md 85): the change itself
+    #: (its kind, id, old and new version, time), so the worker rescores the chunk's pairs exactly as the stream
+    #: path would (scored at the change's time, ScoreChanged with the change's own effect and the change as cause)
+    change: ReferenceChange | None = None
 
 
 @dataclass(frozen=True, slots=True)

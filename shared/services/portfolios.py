@@ -248,7 +248,7 @@ def score_company_lines(
             signals=signals[material.id],
             as_of=now.date(),
         )
-        scores[line] = company_score(inputs, sourcing, now)  # equal inputs: an earlier result (decision 100)
+        scores[line] = company_score(inputs, sourcing, now)  # equal inputs: an earlier result (decision 84)
     return scores
 
 

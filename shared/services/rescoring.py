@@ -238,6 +238,15 @@ def process_chunk(
 
     A chunk with an `alert_cause` (a run a bulk signal load started) also reads the old scores (BatchGetItem)
     and publishes ScoreChanged for the moves past the threshold before writing, as the stream path does."""
+    if chunk.change is not None:
+        # a fanned-out part of one change (decisions.md 85): its pairs rescored as the stream path does, alerts
+        # naming the change; a publisher is required (the cause is the point of these chunks)
+        if publisher is None:
+            raise ValueError(f"chunk {chunk.index} of run {chunk.run_id} rescores a change: it needs a publisher")
+        pairs = [Pair(i, m) for m in chunk.materials for i in chunk.importers]
+        rescore_change_pairs(store, publisher, chunk.change, pairs, alert_threshold, retention_days)
+        store.record_chunk_done(chunk.run_id, chunk.index, len(pairs))
+        return len(pairs)
     context = ScoringContext.load(store)
     expires_at = history_expiry(chunk.as_of, retention_days)
     materials = store.get_materials(chunk.materials)
@@ -477,7 +486,21 @@ def rescore_pairs_for_change(
     republishes on retry, and consumers de-duplicate on (importer, material, computed_at, cause).
     Writing first could lose an alert.
     """
-    pairs = affected_pairs(store, change, importers)
+    return rescore_change_pairs(
+        store, publisher, change, affected_pairs(store, change, importers), alert_threshold, retention_days
+    )
+
+
+def rescore_change_pairs(
+    store: ChangeRescoringStore,
+    publisher: EventPublisher,
+    change: ReferenceChange,
+    pairs: Iterable[Pair],
+    alert_threshold: float = 5.0,
+    retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
+) -> list[ScoreChanged]:
+    """`rescore_pairs_for_change` for the given pairs of the change (all of them, or one fanned-out chunk's)."""
+    pairs = set(pairs)
     if not pairs:
         return []
     by_material: dict[str, list[str]] = {}

@@ -112,7 +112,9 @@ def score_chunk_delivery(
     error is raised again either way, so the queue redelivers or dead-letters the message.
     """
     try:
-        return process_chunk(store, chunk, retention_days, publisher() if chunk.alert_cause else None, alert_threshold)
+        return process_chunk(
+            store, chunk, retention_days, publisher() if chunk.alert_cause or chunk.change else None, alert_threshold
+        )
     except Exception as exc:
         if receive_count >= max_receive_count:
             store.record_chunk_failed(chunk.run_id, chunk.index, f"{exc.__class__.__name__}: {exc}")

@@ -143,7 +143,7 @@ def run_scenario(
 ) -> ScenarioResult:
     """Both sides are computed now from the same stored inputs, so with no changes they are identical. The inputs
     are read once for both sides (governance, signals, the pairs' dependency items in one BatchGetItem), and a pair
-    whose material and signals no change touches keeps its baseline score as its scenario score (decision 100)."""
+    whose material and signals no change touches keeps its baseline score as its scenario score (decision 84)."""
     catalogue = {m.id: m for m in store.list_materials()}  # one read, for validation and group expansion
     _check_changes(catalogue, changes)
     target = scenario_pairs(store, tenant, pairs, portfolio_id, catalogue)
@@ -171,7 +171,7 @@ def run_scenario(
     company: list[tuple[ExposureLine, CompanyScore, CompanyScore]] = []
     if target.portfolio is not None:
         wanted = company_sourced_lines(target.portfolio, target.lines, catalogue)
-        # equal inputs give the cached company score (decision 100): the baseline after the risk route, and the
+        # equal inputs give the cached company score (decision 84): the baseline after the risk route, and the
         # what-if of every line whose material and signals no change touches
         base = score_company_lines(wanted, stored, dependencies, catalogue, now)
         changed = score_company_lines(wanted, what_if, dependencies, catalogue, now, changes)

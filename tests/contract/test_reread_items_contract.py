@@ -1,4 +1,4 @@
-"""Re-read items (decision 100): the DynamoDB adapter keeps the object parsed from an unchanged `doc`, so a warm
+"""Re-read items (decision 84): the DynamoDB adapter keeps the object parsed from an unchanged `doc`, so a warm
 function's scoring caches hit; on every backend a changed item reads back with its new values, never the cached
 ones, and the reads that project the doc only still give whole models."""
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from shared.ports import ReferenceChange
-from shared.services.rescoring import rescore_all, rescore_pairs_for_change
+from shared.services.rescoring import rescore_all, rescore_change_pairs
 from tests.integration import flows as flows_module
 from tests.integration.flows import (
     JP_DUALUSE,
@@ -135,10 +135,10 @@ def test_the_same_signal_put_twice_is_stored_once_and_rescored_once(flows, monke
 
     def counting(*args, **kwargs):
         calls.append(args[2])
-        return rescore_pairs_for_change(*args, **kwargs)
+        return rescore_change_pairs(*args, **kwargs)
 
-    # the stream handler rescores a change through services.stream_changes
-    monkeypatch.setattr("shared.services.stream_changes.rescore_pairs_for_change", counting)
+    # the stream handler rescores a change's pairs through services.stream_changes
+    monkeypatch.setattr("shared.services.stream_changes.rescore_change_pairs", counting)
 
     first = flow.put_signal(JP_LICENCE_STALL, signal_body(JP_LICENCE_STALL))
     second = flow.put_signal(JP_LICENCE_STALL, signal_body(JP_LICENCE_STALL))

@@ -1,4 +1,4 @@
-"""What made the company portfolio's risk and its scenario cheaper changes no score (decision 100).
+"""What made the company portfolio's risk and its scenario cheaper changes no score (decision 84).
 
 - company scores are served from a cache keyed by the value of their inputs: the same value, drivers and inputs
   hash as computed from scratch, this request's computed_at, and a miss for any changed input;
@@ -158,7 +158,7 @@ def test_a_scenario_gives_the_scores_of_scoring_each_side_from_the_store_with_fe
         store.calls.clear()
         result = run_scenario(store, "team-a", changes, None, "p1", AS_OF)
         reads = list(store.calls)
-        # the reference: each side scored from the store on its own, as before decision 100
+        # the reference: each side scored from the store on its own, as before decision 84
         base = score_pairs_live(store, PAIRS, AS_OF)
         what_if = score_pairs_live(store, PAIRS, AS_OF, changes)
         assert {Pair(b.importer, b.material): (b, w) for b, w in result.pairs} == {

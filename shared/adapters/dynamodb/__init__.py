@@ -5,7 +5,7 @@
 | `keys.py` | the key design: every pk/sk, attribute-value helpers (private to this package) |
 | `base.py` | `DynamoTable`: table + client, `_call` error mapping, batching, the one `Backoff`, conditional writes |
 | `cursors.py` | page cursors bound to their query |
-| `parsed.py` | items parsed from the same `doc` before, kept across requests (bounded; decision 100) |
+| `parsed.py` | items parsed from the same `doc` before, kept across requests (bounded; decision 84) |
 | `reference.py`, `scores.py`, `runs.py`, `portfolios.py` | one repository per item family (a port each) |
 | `stream.py` | a table stream record -> `ReferenceChange` |
 | `repository.py` | `DynamoRiskRepository`, all of them on one table |

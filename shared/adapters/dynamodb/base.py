@@ -26,7 +26,7 @@ BATCH_WRITE_LIMIT = 25  # DynamoDB's per-call item limit
 TRANSACT_WRITE_LIMIT = 100  # DynamoDB's per-transaction action limit
 BATCH_GET_LIMIT = 100
 #: the projection of reads that parse only the stored model: botocore parses every attribute of every item it returns
-#: (a score item has 11; the doc alone halves a 100-score BatchGetItem's time, decision 100)
+#: (a score item has 11; the doc alone halves a 100-score BatchGetItem's time, decision 84)
 DOC_ONLY = "doc"
 #: attempts of a repository-level retry (unprocessed batch items, cancelled transactions), the first one included
 MAX_BATCH_ATTEMPTS = 8
@@ -111,7 +111,7 @@ class DynamoTable:
     @staticmethod
     def _parse_shared(model: type[M], item: Mapping[str, Any]) -> M:
         """`_parse` for items reads return again and again (reference data, scores): the object parsed from the
-        same `doc` before, if it is still cached (`parsed.PARSED`, decision 100)."""
+        same `doc` before, if it is still cached (`parsed.PARSED`, decision 84)."""
         return PARSED.parse(model, item["doc"]["S"])
 
     def _call(self, operation: str, **kwargs: Any) -> Any:

@@ -5,7 +5,7 @@ catalogue, governance and signals). Parsing each `doc` again costs pydantic vali
 every time, so the scoring's identity-keyed caches (digests, per-material terms) miss on every request. Here an item
 whose `doc` string is the one parsed before comes back as the same (frozen) object: no validation, and the
 identity caches hit. A changed item has a different `doc` and is parsed afresh; nothing is ever invalidated by
-hand. Bounded: past `MAX_CHARS` characters of cached documents the least recently used go (decision 100).
+hand. Bounded: past `MAX_CHARS` characters of cached documents the least recently used go (decision 84).
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ class DynamoPortfolioRepository(DynamoTable):
 
     def get_portfolio(self, tenant: str, portfolio_id: str) -> Portfolio | None:
         item = self._get(keys.portfolio_key(tenant, portfolio_id))
-        # the same stored document: the portfolio parsed from it before (a warm function re-reads it; decision 100)
+        # the same stored document: the portfolio parsed from it before (a warm function re-reads it; decision 84)
         return PORTFOLIOS.parse(Portfolio, item["docz"]["B"], _load_portfolio) if item else None
 
     def list_portfolios(self, tenant: str, limit: int, cursor: str | None) -> Page[PortfolioSummary]:
