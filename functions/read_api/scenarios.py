@@ -8,7 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.adapters.factory import get_repository
+from shared.adapters.factory import get_read_repository
 from shared.http import build_router, caller_of
 from shared.observability import metrics
 from shared.ports import Pair
@@ -26,7 +26,7 @@ def run_scenario(request: Annotated[ScenarioRequest, Body()]) -> ScenarioRespons
     changes = [change.to_change(i, now.date()) for i, change in enumerate(request.changes)]
     pairs = [Pair(p.importer, p.material) for p in request.pairs] if request.pairs else None
     result = scenarios.run_scenario(
-        get_repository(), caller_of(router).client_id, changes, pairs, request.portfolio_id, now
+        get_read_repository(), caller_of(router).client_id, changes, pairs, request.portfolio_id, now
     )
     metrics.add_metric(name="ScenarioRun", unit=MetricUnit.Count, value=1)
     return ScenarioResponse.of(result, now.date())
