@@ -28,7 +28,8 @@ DEFAULT_IMPORTERS: tuple[str, ...] = tuple(sorted(DEFAULT_SCORED_IMPORTERS.split
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # defer_build: a function builds the validators of only the settings models it validates (cold start)
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     #: required by every function (FunctionSettings); None only for tools that never touch the table
     table_name: str | None = Field(default=None, min_length=1, validation_alias="TABLE_NAME")

@@ -11,11 +11,13 @@ from shared.adapters.dynamodb.base import DynamoTable
 from shared.adapters.dynamodb.cursors import decode_cursor, encode_cursor
 from shared.adapters.dynamodb.keys import PORTFOLIO_PREFIX, n, s
 from shared.domain.errors import TooLargeError
-from shared.domain.portfolio import Portfolio
-from shared.ports import Page, PortfolioSummary
+from shared.ports.common import Page
+from shared.ports.portfolios import PortfolioSummary
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+    from shared.domain.portfolio import Portfolio
 
 #: compressed portfolio document limit, under DynamoDB's 400 KB item size with room for the other attributes
 MAX_PORTFOLIO_DOC_BYTES = 350_000
@@ -26,6 +28,10 @@ class DynamoPortfolioRepository(DynamoTable):
 
     def get_portfolio(self, tenant: str, portfolio_id: str) -> Portfolio | None:
         item = self._get(keys.portfolio_key(tenant, portfolio_id))
+        # imported here: the read API holds this family for scenarios only, and GET /v1/scores should not pay
+        # for the portfolio models at cold start
+        from shared.domain.portfolio import Portfolio
+
         return Portfolio.model_validate_json(gzip.decompress(item["docz"]["B"])) if item else None
 
     def list_portfolios(self, tenant: str, limit: int, cursor: str | None) -> Page[PortfolioSummary]:
