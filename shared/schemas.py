@@ -1,6 +1,7 @@
 """API request/response models: the public contract (docs/openapi.json is generated from them)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: pydantic would compile every field's annotation
+# string at class creation, a cost every cold start pays (docs/decisions.md 84).
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -60,7 +61,7 @@ class HealthResponse(ApiModel):
     model_version: str
 
     @classmethod
-    def of(cls, store_available: bool, model_version: str) -> HealthResponse:
+    def of(cls, store_available: bool, model_version: str) -> "HealthResponse":
         if store_available:
             return cls(status="ok", store="ok", model_version=model_version)
         return cls(status="degraded", store="unavailable", model_version=model_version)
@@ -87,7 +88,7 @@ class MaterialSummary(ApiModel):
     top_producers: dict[Stage, ProducerShareResponse] = Field(description="The largest producer at each stage")
 
     @classmethod
-    def of(cls, profile: MaterialProfile) -> MaterialSummary:
+    def of(cls, profile: MaterialProfile) -> "MaterialSummary":
         top = {
             stage: ProducerShareResponse.model_validate(max(shares, key=lambda s: s.share).model_dump())
             for stage, shares in profile.stages.items()
@@ -100,7 +101,7 @@ class MaterialListResponse(ApiModel):
     items: list[MaterialSummary]
 
     @classmethod
-    def of(cls, materials: list[MaterialProfile]) -> MaterialListResponse:
+    def of(cls, materials: list[MaterialProfile]) -> "MaterialListResponse":
         return cls(items=[MaterialSummary.of(m) for m in materials])
 
 
@@ -126,7 +127,7 @@ class SignalResponse(ApiModel):
     version: int
 
     @classmethod
-    def of(cls, signal: PolicySignal) -> SignalResponse:
+    def of(cls, signal: PolicySignal) -> "SignalResponse":
         return cls.model_validate(signal.model_dump(mode="json"))
 
 
@@ -134,7 +135,7 @@ class SignalListResponse(ApiModel):
     items: list[SignalResponse]
 
     @classmethod
-    def of(cls, signals: list[PolicySignal]) -> SignalListResponse:
+    def of(cls, signals: list[PolicySignal]) -> "SignalListResponse":
         return cls(items=[SignalResponse.of(s) for s in signals])
 
 
@@ -159,7 +160,7 @@ class MaterialResponse(ApiModel):
         profile: MaterialProfile,
         active_signals: list[PolicySignal],
         by_stage: dict[Stage, list[PolicySignal]] | None = None,
-    ) -> MaterialResponse:
+    ) -> "MaterialResponse":
         data: dict[str, Any] = profile.model_dump(mode="json")
         data["stages"] = {
             stage: sorted(shares, key=lambda s: (-s["share"], s["country"])) for stage, shares in data["stages"].items()
@@ -207,7 +208,7 @@ class ScoreResponse(ApiModel):
     computed_at: datetime
 
     @classmethod
-    def of(cls, score: RiskScore) -> ScoreResponse:
+    def of(cls, score: RiskScore) -> "ScoreResponse":
         # straight from the domain object's attributes: no intermediate dict (this is on the hot GET path)
         return cls.model_validate(score, from_attributes=True)
 
@@ -224,7 +225,7 @@ class ScorePageResponse(ApiModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page")
 
     @classmethod
-    def of(cls, page: Page[RiskScore]) -> ScorePageResponse:
+    def of(cls, page: "Page[RiskScore]") -> "ScorePageResponse":
         return cls(items=[ScoreResponse.of(s) for s in page.items], next_cursor=page.next_cursor)
 
     def csv_rows(self) -> list[dict[str, Any]]:
@@ -248,7 +249,7 @@ class HistoryPointResponse(ApiModel):
     signal_ids: list[str]
 
     @classmethod
-    def of(cls, point: HistoryPoint) -> HistoryPointResponse:
+    def of(cls, point: "HistoryPoint") -> "HistoryPointResponse":
         return cls(
             at=point.at,
             score=point.score,
@@ -266,7 +267,7 @@ class HistoryResponse(ApiModel):
     next_cursor: str | None
 
     @classmethod
-    def of(cls, history: ScoreHistory) -> HistoryResponse:
+    def of(cls, history: "ScoreHistory") -> "HistoryResponse":
         return cls(
             importer=history.importer,
             material=history.material,
@@ -291,7 +292,7 @@ class ImporterSummary(ApiModel):
     )
 
     @classmethod
-    def of(cls, coverage: ImporterCoverage) -> ImporterSummary:
+    def of(cls, coverage: "ImporterCoverage") -> "ImporterSummary":
         return cls(
             code=coverage.code,
             name=coverage.name,
@@ -307,7 +308,7 @@ class ImporterListResponse(ApiModel):
     next_cursor: str | None = Field(description="Pass as ?cursor= to get the next page; null on the last page")
 
     @classmethod
-    def of(cls, page: Page[ImporterCoverage]) -> ImporterListResponse:
+    def of(cls, page: "Page[ImporterCoverage]") -> "ImporterListResponse":
         return cls(items=[ImporterSummary.of(c) for c in page.items], next_cursor=page.next_cursor)
 
 
@@ -350,7 +351,7 @@ class DependencyDetailResponse(ApiModel):
     stages: dict[Stage, StageDependencyResponse]
 
     @classmethod
-    def of(cls, detail: DependencyDetail) -> DependencyDetailResponse:
+    def of(cls, detail: "DependencyDetail") -> "DependencyDetailResponse":
         dependency = detail.dependency
         return cls(
             importer=dependency.importer,
@@ -394,7 +395,7 @@ class GovernanceResponse(ApiModel):
     version: int
 
     @classmethod
-    def of(cls, governance: CountryGovernance) -> GovernanceResponse:
+    def of(cls, governance: CountryGovernance) -> "GovernanceResponse":
         return cls.model_validate(governance.model_dump(mode="json"))
 
 
@@ -422,7 +423,7 @@ class MissingPair(ApiModel):
     reason: str
 
     @classmethod
-    def of(cls, missing: MissingScore) -> MissingPair:
+    def of(cls, missing: "MissingScore") -> "MissingPair":
         return cls(importer=missing.pair.importer, material=missing.pair.material, reason=missing.reason)
 
 
@@ -431,7 +432,7 @@ class BatchScoresResponse(ApiModel):
     missing: list[MissingPair]
 
     @classmethod
-    def of(cls, found: list[RiskScore], missing: list[MissingScore]) -> BatchScoresResponse:
+    def of(cls, found: list[RiskScore], missing: "list[MissingScore]") -> "BatchScoresResponse":
         return cls(items=[ScoreResponse.of(s) for s in found], missing=[MissingPair.of(m) for m in missing])
 
 
@@ -452,7 +453,7 @@ class UnscoredLineResponse(ApiModel):
     reason: str = Field(description='e.g. "no material is rare_earths or in group rare_earths any more ..."')
 
     @classmethod
-    def of(cls, line: UnscoredLine) -> UnscoredLineResponse:
+    def of(cls, line: "UnscoredLine") -> "UnscoredLineResponse":
         return cls(
             item_index=line.item_index,
             material=line.material,
@@ -547,7 +548,7 @@ class ScenarioRequest(ApiModel):
     portfolio_id: str | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")
-    def _one_target(self) -> ScenarioRequest:
+    def _one_target(self) -> "ScenarioRequest":
         if (self.pairs is None) == (self.portfolio_id is None):
             raise ValueError("give exactly one of pairs or portfolio_id")
         return self
@@ -560,7 +561,7 @@ class ScenarioSide(ApiModel):
     signal_ids: list[str]
 
     @classmethod
-    def of(cls, score: RiskScore) -> ScenarioSide:
+    def of(cls, score: RiskScore) -> "ScenarioSide":
         return cls(
             score=score.score,
             band=score.band,
@@ -578,7 +579,7 @@ class ScenarioLineResponse(ApiModel):
     drivers: list[DriverResponse] = Field(description="The scenario score's drivers, largest first")
 
     @classmethod
-    def of(cls, baseline: RiskScore, scenario: RiskScore) -> ScenarioLineResponse:
+    def of(cls, baseline: RiskScore, scenario: RiskScore) -> "ScenarioLineResponse":
         return cls(
             importer=baseline.importer,
             material=baseline.material,
@@ -600,7 +601,9 @@ class CompanyScenarioLineResponse(ApiModel):
     delta: float
 
     @classmethod
-    def of(cls, line: ExposureLine, baseline: CompanyScore, scenario: CompanyScore) -> CompanyScenarioLineResponse:
+    def of(
+        cls, line: "ExposureLine", baseline: "CompanyScore", scenario: "CompanyScore"
+    ) -> "CompanyScenarioLineResponse":
         return cls(
             item_index=line.item_index,
             importer=line.importer,
@@ -624,7 +627,7 @@ class ScenarioResponse(ApiModel):
     as_of: date
 
     @classmethod
-    def of(cls, result: ScenarioResult, as_of: date) -> ScenarioResponse:
+    def of(cls, result: "ScenarioResult", as_of: date) -> "ScenarioResponse":
         return cls(
             items=[ScenarioLineResponse.of(base, what_if) for base, what_if in result.pairs],
             company_items=[CompanyScenarioLineResponse.of(line, b, s) for line, b, s in result.company],
