@@ -13,7 +13,7 @@ Two kinds of setting (docs/decisions.md 54):
 """
 
 # No `from __future__ import annotations` in this module: pydantic would compile every field's annotation
-# string at class creation, a cost every cold start pays (docs/decisions.md 84).
+# string at class creation, a cost every cold start pays (docs/decisions.md 86).
 
 import os
 from functools import lru_cache

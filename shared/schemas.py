@@ -1,7 +1,7 @@
 """API request/response models: the public contract (docs/openapi.json is generated from them)."""
 
 # No `from __future__ import annotations` in this module: pydantic would compile every field's annotation
-# string at class creation, a cost every cold start pays (docs/decisions.md 84).
+# string at class creation, a cost every cold start pays (docs/decisions.md 86).
 
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal

@@ -30,7 +30,9 @@ def _unset(variable: str) -> ConfigurationError:
     return ConfigurationError(f"{variable} is not set")
 
 
+@lru_cache(maxsize=1)
 def _table_and_client() -> tuple[str, DynamoDBClient]:
+    # one client per process: the full and the read composite share it (and its connection pool)
     from shared.adapters.dynamodb.base import make_dynamodb_client
 
     settings = get_settings()
@@ -126,6 +128,7 @@ def get_change_reader() -> ChangeReader:
 def clear_adapter_caches() -> None:
     """Tests and the local stack re-point the adapters by changing env and calling this."""
     get_settings.cache_clear()
+    _table_and_client.cache_clear()
     get_repository.cache_clear()
     get_read_repository.cache_clear()
     get_chunk_queue.cache_clear()

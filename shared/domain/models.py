@@ -5,7 +5,7 @@ Every model is immutable so a score computed from it can be recomputed from the 
 """
 
 # No `from __future__ import annotations` in this module: pydantic would compile every field's annotation
-# string at class creation, a cost every cold start pays (docs/decisions.md 84).
+# string at class creation, a cost every cold start pays (docs/decisions.md 86).
 
 import re
 from datetime import date, datetime

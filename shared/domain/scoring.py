@@ -5,7 +5,7 @@ MODEL_VERSION whenever a number or formula changes (stored scores name the versi
 """
 
 # No `from __future__ import annotations` in this module: pydantic would compile every field's annotation
-# string at class creation, a cost every cold start pays (docs/decisions.md 84).
+# string at class creation, a cost every cold start pays (docs/decisions.md 86).
 
 import hashlib
 import math
