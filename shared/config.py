@@ -12,7 +12,8 @@ Two kinds of setting (docs/decisions.md 54):
   init with one log line naming the variables, instead of answering 503s on first use.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: pydantic would compile every field's annotation
+# string at class creation, a cost every cold start pays (docs/decisions.md 86).
 
 import os
 from functools import lru_cache
@@ -28,7 +29,8 @@ DEFAULT_IMPORTERS: tuple[str, ...] = tuple(sorted(DEFAULT_SCORED_IMPORTERS.split
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # defer_build: a function builds the validators of only the settings models it validates (cold start)
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     #: required by every function (FunctionSettings); None only for tools that never touch the table
     table_name: str | None = Field(default=None, min_length=1, validation_alias="TABLE_NAME")
@@ -73,7 +75,7 @@ class Settings(BaseModel):
     api_base_url: str = Field(default="", max_length=500, validation_alias="API_BASE_URL")
 
     @classmethod
-    def from_environment(cls) -> Settings:
+    def from_environment(cls) -> "Settings":
         """The settings in the process environment; an out-of-range value raises pydantic's ValidationError."""
         return cls.model_validate(dict(os.environ))
 

@@ -16,8 +16,8 @@ from shared.domain.ids import (
     PORTFOLIO_ID_PATTERN,
     RUN_ID_PATTERN,
     SIGNAL_ID_PATTERN,
+    SUBSCRIPTION_ID_PATTERN,
 )
-from shared.domain.subscriptions import SUBSCRIPTION_ID_PATTERN
 
 # ---------------------------------------------------------------------------------------------------- path
 

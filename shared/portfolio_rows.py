@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from shared.domain.errors import InvalidInputError
 from shared.domain.portfolio import MAX_PORTFOLIO_ITEMS, Portfolio
-from shared.schemas import PortfolioItemRequest, PortfolioUpsertRequest
+from shared.schemas_portfolios import PortfolioItemRequest, PortfolioUpsertRequest
 
 #: the columns of a portfolio spreadsheet, in the order GET writes them (a PUT may have any subset, any order)
 PORTFOLIO_CSV_COLUMNS = (

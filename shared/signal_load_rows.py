@@ -25,7 +25,7 @@ from shared.domain.signal_rows import (
     RowError,
     signal_fields_from_row,
 )
-from shared.schemas import SignalUpsertRequest
+from shared.schemas_admin import SignalUpsertRequest
 from shared.services.signal_loads import MAX_LOAD_ROWS, SignalRow
 
 #: keys only the reference format has: an object with one of them (or with materials as text) is a reference row

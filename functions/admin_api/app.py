@@ -29,17 +29,15 @@ from shared.http import (
 from shared.observability import API_CORRELATION_PATH, logger, metrics
 from shared.params import CountryPath, IdempotencyKey, MaterialPath, RunIdPath, SignalIdPath
 from shared.runtime import init_done
-from shared.schemas import (
+from shared.schemas import GovernanceResponse, MaterialResponse, SignalResponse
+from shared.schemas_admin import (
     DependencyResponse,
     DependencyUpsertRequest,
-    GovernanceResponse,
     GovernanceUpsertRequest,
-    MaterialResponse,
     MaterialUpsertRequest,
     RescoreRequest,
     RescoreRunResponse,
     SignalLoadResponse,
-    SignalResponse,
     SignalUpsertRequest,
 )
 from shared.services import admin, runs

@@ -16,14 +16,14 @@ from shared.config import get_settings
 from shared.http import build_router, caller_of
 from shared.observability import logger, metrics
 from shared.params import Cursor, DraftIdPath
-from shared.schemas import (
+from shared.schemas import SignalResponse
+from shared.schemas_drafts import (
     DraftCreateRequest,
     DraftCreateResponse,
     DraftListResponse,
     DraftPublishRequest,
     DraftPublishResponse,
     DraftResponse,
-    SignalResponse,
 )
 from shared.services import drafts
 

@@ -46,7 +46,7 @@ from shared.portfolio_rows import (
     rows_named,
 )
 from shared.runtime import gc_paused, init_done
-from shared.schemas import (
+from shared.schemas_portfolios import (
     HISTORY_CSV_COLUMNS,
     RISK_CSV_COLUMNS,
     PortfolioHistoryResponse,

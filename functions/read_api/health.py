@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.adapters.factory import get_repository
+from shared.adapters.factory import get_read_repository
 from shared.config import get_settings
 from shared.domain.scoring import MODEL_VERSION
 from shared.http import build_router
@@ -37,7 +37,7 @@ STORE_HEALTH = StoreHealth()
     },
 )
 def health() -> Response[Any]:
-    store = STORE_HEALTH.check(get_repository(), get_settings().health_cache_seconds)
+    store = STORE_HEALTH.check(get_read_repository(), get_settings().health_cache_seconds)
     if not store.available and store.fresh:
         logger.warning("health check: store unavailable", error=store.cause)
     metrics.add_metric(name="HealthCheck", unit=MetricUnit.Count, value=1)

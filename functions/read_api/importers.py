@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.adapters.factory import get_repository
+from shared.adapters.factory import get_read_repository
 from shared.config import get_settings
 from shared.http import build_router
 from shared.observability import logger, metrics
@@ -17,7 +17,7 @@ router = build_router()
 
 @router.get("/v1/importers", summary="The scored importing economies and their data coverage", tags=["importers"])
 def list_importers(limit: Limit = 50, cursor: Cursor = None) -> ImporterListResponse:
-    page = importers.list_importers(get_repository(), get_settings().scored_importer_codes, limit, cursor)
+    page = importers.list_importers(get_read_repository(), get_settings().scored_importer_codes, limit, cursor)
     metrics.add_metric(name="ImportersListed", unit=MetricUnit.Count, value=1)
     return ImporterListResponse.of(page)
 
@@ -29,6 +29,6 @@ def list_importers(limit: Limit = 50, cursor: Cursor = None) -> ImporterListResp
 )
 def get_dependency(importer: ImporterPath, material: MaterialPath) -> DependencyDetailResponse:
     logger.append_keys(importer=importer, material=material)
-    detail = importers.get_dependency_detail(get_repository(), importer, material)
+    detail = importers.get_dependency_detail(get_read_repository(), importer, material)
     metrics.add_metric(name="DependencyRead", unit=MetricUnit.Count, value=1)
     return DependencyDetailResponse.of(detail)

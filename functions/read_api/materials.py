@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.adapters.factory import get_repository
+from shared.adapters.factory import get_read_repository
 from shared.http import build_router
 from shared.observability import logger, metrics
 from shared.params import MaterialPath
@@ -18,7 +18,7 @@ router = build_router()
 
 @router.get("/v1/materials", summary="The materials catalogue", tags=["materials"])
 def list_materials() -> MaterialListResponse:
-    materials = queries.list_materials(get_repository())
+    materials = queries.list_materials(get_read_repository())
     metrics.add_metric(name="MaterialsListed", unit=MetricUnit.Count, value=1)
     return MaterialListResponse.of(materials)
 
@@ -26,6 +26,6 @@ def list_materials() -> MaterialListResponse:
 @router.get("/v1/materials/<material>", summary="A material's profile and active signals", tags=["materials"])
 def get_material(material: MaterialPath) -> MaterialResponse:
     logger.append_keys(material=material)
-    detail = queries.get_material(get_repository(), material, datetime.now(UTC).date())
+    detail = queries.get_material(get_read_repository(), material, datetime.now(UTC).date())
     metrics.add_metric(name="MaterialRead", unit=MetricUnit.Count, value=1)
     return MaterialResponse.of(detail.profile, detail.active_signals, detail.active_signals_by_stage())

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.adapters.factory import get_repository
+from shared.adapters.factory import get_read_repository
 from shared.domain.models import Band
 from shared.http import build_router, csv_response, wants_csv
 from shared.observability import logger, metrics
@@ -43,7 +43,7 @@ MinScore = Annotated[
 @router.get("/v1/scores/<importer>/<material>", summary="One score with components and drivers", tags=["scores"])
 def get_score(importer: ImporterPath, material: MaterialPath) -> ScoreResponse:
     logger.append_keys(importer=importer, material=material)
-    score = queries.get_score(get_repository(), importer, material)
+    score = queries.get_score(get_read_repository(), importer, material)
     metrics.add_metric(name="ScoreRead", unit=MetricUnit.Count, value=1)
     return ScoreResponse.of(score)
 
@@ -60,7 +60,7 @@ RANKING_RESPONSES: dict[int, OpenAPIResponse] = {
 
 def ranking(query: RankQuery, filename: str) -> Response[Any]:
     """One page of a ranked list, as JSON or (Accept: text/csv) as a spreadsheet with the cursor in a header."""
-    page = ScorePageResponse.of(queries.rank_scores(get_repository(), query))
+    page = ScorePageResponse.of(queries.rank_scores(get_read_repository(), query))
     metrics.add_metric(name="RankingRead", unit=MetricUnit.Count, value=1)
     if wants_csv(router):
         response = csv_response(page.csv_rows(), SCORE_CSV_COLUMNS, filename)
@@ -125,7 +125,7 @@ def get_score_history(
     cursor: Cursor = None,
 ) -> HistoryResponse:
     logger.append_keys(importer=importer, material=material)
-    history = queries.score_history(get_repository(), HistoryQuery(importer, material, from_, to, limit, cursor))
+    history = queries.score_history(get_read_repository(), HistoryQuery(importer, material, from_, to, limit, cursor))
     metrics.add_metric(name="HistoryRead", unit=MetricUnit.Count, value=1)
     return HistoryResponse.of(history)
 
@@ -133,6 +133,6 @@ def get_score_history(
 @router.post("/v1/scores/batch", summary="Up to 100 scores in one call; missing pairs are listed", tags=["scores"])
 def batch_scores(request: Annotated[BatchScoresRequest, Body()]) -> BatchScoresResponse:
     pairs = [Pair(p.importer, p.material) for p in request.pairs]
-    found, missing = queries.batch_scores(get_repository(), pairs)
+    found, missing = queries.batch_scores(get_read_repository(), pairs)
     metrics.add_metric(name="BatchScoresRead", unit=MetricUnit.Count, value=len(found))
     return BatchScoresResponse.of(found, missing)

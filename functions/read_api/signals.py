@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from shared.adapters.factory import get_repository
+from shared.adapters.factory import get_read_repository
 from shared.domain.models import Measure, SignalStatus, Stage
 from shared.http import build_router
 from shared.observability import metrics
@@ -32,6 +32,6 @@ def list_signals(
     filters = queries.SignalFilter(
         material=material, issuer=issuer, target=target, status=status, stage=stage, measure=measure
     )
-    signals = queries.list_signals(get_repository(), filters)
+    signals = queries.list_signals(get_read_repository(), filters)
     metrics.add_metric(name="SignalsListed", unit=MetricUnit.Count, value=1)
     return SignalListResponse.of(signals)

@@ -1,7 +1,7 @@
 """Builds the adapters from settings on first use (never at import time).
 
 Each getter imports its adapter module when first called: every function imports this module, and most use one
-or two adapters (the read API only the repository), so the others' modules (and the domain models they bring:
+or two adapters (the read API only the read repository), so the others' modules (and the domain models they bring:
 webhooks, subscriptions) stay out of their cold starts.
 """
 
@@ -10,15 +10,18 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from shared.adapters.dynamodb import DynamoRiskRepository, make_dynamodb_client, reference_change_from_stream
 from shared.config import ConfigurationError, get_settings
-from shared.ports import ChangeReader
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
     from shared.adapters.delivery_queue import SqsDeliveryQueue
+    from shared.adapters.dynamodb.read import DynamoReadRepository
+    from shared.adapters.dynamodb.repository import DynamoRiskRepository
     from shared.adapters.messaging import EventBridgePublisher, SqsChunkQueue
     from shared.adapters.secrets import KmsSecretSealer
     from shared.adapters.webhook_http import HttpWebhookSender
+    from shared.ports import ChangeReader
 
 
 def _unset(variable: str) -> ConfigurationError:
@@ -28,12 +31,30 @@ def _unset(variable: str) -> ConfigurationError:
 
 
 @lru_cache(maxsize=1)
-def get_repository() -> DynamoRiskRepository:
+def _table_and_client() -> tuple[str, DynamoDBClient]:
+    # one client per process: the full and the read composite share it (and its connection pool)
+    from shared.adapters.dynamodb.base import make_dynamodb_client
+
     settings = get_settings()
     if not settings.table_name:
         raise _unset("TABLE_NAME")
-    client = make_dynamodb_client(settings.dynamodb_endpoint_url, settings.aws_region)
-    return DynamoRiskRepository(settings.table_name, client)
+    return settings.table_name, make_dynamodb_client(settings.dynamodb_endpoint_url, settings.aws_region)
+
+
+@lru_cache(maxsize=1)
+def get_repository() -> DynamoRiskRepository:
+    """Every item family on the table (the functions that write, the local stack, scripts)."""
+    from shared.adapters.dynamodb.repository import DynamoRiskRepository
+
+    return DynamoRiskRepository(*_table_and_client())
+
+
+@lru_cache(maxsize=1)
+def get_read_repository() -> DynamoReadRepository:
+    """The families the read API reads: its cold start skips the drafts, subscriptions and webhook attempts."""
+    from shared.adapters.dynamodb.read import DynamoReadRepository
+
+    return DynamoReadRepository(*_table_and_client())
 
 
 @lru_cache(maxsize=1)
@@ -99,13 +120,17 @@ def get_webhook_sender() -> HttpWebhookSender:
 
 def get_change_reader() -> ChangeReader:
     """Reads the table's stream records (the item layout is the repository's; no client or settings needed)."""
+    from shared.adapters.dynamodb.stream import reference_change_from_stream
+
     return reference_change_from_stream
 
 
 def clear_adapter_caches() -> None:
     """Tests and the local stack re-point the adapters by changing env and calling this."""
     get_settings.cache_clear()
+    _table_and_client.cache_clear()
     get_repository.cache_clear()
+    get_read_repository.cache_clear()
     get_chunk_queue.cache_clear()
     get_publisher.cache_clear()
     get_secret_sealer.cache_clear()

@@ -27,3 +27,6 @@ RUN_ID_PATTERN = r"^[a-z]+-[A-Za-z0-9]{1,40}$"
 
 #: a draft signal's id: 16 hex digits of the paste's digest and its number in the paste (shared/services/drafts.py)
 DRAFT_ID_PATTERN = r"^[0-9a-f]{16}-[0-9]{1,2}$"
+#: a tenant's own id for one of its alert subscriptions (the portfolio id's shape)
+SUBSCRIPTION_ID_PATTERN = PORTFOLIO_ID_PATTERN
+SUBSCRIPTION_ID_MAX_LENGTH = PORTFOLIO_ID_MAX_LENGTH

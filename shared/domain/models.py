@@ -4,7 +4,8 @@ Shares are fractions (0..1) as floats here; the DynamoDB adapter converts them t
 Every model is immutable so a score computed from it can be recomputed from the same values.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: pydantic would compile every field's annotation
+# string at class creation, a cost every cold start pays (docs/decisions.md 86).
 
 import re
 from datetime import date, datetime

@@ -1,6 +1,7 @@
 """What-if changes applied to scoring inputs. Pure: a scenario is computed, never stored."""
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: pydantic would compile every field's annotation
+# string at class creation, a cost every cold start pays (docs/decisions.md 86).
 
 from collections.abc import Sequence
 from datetime import date, timedelta

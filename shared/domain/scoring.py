@@ -4,7 +4,8 @@ docs/scoring-model.md explains every formula, default and weight here; keep the 
 MODEL_VERSION whenever a number or formula changes (stored scores name the version that made them).
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` in this module: pydantic would compile every field's annotation
+# string at class creation, a cost every cold start pays (docs/decisions.md 86).
 
 import hashlib
 import math

@@ -15,12 +15,14 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StrictBool, StrictFloat, StrictInt, model_validator
 
-from shared.domain.ids import PORTFOLIO_ID_MAX_LENGTH, PORTFOLIO_ID_PATTERN
+from shared.domain.ids import (
+    PORTFOLIO_ID_MAX_LENGTH,
+    PORTFOLIO_ID_PATTERN,
+    SUBSCRIPTION_ID_MAX_LENGTH,
+    SUBSCRIPTION_ID_PATTERN,
+)
 from shared.domain.models import Band, DomainModel, ImporterCode, MaterialId, PlainText
 
-#: a tenant's own id for one of its subscriptions (the portfolio id shape)
-SUBSCRIPTION_ID_PATTERN = PORTFOLIO_ID_PATTERN
-SUBSCRIPTION_ID_MAX_LENGTH = PORTFOLIO_ID_MAX_LENGTH
 MAX_WATCHED_PAIRS = 500
 MAX_WATCHED_MATERIALS = 100
 MAX_WATCHED_IMPORTERS = 200

@@ -7,60 +7,96 @@ combining exactly those next to itself (e.g. services.seeding.SeedStore). `RiskS
 table holds, for the composition roots (handlers, local stack, scripts) that build one repository.
 """
 
-from typing import Protocol
+from __future__ import annotations
 
-from shared.ports.common import Page, Pair, T
-from shared.ports.drafts import DraftStore
-from shared.ports.health import StoreProbe
-from shared.ports.messaging import ChunkQueue, EventPublisher, ScoreChanged
-from shared.ports.portfolios import PortfolioReader, PortfolioStore, PortfolioSummary
-from shared.ports.reference import (
-    ChangeReader,
-    DependencyBatchReader,
-    ImporterIndexStore,
-    ReferenceChange,
-    ReferenceDataReader,
-    ReferenceDataStore,
-    ReferenceItem,
-)
-from shared.ports.runs import RescoreChunk, RescoreRun, RunStore
-from shared.ports.scores import HistoryPoint, HistoryQuery, RankedBy, RankQuery, ScoreReader, ScoreStore
-from shared.ports.subscriptions import (
-    DeliveryFailureRecorder,
-    SecretSealer,
-    SubscriptionDirectory,
-    SubscriptionReader,
-    SubscriptionStore,
-    SubscriptionSummary,
-)
-from shared.ports.webhooks import (
-    DeliveryAttemptHistory,
-    DeliveryAttemptRecorder,
-    DeliveryLog,
-    DeliveryQueue,
-    SendResult,
-    WebhookSender,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.ports.common import Page, Pair, T
+    from shared.ports.drafts import DraftStore
+    from shared.ports.health import StoreProbe
+    from shared.ports.messaging import ChunkQueue, EventPublisher, ScoreChanged
+    from shared.ports.portfolios import PortfolioReader, PortfolioStore, PortfolioSummary
+    from shared.ports.reference import (
+        ChangeReader,
+        DependencyBatchReader,
+        ImporterIndexStore,
+        ReferenceChange,
+        ReferenceDataReader,
+        ReferenceDataStore,
+        ReferenceItem,
+    )
+    from shared.ports.runs import RescoreChunk, RescoreRun, RunStore
+    from shared.ports.scores import HistoryPoint, HistoryQuery, RankedBy, RankQuery, ScoreReader, ScoreStore
+    from shared.ports.store import RiskStore
+    from shared.ports.subscriptions import (
+        DeliveryFailureRecorder,
+        SecretSealer,
+        SubscriptionDirectory,
+        SubscriptionReader,
+        SubscriptionStore,
+        SubscriptionSummary,
+    )
+    from shared.ports.webhooks import (
+        DeliveryAttemptHistory,
+        DeliveryAttemptRecorder,
+        DeliveryLog,
+        DeliveryQueue,
+        SendResult,
+        WebhookSender,
+    )
+
+#: each name's module. The names load on first use (PEP 562), so a function that needs one port (and the domain
+#: models it names) does not import them all: the read API's cold start skips drafts, webhooks, subscriptions.
+_HOMES = {
+    "ChangeReader": "reference",
+    "ChunkQueue": "messaging",
+    "DeliveryAttemptHistory": "webhooks",
+    "DeliveryAttemptRecorder": "webhooks",
+    "DeliveryFailureRecorder": "subscriptions",
+    "DeliveryLog": "webhooks",
+    "DeliveryQueue": "webhooks",
+    "DependencyBatchReader": "reference",
+    "DraftStore": "drafts",
+    "EventPublisher": "messaging",
+    "HistoryPoint": "scores",
+    "HistoryQuery": "scores",
+    "ImporterIndexStore": "reference",
+    "Page": "common",
+    "Pair": "common",
+    "PortfolioReader": "portfolios",
+    "PortfolioStore": "portfolios",
+    "PortfolioSummary": "portfolios",
+    "RankQuery": "scores",
+    "RankedBy": "scores",
+    "ReferenceChange": "reference",
+    "ReferenceDataReader": "reference",
+    "ReferenceDataStore": "reference",
+    "ReferenceItem": "reference",
+    "RescoreChunk": "runs",
+    "RescoreRun": "runs",
+    "RiskStore": "store",
+    "RunStore": "runs",
+    "ScoreChanged": "messaging",
+    "ScoreReader": "scores",
+    "ScoreStore": "scores",
+    "SecretSealer": "subscriptions",
+    "SendResult": "webhooks",
+    "StoreProbe": "health",
+    "SubscriptionDirectory": "subscriptions",
+    "SubscriptionReader": "subscriptions",
+    "SubscriptionStore": "subscriptions",
+    "SubscriptionSummary": "subscriptions",
+    "T": "common",
+    "WebhookSender": "webhooks",
+}
 
 
-class RiskStore(
-    ReferenceDataStore,
-    DependencyBatchReader,
-    ImporterIndexStore,
-    ScoreStore,
-    RunStore,
-    PortfolioStore,
-    DraftStore,
-    SubscriptionStore,
-    SubscriptionDirectory,
-    DeliveryFailureRecorder,
-    DeliveryLog,
-    DeliveryAttemptRecorder,
-    DeliveryAttemptHistory,
-    StoreProbe,
-    Protocol,
-):
-    """Everything the one table holds (shared.adapters.dynamodb.DynamoRiskRepository); services never ask for it."""
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
 
 
 __all__ = [

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from shared.domain.drafts import SignalDraft
 from shared.ports.common import Page
+
+if TYPE_CHECKING:  # annotations only: a function that never handles these keeps their models out of its init
+    from shared.domain.drafts import SignalDraft
 
 
 class DraftStore(Protocol):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from shared.domain.portfolio import Portfolio
 from shared.ports.common import Page
+
+if TYPE_CHECKING:  # annotations only (the read API's cold start skips the portfolio models)
+    from shared.domain.portfolio import Portfolio
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from shared.domain.subscriptions import DeliveryFailure, Subscription
 from shared.ports.common import Page
+
+if TYPE_CHECKING:  # annotations only: a function that never handles these keeps their models out of its init
+    from shared.domain.subscriptions import DeliveryFailure, Subscription
 
 
 @dataclass(frozen=True, slots=True)

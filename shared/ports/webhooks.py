@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from shared.domain.webhooks import DeliveryAttempt, DeliveryTask
 from shared.ports.common import Page
+
+if TYPE_CHECKING:  # annotations only: a function that never handles these keeps their models out of its init
+    from shared.domain.webhooks import DeliveryAttempt, DeliveryTask
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from local.stack import LocalStack
-from shared.schemas import RescoreRunResponse, SignalLoadResponse
+from shared.schemas_admin import RescoreRunResponse, SignalLoadResponse
 from tests.e2e.client import TIMEOUT_S, ApiClient, documented, eventually
 
 HEADER = "id,announced,effective,issuer,measure,instrument,materials,targets,status,status_until,source,stages"

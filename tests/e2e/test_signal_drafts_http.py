@@ -16,7 +16,7 @@ import pytest
 
 from local.stack import LocalStack
 from shared.domain.webhooks import verify
-from shared.schemas import DraftCreateResponse, DraftListResponse, DraftPublishResponse, DraftResponse
+from shared.schemas_drafts import DraftCreateResponse, DraftListResponse, DraftPublishResponse, DraftResponse
 from tests.e2e.client import ApiClient, documented, eventually
 
 ASYNC_TIMEOUT_S = 20.0

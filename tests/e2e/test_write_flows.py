@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from local.stack import LocalStack
-from shared.schemas import MaterialResponse, RescoreRunResponse, SignalResponse
+from shared.schemas import MaterialResponse, SignalResponse
+from shared.schemas_admin import RescoreRunResponse
 from tests.e2e.client import ApiClient, documented, eventually
 
 ASYNC_TIMEOUT_S = 20.0

@@ -1,4 +1,4 @@
-"""DynamoDB adapter: one table, one repository per item family on a shared base, and the composite.
+"""DynamoDB adapter: one table, one repository per item family on a shared base, and the composites.
 
 | module | what |
 |---|---|
@@ -6,23 +6,54 @@
 | `base.py` | `DynamoTable`: table + client, `_call` error mapping, batching, the one `Backoff`, conditional writes |
 | `cursors.py` | page cursors bound to their query |
 | `parsed.py` | items parsed from the same `doc` before, kept across requests (bounded; decision 84) |
-| `reference.py`, `scores.py`, `runs.py`, `portfolios.py` | one repository per item family (a port each) |
+| `reference.py`, `scores.py`, `runs.py`, `portfolios.py`, ... | one repository per item family (a port each) |
 | `stream.py` | a table stream record -> `ReferenceChange` |
-| `repository.py` | `DynamoRiskRepository`, all of them on one table |
+| `read.py`, `repository.py` | `DynamoReadRepository` (what the read API reads), `DynamoRiskRepository` (all families) |
+
+The names below load their module on first use (PEP 562): importing one family, or the read composite, does not
+import every family and the domain models they parse (drafts, subscriptions, webhook attempts).
 """
 
-from shared.adapters.dynamodb.base import BATCH_WRITE_LIMIT, MAX_BATCH_ATTEMPTS, make_dynamodb_client
-from shared.adapters.dynamodb.portfolios import DynamoPortfolioRepository
-from shared.adapters.dynamodb.reference import DynamoReferenceRepository
-from shared.adapters.dynamodb.repository import DynamoRiskRepository
-from shared.adapters.dynamodb.runs import DynamoRunRepository
-from shared.adapters.dynamodb.scores import DynamoScoreRepository
-from shared.adapters.dynamodb.stream import reference_change_from_stream
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared.adapters.dynamodb.base import BATCH_WRITE_LIMIT, MAX_BATCH_ATTEMPTS, make_dynamodb_client
+    from shared.adapters.dynamodb.portfolios import DynamoPortfolioRepository
+    from shared.adapters.dynamodb.read import DynamoReadRepository
+    from shared.adapters.dynamodb.reference import DynamoReferenceRepository
+    from shared.adapters.dynamodb.repository import DynamoRiskRepository
+    from shared.adapters.dynamodb.runs import DynamoRunRepository
+    from shared.adapters.dynamodb.scores import DynamoScoreRepository
+    from shared.adapters.dynamodb.stream import reference_change_from_stream
+
+_HOMES = {
+    "BATCH_WRITE_LIMIT": "base",
+    "MAX_BATCH_ATTEMPTS": "base",
+    "make_dynamodb_client": "base",
+    "DynamoPortfolioRepository": "portfolios",
+    "DynamoReferenceRepository": "reference",
+    "DynamoReadRepository": "read",
+    "DynamoRiskRepository": "repository",
+    "DynamoRunRepository": "runs",
+    "DynamoScoreRepository": "scores",
+    "reference_change_from_stream": "stream",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+
 
 __all__ = [
     "BATCH_WRITE_LIMIT",
     "MAX_BATCH_ATTEMPTS",
     "DynamoPortfolioRepository",
+    "DynamoReadRepository",
     "DynamoReferenceRepository",
     "DynamoRiskRepository",
     "DynamoRunRepository",

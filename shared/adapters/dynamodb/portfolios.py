@@ -12,17 +12,21 @@ from shared.adapters.dynamodb.cursors import decode_cursor, encode_cursor
 from shared.adapters.dynamodb.keys import PORTFOLIO_PREFIX, n, s
 from shared.adapters.dynamodb.parsed import PORTFOLIOS
 from shared.domain.errors import TooLargeError
-from shared.domain.portfolio import Portfolio
-from shared.ports import Page, PortfolioSummary
+from shared.ports.common import Page
+from shared.ports.portfolios import PortfolioSummary
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+    from shared.domain.portfolio import Portfolio
 
 #: compressed portfolio document limit, under DynamoDB's 400 KB item size with room for the other attributes
 MAX_PORTFOLIO_DOC_BYTES = 350_000
 
 
 def _load_portfolio(docz: bytes) -> Portfolio:
+    from shared.domain.portfolio import Portfolio
+
     return Portfolio.model_validate_json(gzip.decompress(docz))
 
 
@@ -31,8 +35,14 @@ class DynamoPortfolioRepository(DynamoTable):
 
     def get_portfolio(self, tenant: str, portfolio_id: str) -> Portfolio | None:
         item = self._get(keys.portfolio_key(tenant, portfolio_id))
+        if item is None:
+            return None
+        # imported here: the read API holds this family for scenarios only, and GET /v1/scores should not pay
+        # for the portfolio models at cold start (decision 86)
+        from shared.domain.portfolio import Portfolio
+
         # the same stored document: the portfolio parsed from it before (a warm function re-reads it; decision 84)
-        return PORTFOLIOS.parse(Portfolio, item["docz"]["B"], _load_portfolio) if item else None
+        return PORTFOLIOS.parse(Portfolio, item["docz"]["B"], _load_portfolio)
 
     def list_portfolios(self, tenant: str, limit: int, cursor: str | None) -> Page[PortfolioSummary]:
         partition = keys.tenant_partition(tenant)

@@ -1,22 +1,17 @@
 """The composite: every item family's repository on the one table, for callers that hold one store object
-(the factory, the local stack, seeding scripts, benchmarks). Services ask for the narrow ports it implements."""
+(the factory, the local stack, seeding scripts, benchmarks). Services ask for the narrow ports it implements.
+The read API uses the smaller `read.DynamoReadRepository`, which this extends."""
 
 from __future__ import annotations
 
 from shared.adapters.dynamodb.delivery_attempts import DynamoDeliveryAttemptRepository
 from shared.adapters.dynamodb.drafts import DynamoDraftRepository
-from shared.adapters.dynamodb.portfolios import DynamoPortfolioRepository
-from shared.adapters.dynamodb.reference import DynamoReferenceRepository
-from shared.adapters.dynamodb.runs import DynamoRunRepository
-from shared.adapters.dynamodb.scores import DynamoScoreRepository
+from shared.adapters.dynamodb.read import DynamoReadRepository
 from shared.adapters.dynamodb.subscriptions import DynamoSubscriptionRepository
 
 
 class DynamoRiskRepository(
-    DynamoReferenceRepository,
-    DynamoScoreRepository,
-    DynamoRunRepository,
-    DynamoPortfolioRepository,
+    DynamoReadRepository,
     DynamoDraftRepository,
     DynamoSubscriptionRepository,
     DynamoDeliveryAttemptRepository,
