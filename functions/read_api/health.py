@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from shared.adapters.factory import get_read_repository
 from shared.config import get_settings
-from shared.domain.scoring import MODEL_VERSION
+from shared.domain.parameters import MODEL_VERSION
 from shared.http import build_router
 from shared.observability import logger, metrics
 from shared.schemas import HealthResponse

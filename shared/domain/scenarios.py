@@ -20,7 +20,7 @@ from shared.domain.models import (
     SignalStatus,
     Stage,
 )
-from shared.domain.scoring import DEFAULT_PARAMETERS, signal_status_factor
+from shared.domain.parameters import DEFAULT_PARAMETERS, signal_status_factor
 
 MAX_SCENARIO_CHANGES = 50
 

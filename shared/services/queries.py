@@ -10,7 +10,7 @@ from typing import Protocol
 from shared.domain.countries import canonical_code, is_country_code, is_importer_code
 from shared.domain.errors import InvalidInputError, NotFoundError
 from shared.domain.models import MaterialProfile, Measure, PolicySignal, RiskScore, SignalStatus, Stage
-from shared.domain.scoring import ACTIVE_STATUS_FACTOR, DEFAULT_PARAMETERS, signal_status_factor
+from shared.domain.parameters import ACTIVE_STATUS_FACTOR, DEFAULT_PARAMETERS, signal_status_factor
 from shared.ports import HistoryPoint, HistoryQuery, Page, Pair, RankedBy, RankQuery, ReferenceDataReader, ScoreReader
 
 
