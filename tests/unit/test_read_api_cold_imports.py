@@ -22,6 +22,7 @@ NOT_AT_INIT = (
     "shared.services.scenarios",
     "shared.services.portfolios",
     "shared.services.rescoring",
+    "shared.services.importers",
     "shared.schemas_admin",
     "shared.schemas_drafts",
     "shared.schemas_portfolios",
