@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -102,3 +103,13 @@ class RawBody:
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self._body
+
+
+def wait_until(condition: Callable[[], object], timeout_s: float = 60.0) -> bool:
+    """Polls `condition` every 0.1 s until it is truthy or `timeout_s` passes; the last check decides."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return bool(condition())

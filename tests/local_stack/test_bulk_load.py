@@ -4,10 +4,8 @@ admin PUT afterwards still rescored from the stream."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
@@ -20,6 +18,7 @@ from shared.adapters.seed_files import read_seed
 from shared.config import Settings
 from shared.services.seeding import SeedData
 from tests.conftest import unavailable_in_this_environment
+from tests.support import wait_until
 
 MATERIALS = {"cobalt", "dysprosium", "lithium", "nickel"}
 
@@ -54,15 +53,6 @@ def stack(dynamodb_local_endpoint: str, local_aws_environment: None) -> Iterator
         running.stop()
 
 
-def wait_until(condition: Any, timeout_s: float = 60.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return bool(condition())
-
-
 def test_a_bulk_load_is_one_run_and_no_stream_rescoring_then_a_put_is_rescored_from_the_stream(
     stack: LocalStack,
 ) -> None:
@@ -93,6 +83,6 @@ def test_a_bulk_load_is_one_run_and_no_stream_rescoring_then_a_put_is_rescored_f
         timeout=30,
     )
     assert reply.status_code == 200, reply.text
-    assert wait_until(lambda: stream.delivered >= 1)
+    assert wait_until(lambda: stream.delivered >= 1, timeout_s=60.0)
     assert stream.delivered == 1  # the dependency; its importer-index update is filtered out
     assert wait_until(lambda: (s := repo.get_score("JP", "cobalt")) is not None and s.inputs_hash != before.inputs_hash)

@@ -5,7 +5,6 @@ fanned-out chunk interleaved with the nightly writer of the same scores on Dynam
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -26,6 +25,7 @@ from shared.services.seeding import SeedData, seed_reference_data
 from shared.services.stream_changes import rescore_stream_record
 from tests.conftest import unavailable_in_this_environment
 from tests.fakes import InProcessChunkQueue, RecordingPublisher
+from tests.support import wait_until
 from tests.unit.test_change_fanout import AS_OF, AT, GROUP_BAN, IMPORTERS, interleave_with_nightly, seed
 
 #: the stack fans out anything over 20 pairs, 2 materials (of 24 importers) per chunk
@@ -56,15 +56,6 @@ def stack(
         running.stop()
 
 
-def wait_until(condition: Any, timeout_s: float = 90.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return bool(condition())
-
-
 def test_a_group_signal_put_is_fanned_out_to_the_workers_and_alerts_name_the_signal(stack: LocalStack) -> None:
     repo = DynamoRiskRepository(stack.table_name, local_client(stack.dynamodb_endpoint))
     importers = [i for i in Settings.from_environment().scored_importer_codes if i != "CN"]
@@ -88,7 +79,7 @@ def test_a_group_signal_put_is_fanned_out_to_the_workers_and_alerts_name_the_sig
     def rescored() -> bool:
         return all(signal_id in s.signal_ids for s in repo.get_scores(pairs).values())
 
-    assert wait_until(rescored), "not every affected pair was rescored with the group signal"
+    assert wait_until(rescored, timeout_s=90.0), "not every affected pair was rescored with the group signal"
     assert stack.wait_until_idle(timeout_s=60)
     assert stream.delivered == 1  # one stream record; the rest was the queue's
     after = repo.get_scores(pairs)

@@ -8,7 +8,6 @@ import dataclasses
 import json
 import os
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,20 +23,12 @@ from local.pollers import AlertsPoller, QueuePoller, StreamPoller, format_alert,
 from local.stack import StackInfo, write_stack_file
 from local.streams import StreamReader
 from shared.adapters.messaging import EVENT_SOURCE, SCORE_CHANGED
+from tests.support import wait_until
 from tooling.sam_template import dynamodb_event_sources, load_template, sqs_event_sources, sqs_queues
 
 TEMPLATE = load_template()
 STREAM_SOURCE = next(s for s in dynamodb_event_sources(TEMPLATE) if s.function_logical_id == "StreamRescoreFunction")
 WORKER_SOURCE = next(s for s in sqs_event_sources(TEMPLATE) if s.function_logical_id == "RescoreWorkerFunction")
-
-
-def wait_until(condition: Any, timeout_s: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return bool(condition())
 
 
 @pytest.fixture(scope="module")

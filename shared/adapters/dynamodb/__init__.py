@@ -16,8 +16,9 @@ import every family and the domain models they parse (drafts, subscriptions, web
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from shared.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from shared.adapters.dynamodb.base import BATCH_WRITE_LIMIT, MAX_BATCH_ATTEMPTS, make_dynamodb_client
@@ -43,10 +44,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
+__getattr__ = lazy_getattr(__name__, _HOMES)
 
 
 __all__ = [
