@@ -372,6 +372,22 @@ class _MaterialTerms:
     material_digest: str
     world_governance_digest: str
     signal_digests: dict[str, str]
+    #: the numbers of this material's pairs without a dependency (world shares only), filled as pairs are
+    #: scored: by (import reliance, the ids of the signals that apply, as_of) (decision 87)
+    bare: "dict[tuple[Hashable, ...], _Core]"
+
+
+@dataclass(frozen=True, slots=True)
+class _Core:
+    """The numbers of one score (everything but its texts and inputs hash)."""
+
+    bottleneck: _StageRisk
+    site_concentration: float
+    pressures: tuple[_SignalPressure, ...]
+    policy_pressure: float
+    score: float
+    contributions: dict[str, float]
+    components: dict[str, float]
 
 
 def _material_terms(
@@ -406,6 +422,7 @@ def _material_terms(
         material_digest=_digest(material),
         world_governance_digest=_governance_part(material.stages, governance),
         signal_digests={s.id: _digest(s) for s in touching},
+        bare={},
     )
 
 
@@ -516,6 +533,58 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
         )
         penalty += params.penalty_default_governance
 
+    importer = inputs.importer
+    # terms.signals name the material and are in id order: what is left of signal_applies is per importer.
+    relevant = [s for s in terms.signals if s.issuer != importer and s.targets_importer(importer)]
+    if dependency is None:
+        # Without a dependency the numbers depend on the importer only through its import reliance and the
+        # signals that apply: most importers of a material share them (decision 87).
+        key = (import_reliance, *(s.id for s in relevant), inputs.as_of)
+        core = terms.bare.get(key)
+        if core is None:
+            core = terms.bare[key] = _core(
+                inputs, terms, sourcing, import_reliance, recycling, substitution, relevant, params
+            )
+    else:
+        core = _core(inputs, terms, sourcing, import_reliance, recycling, substitution, relevant, params)
+    bottleneck = core.bottleneck
+    score = core.score
+    pressures = core.pressures
+    drivers = _drivers(inputs, terms, sourcing, bottleneck, import_reliance, pressures, core.contributions)
+    confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
+    return RiskScore(
+        importer=inputs.importer,
+        material=material.id,
+        groups=material.groups,
+        score=score,
+        band=band_for(score, params),
+        components=core.components,
+        contributions=core.contributions,
+        drivers=drivers,
+        confidence=confidence,
+        fallbacks=tuple(fallbacks),
+        bottleneck_stage=bottleneck.stage,
+        signal_ids=tuple(p.signal.id for p in pressures if p.pressure >= NEGLIGIBLE_PRESSURE),
+        model_version=MODEL_VERSION,
+        inputs_hash=_inputs_hash(inputs, terms, relevant, one_off=one_off),
+        as_of=inputs.as_of,
+        computed_at=computed_at,
+    )
+
+
+def _core(
+    inputs: ScoringInputs,
+    terms: _MaterialTerms,
+    sourcing: Mapping[Stage, Sequence[ShareLike]],
+    import_reliance: float,
+    recycling: float,
+    substitution: float,
+    relevant: Sequence[PolicySignal],
+    params: ScoringParameters,
+) -> _Core:
+    """_score's numbers for one pair: pure in its arguments (the same arguments give the same numbers)."""
+    material = inputs.material
+    governance = inputs.governance
     # Structural supply risk per stage (EU form); the bottleneck stage is the one with the higher SR.
     world_hhi = terms.world_hhi
     stage_risks: list[_StageRisk] = []
@@ -542,9 +611,6 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
 
     # Policy pressure from the signals that touch this pair.
     pressures: list[_SignalPressure] = []
-    importer = inputs.importer
-    # terms.signals name the material and are in id order: what is left of signal_applies is per importer.
-    relevant = [s for s in terms.signals if s.issuer != importer and s.targets_importer(importer)]
     for signal in relevant:
         exposure = _exposure(signal, material, sourcing, terms.world_share)
         status_factor = signal_status_factor(signal, inputs.as_of, params)
@@ -579,25 +645,14 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
         "site_concentration": round(site_concentration, 6),
         "policy_pressure": round(policy_pressure, 6),
     }
-    drivers = _drivers(inputs, terms, sourcing, bottleneck, import_reliance, pressures, contributions)
-    confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
-    return RiskScore(
-        importer=inputs.importer,
-        material=material.id,
-        groups=material.groups,
+    return _Core(
+        bottleneck=bottleneck,
+        site_concentration=site_concentration,
+        pressures=tuple(pressures),
+        policy_pressure=policy_pressure,
         score=score,
-        band=band_for(score, params),
-        components=components,
         contributions=contributions,
-        drivers=drivers,
-        confidence=confidence,
-        fallbacks=tuple(fallbacks),
-        bottleneck_stage=bottleneck.stage,
-        signal_ids=tuple(p.signal.id for p in pressures if p.pressure >= NEGLIGIBLE_PRESSURE),
-        model_version=MODEL_VERSION,
-        inputs_hash=_inputs_hash(inputs, terms, relevant, one_off=one_off),
-        as_of=inputs.as_of,
-        computed_at=computed_at,
+        components=components,
     )
 
 
