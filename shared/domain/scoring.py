@@ -11,7 +11,7 @@ import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
 from typing import Any, Protocol, TypedDict, TypeVar
@@ -388,6 +388,9 @@ class _Core:
     score: float
     contributions: dict[str, float]
     components: dict[str, float]
+    #: driver texts (or their parts around the importer's name) that only depend on these numbers and the
+    #: material's terms: for the pairs that share the numbers (decision 87)
+    texts: dict[Hashable, tuple[str, str]] = field(default_factory=dict)
 
 
 def _material_terms(
@@ -550,7 +553,7 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
     bottleneck = core.bottleneck
     score = core.score
     pressures = core.pressures
-    drivers = _drivers(inputs, terms, sourcing, bottleneck, import_reliance, pressures, core.contributions)
+    drivers = _drivers(inputs, terms, sourcing, core, import_reliance)
     confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
     return RiskScore(
         importer=inputs.importer,
@@ -672,25 +675,32 @@ def _drivers(
     inputs: ScoringInputs,
     terms: _MaterialTerms,
     sourcing: Mapping[Stage, Sequence[ShareLike]],
-    bottleneck: _StageRisk,
+    core: _Core,
     import_reliance: float,
-    pressures: Sequence[_SignalPressure],
-    contributions: Mapping[str, float],
 ) -> list[_DriverFields]:
     material = inputs.material
     importer = inputs.importer
+    bottleneck, pressures, contributions, texts = core.bottleneck, core.pressures, core.contributions, core.texts
     top_site = terms.top_site
     drivers: list[_DriverFields] = []
     leader = terms.leader[bottleneck.stage]
     if leader is not None:
+        own_shares = sourcing.get(bottleneck.stage)
+        world_part = texts.get((COMPONENT_SUPPLY_RISK,))
+        if world_part is None:
+            world_part = texts[(COMPONENT_SUPPLY_RISK,)] = (
+                f"{country_name(leader.country)} holds {leader.share:.0%} of {material.name.lower()} "
+                f"{bottleneck.stage.value} (bottleneck stage; governance-weighted concentration "
+                f"{bottleneck.global_hhi:.2f}/10)",
+                "",
+            )
         drivers.append(
             _driver(
                 component=COMPONENT_SUPPLY_RISK,
                 text=(
-                    f"{country_name(leader.country)} holds {leader.share:.0%} of {material.name.lower()} "
-                    f"{bottleneck.stage.value} (bottleneck stage; governance-weighted concentration "
-                    f"{bottleneck.global_hhi:.2f}/10)"
-                    + _own_stage_phrase(inputs.importer, sourcing.get(bottleneck.stage), bottleneck)
+                    world_part[0] + _own_stage_phrase(inputs.importer, own_shares, bottleneck)
+                    if own_shares
+                    else world_part[0]
                 ),
                 source=material.source,
                 points=contributions[COMPONENT_SUPPLY_RISK],
@@ -731,7 +741,7 @@ def _drivers(
         drivers.append(
             _driver(
                 component=COMPONENT_POLICY,
-                text=_signal_text(signal, p, importer_name, material, inputs.as_of),
+                text=_signal_text(signal, p, importer_name, material, inputs.as_of, texts),
                 source=signal.source,
                 points=round(contributions[COMPONENT_POLICY] * share, 4),
             )
@@ -741,9 +751,26 @@ def _drivers(
 
 
 def _signal_text(
-    signal: PolicySignal, p: _SignalPressure, importer_name: str, material: MaterialProfile, as_of: date
+    signal: PolicySignal,
+    p: _SignalPressure,
+    importer_name: str,
+    material: MaterialProfile,
+    as_of: date,
+    texts: dict[Hashable, tuple[str, str]],
 ) -> str:
-    """'Indonesia export ban on extraction (in force) since 2020-01-01 [ID-2020-NICKEL-ORE]: severity 1 x ...'."""
+    """'Indonesia export ban on extraction (in force) since 2020-01-01 [ID-2020-NICKEL-ORE]: severity 1 x ...'.
+
+    `texts`: the pair's _Core.texts, where the parts around the importer's name are kept."""
+    parts = texts.get((COMPONENT_POLICY, signal.id))
+    if parts is None:
+        parts = texts[(COMPONENT_POLICY, signal.id)] = _signal_text_parts(signal, p, material, as_of)
+    return parts[0] + importer_name + parts[1]
+
+
+def _signal_text_parts(
+    signal: PolicySignal, p: _SignalPressure, material: MaterialProfile, as_of: date
+) -> tuple[str, str]:
+    """_signal_text's parts before and after the importer's name."""
     issuer = country_name(signal.issuer)
     since = signal.effective or signal.announced
     who = f"{issuer} (country of supply; reported, not a state measure)" if not signal.state_measure else issuer
@@ -767,8 +794,8 @@ def _signal_text(
         severity = f"severity {p.severity:g}"
     return (
         f"{who} {signal.measure.value.replace('_', ' ')}{on} ({signal.status.value.replace('_', ' ')}) "
-        f"{dated} [{signal.id}]: {severity} x exposure of {importer_name} to {issuer} "
-        f"{p.exposure:.0%} x status {p.status_factor:.2f} x confidence {signal.confidence:g}"
+        f"{dated} [{signal.id}]: {severity} x exposure of ",
+        f" to {issuer} {p.exposure:.0%} x status {p.status_factor:.2f} x confidence {signal.confidence:g}",
     )
 
 
