@@ -146,8 +146,12 @@ def governance_weighted_hhi(
     shares: Iterable[ShareLike], governance: Mapping[str, CountryGovernance], default_governance: float
 ) -> float:
     """EU CRM HHI_WGI,t = sum_k share_k^2 * g_k * t_k (0..10 for t = 1)."""
+    get = governance.get  # governance_risk_of inlined: the same numbers in the same order, one call less per share
     return sum(
-        s.share * s.share * governance_risk_of(s.country, governance, default_governance) * s.trade_restriction
+        s.share
+        * s.share
+        * (default_governance if (entry := get(s.country)) is None else entry.governance_risk)
+        * s.trade_restriction
         for s in shares
     )
 
@@ -388,6 +392,8 @@ class _Core:
     score: float
     contributions: dict[str, float]
     components: dict[str, float]
+    band: Band
+    signal_ids: tuple[str, ...]
     #: driver texts (or their parts around the importer's name) that only depend on these numbers and the
     #: material's terms: for the pairs that share the numbers (decision 87)
     texts: dict[Hashable, tuple[str, str]] = field(default_factory=dict)
@@ -552,7 +558,6 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
         core = _core(inputs, terms, sourcing, import_reliance, recycling, substitution, relevant, params)
     bottleneck = core.bottleneck
     score = core.score
-    pressures = core.pressures
     drivers = _drivers(inputs, terms, sourcing, core, import_reliance)
     confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
     return RiskScore(
@@ -560,14 +565,14 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
         material=material.id,
         groups=material.groups,
         score=score,
-        band=band_for(score, params),
+        band=core.band,
         components=core.components,
         contributions=core.contributions,
         drivers=drivers,
         confidence=confidence,
         fallbacks=tuple(fallbacks),
         bottleneck_stage=bottleneck.stage,
-        signal_ids=tuple(p.signal.id for p in pressures if p.pressure >= NEGLIGIBLE_PRESSURE),
+        signal_ids=core.signal_ids,
         model_version=MODEL_VERSION,
         inputs_hash=_inputs_hash(inputs, terms, relevant, one_off=one_off),
         as_of=inputs.as_of,
@@ -656,6 +661,8 @@ def _core(
         score=score,
         contributions=contributions,
         components=components,
+        band=band_for(score, params),
+        signal_ids=tuple(p.signal.id for p in pressures if p.pressure >= NEGLIGIBLE_PRESSURE),
     )
 
 
