@@ -371,6 +371,13 @@ class _MaterialTerms:
     ungoverned: frozenset[str]
     #: the signals that name the material or one of its groups, by id
     signals: tuple[PolicySignal, ...]
+    #: recycling input rate and substitution index, defaults applied; their fallbacks and penalties, in order
+    recycling: float
+    substitution: float
+    fallbacks: tuple[str, ...]
+    penalties: tuple[float, ...]
+    #: the fallback for `ungoverned` alone (a pair without sourcing of its own), None when it is empty
+    ungoverned_text: str | None
     #: inputs-hash parts shared by the material's pairs: parameters, profile, its producers' governance, signals
     params_digest: str
     material_digest: str
@@ -408,6 +415,24 @@ def _material_terms(
     touching = tuple(
         sorted((s for s in signals if s.touches_material(material.id, material.groups)), key=lambda s: s.id)
     )
+    fallbacks: list[str] = []
+    penalties: list[float] = []
+    recycling = material.recycling_input_rate
+    if recycling is None:
+        recycling = params.default_recycling_input_rate
+        fallbacks.append(f"no end-of-life recycling input rate: assumed {recycling:.0%}")
+        penalties.append(params.penalty_default_recycling)
+    substitution = material.substitution_index
+    if substitution is None:
+        substitution = params.default_substitution_index
+        fallbacks.append(f"no substitution index: assumed {substitution:g} (no substitute)")
+        penalties.append(params.penalty_default_substitution)
+    ungoverned = frozenset(
+        s.country
+        for shares in material.stages.values()
+        for s in shares
+        if s.share >= 0.01 and s.country not in governance
+    )
     return _MaterialTerms(
         first_stage=Stage.EXTRACTION if Stage.EXTRACTION in material.stages else Stage.PROCESSING,
         world_hhi={
@@ -420,13 +445,17 @@ def _material_terms(
             for stage, shares in material.stages.items()
         },
         top_site=max(material.sites, key=lambda s: s.share, default=None),
-        ungoverned=frozenset(
-            s.country
-            for shares in material.stages.values()
-            for s in shares
-            if s.share >= 0.01 and s.country not in governance
-        ),
+        ungoverned=ungoverned,
         signals=touching,
+        recycling=recycling,
+        substitution=substitution,
+        fallbacks=tuple(fallbacks),
+        penalties=tuple(penalties),
+        ungoverned_text=(
+            f"no governance data for {', '.join(sorted(ungoverned))}: WGI median {params.default_governance_risk} used"
+            if ungoverned
+            else None
+        ),
         params_digest=_digest(params),
         material_digest=_digest(material),
         world_governance_digest=_governance_part(material.stages, governance),
@@ -520,26 +549,30 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
             fallbacks.append(f"no {names} sourcing data for {inputs.importer}: world supply shares used there")
         penalty += params.penalty_partial_sourcing
 
-    recycling = material.recycling_input_rate
-    if recycling is None:
-        recycling = params.default_recycling_input_rate
-        fallbacks.append(f"no end-of-life recycling input rate: assumed {recycling:.0%}")
-        penalty += params.penalty_default_recycling
-    substitution = material.substitution_index
-    if substitution is None:
-        substitution = params.default_substitution_index
-        fallbacks.append(f"no substitution index: assumed {substitution:g} (no substitute)")
-        penalty += params.penalty_default_substitution
+    # the material's own fallbacks (recycling, substitution), as _material_terms wrote them
+    recycling, substitution = terms.recycling, terms.substitution
+    fallbacks += terms.fallbacks
+    for material_penalty in terms.penalties:  # one at a time: the same float sums as before (decision 87)
+        penalty += material_penalty
 
-    ungoverned = sorted(
-        terms.ungoverned.union(
-            s.country for shares in sourcing.values() for s in shares if s.share >= 0.01 and s.country not in governance
+    if sourcing:
+        ungoverned = sorted(
+            terms.ungoverned.union(
+                s.country
+                for shares in sourcing.values()
+                for s in shares
+                if s.share >= 0.01 and s.country not in governance
+            )
         )
-    )
-    if ungoverned:
-        fallbacks.append(
+        ungoverned_text = (
             f"no governance data for {', '.join(ungoverned)}: WGI median {params.default_governance_risk} used"
+            if ungoverned
+            else None
         )
+    else:
+        ungoverned_text = terms.ungoverned_text
+    if ungoverned_text is not None:
+        fallbacks.append(ungoverned_text)
         penalty += params.penalty_default_governance
 
     importer = inputs.importer
