@@ -297,11 +297,13 @@ def _apportion(raw: Mapping[str, float], total: float) -> dict[str, float]:
     scaled = {k: max(v, 0.0) * _POINT_STEPS for k, v in raw.items()}
     units = {k: math.floor(v) for k, v in scaled.items()}
     left = round(total * _POINT_STEPS) - sum(units.values())
-    by_remainder = sorted(scaled, key=lambda k: (units[k] - scaled[k], k))  # largest remainder first
-    for key in by_remainder[: max(left, 0)]:
-        units[key] += 1
-    for key in sorted(units, key=lambda k: (-units[k], k))[: max(-left, 0)]:  # float noise only
-        units[key] -= 1
+    if left > 0:  # (no sort when nothing is left over: the common case)
+        by_remainder = sorted(scaled, key=lambda k: (units[k] - scaled[k], k))  # largest remainder first
+        for key in by_remainder[:left]:
+            units[key] += 1
+    elif left < 0:
+        for key in sorted(units, key=lambda k: (-units[k], k))[:-left]:  # float noise only
+            units[key] -= 1
     return {k: units[k] / _POINT_STEPS for k in raw}
 
 
@@ -922,6 +924,8 @@ _DERIVED = _IdentityCache(16384)
 # A governance mapping's part for a set of partner countries: by value of the set, so the dependencies a request
 # builds for company lines (new objects, few distinct partner sets) share it (decision 83).
 _PARTNERS = _IdentityCache(4096)
+# A governance mapping's "code:digest" piece per country, filled as partners are seen (decision 87)
+_GOVERNANCE_PIECES = _IdentityCache(64)
 
 
 #: fields no score depends on: bookkeeping, and a dependency's trade evidence (provenance behind its shares)
@@ -941,11 +945,21 @@ def _digest(model: BaseModel) -> str:
 
 def _governance_part(shares_by_stage: Mapping[Stage, Sequence[ProducerShare]], governance: Mapping[str, Any]) -> str:
     countries = tuple(sorted({s.country for shares in shares_by_stage.values() for s in shares}))
-    return _PARTNERS.get(
-        (governance,),
-        lambda: ",".join(f"{c}:{_digest(governance[c])}" for c in countries if c in governance),
-        countries,
-    )
+
+    def compute() -> str:
+        # each country's "code:digest" piece written once per governance mapping, not once per partner set
+        pieces: dict[str, str] = _GOVERNANCE_PIECES.get((governance,), dict)
+        parts: list[str] = []
+        for c in countries:
+            piece = pieces.get(c)
+            if piece is None:
+                if c not in governance:
+                    continue
+                piece = pieces[c] = f"{c}:{_digest(governance[c])}"
+            parts.append(piece)
+        return ",".join(parts)
+
+    return _PARTNERS.get((governance,), compute, countries)
 
 
 def _one_off_digest(model: BaseModel) -> str:
