@@ -388,6 +388,8 @@ class _MaterialTerms:
     #: the numbers of this material's pairs without a dependency (world shares only), filled as pairs are
     #: scored: by (import reliance, the ids of the signals that apply, as_of) (decision 87)
     bare: "dict[tuple[Hashable, ...], _Core]"
+    #: (status factor, effective severity) by (signal id, as_of), filled as pairs are scored
+    signal_factors: dict[tuple[str, date], tuple[float, float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,14 +465,24 @@ def _material_terms(
         world_governance_digest=_governance_part(material.stages, governance),
         signal_digests={s.id: _digest(s) for s in touching},
         bare={},
+        signal_factors={},
     )
 
 
 def _terms_of(inputs: ScoringInputs, params: ScoringParameters) -> _MaterialTerms:
     material, governance, signals = inputs.material, inputs.governance, inputs.signals
-    return _MATERIAL_TERMS.get(
+    last = _LAST_TERMS[0]
+    if last is not None and last[0] is material and last[1] is governance and last[2] is signals and last[3] is params:
+        return last[4]  # the material of the pair before: a run scores a material's importers one after another
+    terms = _MATERIAL_TERMS.get(
         (material, governance, signals, params), lambda: _material_terms(material, governance, signals, params)
     )
+    _LAST_TERMS[0] = (material, governance, signals, params, terms)
+    return terms
+
+
+#: the inputs and terms of the last _terms_of call (one tuple, replaced whole: safe across threads)
+_LAST_TERMS: list[tuple[MaterialProfile, object, object, ScoringParameters, _MaterialTerms] | None] = [None]
 
 
 def _exposure(
@@ -654,10 +666,16 @@ def _core(
 
     # Policy pressure from the signals that touch this pair.
     pressures: list[_SignalPressure] = []
+    factors = terms.signal_factors
     for signal in relevant:
         exposure = _exposure(signal, material, sourcing, terms.world_share)
-        status_factor = signal_status_factor(signal, inputs.as_of, params)
-        severity = effective_severity(signal)
+        known = factors.get((signal.id, inputs.as_of))
+        if known is None:
+            known = factors[(signal.id, inputs.as_of)] = (
+                signal_status_factor(signal, inputs.as_of, params),
+                effective_severity(signal),
+            )
+        status_factor, severity = known
         pressure = severity * exposure * status_factor * signal.confidence
         pressures.append(_SignalPressure(signal, exposure, status_factor, severity, pressure))
     policy_pressure = combine_pressures(p.pressure for p in pressures)
