@@ -769,10 +769,17 @@ def _drivers(
     dependency = inputs.dependency
     sourcing_source = dependency.source if dependency is not None else material.source
     importer_name = country_name(importer)
+    reliance_part = texts.get((COMPONENT_IMPORT_RELIANCE,))
+    if reliance_part is None:  # the import reliance is one of the shared numbers' keys
+        reliance_part = texts[(COMPONENT_IMPORT_RELIANCE,)] = (
+            f" relies on imports for {import_reliance:.0%} of its {material.name.lower()} supply",
+            "",
+        )
     drivers.append(
         _driver(
             component=COMPONENT_IMPORT_RELIANCE,
-            text=f"{importer_name} relies on imports for {import_reliance:.0%} of its {material.name.lower()} supply"
+            text=importer_name
+            + reliance_part[0]
             + _top_supplier_phrase(importer, material, dependency, bottleneck.stage),
             source=sourcing_source
             if dependency is not None and dependency.import_reliance is not None
@@ -781,13 +788,17 @@ def _drivers(
         )
     )
     if top_site is not None:
+        site_part = texts.get((COMPONENT_SITE,))
+        if site_part is None:
+            site_part = texts[(COMPONENT_SITE,)] = (
+                f"{top_site.name} ({country_name(top_site.country)}) is about {top_site.share:.0%} of world "
+                f"{material.name.lower()} {top_site.stage.value}",
+                "",
+            )
         drivers.append(
             _driver(
                 component=COMPONENT_SITE,
-                text=(
-                    f"{top_site.name} ({country_name(top_site.country)}) is about {top_site.share:.0%} of world "
-                    f"{material.name.lower()} {top_site.stage.value}"
-                ),
+                text=site_part[0],
                 source=top_site.source,
                 points=contributions[COMPONENT_SITE],
             )
