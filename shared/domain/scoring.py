@@ -12,7 +12,7 @@ import hashlib
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
 from typing import Any, Protocol, TypedDict, TypeVar
@@ -103,8 +103,12 @@ def governance_weighted_hhi(
     shares: Iterable[ShareLike], governance: Mapping[str, CountryGovernance], default_governance: float
 ) -> float:
     """EU CRM HHI_WGI,t = sum_k share_k^2 * g_k * t_k (0..10 for t = 1)."""
+    get = governance.get  # governance_risk_of inlined: the same numbers in the same order, one call less per share
     return sum(
-        s.share * s.share * governance_risk_of(s.country, governance, default_governance) * s.trade_restriction
+        s.share
+        * s.share
+        * (default_governance if (entry := get(s.country)) is None else entry.governance_risk)
+        * s.trade_restriction
         for s in shares
     )
 
@@ -215,11 +219,13 @@ def _apportion(raw: Mapping[str, float], total: float) -> dict[str, float]:
     scaled = {k: max(v, 0.0) * _POINT_STEPS for k, v in raw.items()}
     units = {k: math.floor(v) for k, v in scaled.items()}
     left = round(total * _POINT_STEPS) - sum(units.values())
-    by_remainder = sorted(scaled, key=lambda k: (units[k] - scaled[k], k))  # largest remainder first
-    for key in by_remainder[: max(left, 0)]:
-        units[key] += 1
-    for key in sorted(units, key=lambda k: (-units[k], k))[: max(-left, 0)]:  # float noise only
-        units[key] -= 1
+    if left > 0:  # (no sort when nothing is left over: the common case)
+        by_remainder = sorted(scaled, key=lambda k: (units[k] - scaled[k], k))  # largest remainder first
+        for key in by_remainder[:left]:
+            units[key] += 1
+    elif left < 0:
+        for key in sorted(units, key=lambda k: (-units[k], k))[:-left]:  # float noise only
+            units[key] -= 1
     return {k: units[k] / _POINT_STEPS for k in raw}
 
 
@@ -289,11 +295,41 @@ class _MaterialTerms:
     ungoverned: frozenset[str]
     #: the signals that name the material or one of its groups, by id
     signals: tuple[PolicySignal, ...]
+    #: recycling input rate and substitution index, defaults applied; their fallbacks and penalties, in order
+    recycling: float
+    substitution: float
+    fallbacks: tuple[str, ...]
+    penalties: tuple[float, ...]
+    #: the fallback for `ungoverned` alone (a pair without sourcing of its own), None when it is empty
+    ungoverned_text: str | None
     #: inputs-hash parts shared by the material's pairs: parameters, profile, its producers' governance, signals
     params_digest: str
     material_digest: str
     world_governance_digest: str
     signal_digests: dict[str, str]
+    #: the numbers of this material's pairs without a dependency (world shares only), filled as pairs are
+    #: scored: by (import reliance, the ids of the signals that apply, as_of) (decision 87)
+    bare: "dict[tuple[Hashable, ...], _Core]"
+    #: (status factor, effective severity) by (signal id, as_of), filled as pairs are scored
+    signal_factors: dict[tuple[str, date], tuple[float, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Core:
+    """The numbers of one score (everything but its texts and inputs hash)."""
+
+    bottleneck: _StageRisk
+    site_concentration: float
+    pressures: tuple[_SignalPressure, ...]
+    policy_pressure: float
+    score: float
+    contributions: dict[str, float]
+    components: dict[str, float]
+    band: Band
+    signal_ids: tuple[str, ...]
+    #: driver texts (or their parts around the importer's name) that only depend on these numbers and the
+    #: material's terms: for the pairs that share the numbers (decision 87)
+    texts: dict[Hashable, tuple[str, str]] = field(default_factory=dict)
 
 
 def _material_terms(
@@ -304,6 +340,24 @@ def _material_terms(
 ) -> _MaterialTerms:
     touching = tuple(
         sorted((s for s in signals if s.touches_material(material.id, material.groups)), key=lambda s: s.id)
+    )
+    fallbacks: list[str] = []
+    penalties: list[float] = []
+    recycling = material.recycling_input_rate
+    if recycling is None:
+        recycling = params.default_recycling_input_rate
+        fallbacks.append(f"no end-of-life recycling input rate: assumed {recycling:.0%}")
+        penalties.append(params.penalty_default_recycling)
+    substitution = material.substitution_index
+    if substitution is None:
+        substitution = params.default_substitution_index
+        fallbacks.append(f"no substitution index: assumed {substitution:g} (no substitute)")
+        penalties.append(params.penalty_default_substitution)
+    ungoverned = frozenset(
+        s.country
+        for shares in material.stages.values()
+        for s in shares
+        if s.share >= 0.01 and s.country not in governance
     )
     return _MaterialTerms(
         first_stage=Stage.EXTRACTION if Stage.EXTRACTION in material.stages else Stage.PROCESSING,
@@ -317,25 +371,40 @@ def _material_terms(
             for stage, shares in material.stages.items()
         },
         top_site=max(material.sites, key=lambda s: s.share, default=None),
-        ungoverned=frozenset(
-            s.country
-            for shares in material.stages.values()
-            for s in shares
-            if s.share >= 0.01 and s.country not in governance
-        ),
+        ungoverned=ungoverned,
         signals=touching,
+        recycling=recycling,
+        substitution=substitution,
+        fallbacks=tuple(fallbacks),
+        penalties=tuple(penalties),
+        ungoverned_text=(
+            f"no governance data for {', '.join(sorted(ungoverned))}: WGI median {params.default_governance_risk} used"
+            if ungoverned
+            else None
+        ),
         params_digest=_digest(params),
         material_digest=_digest(material),
         world_governance_digest=_governance_part(material.stages, governance),
         signal_digests={s.id: _digest(s) for s in touching},
+        bare={},
+        signal_factors={},
     )
 
 
 def _terms_of(inputs: ScoringInputs, params: ScoringParameters) -> _MaterialTerms:
     material, governance, signals = inputs.material, inputs.governance, inputs.signals
-    return _MATERIAL_TERMS.get(
+    last = _LAST_TERMS[0]
+    if last is not None and last[0] is material and last[1] is governance and last[2] is signals and last[3] is params:
+        return last[4]  # the material of the pair before: a run scores a material's importers one after another
+    terms = _MATERIAL_TERMS.get(
         (material, governance, signals, params), lambda: _material_terms(material, governance, signals, params)
     )
+    _LAST_TERMS[0] = (material, governance, signals, params, terms)
+    return terms
+
+
+#: the inputs and terms of the last _terms_of call (one tuple, replaced whole: safe across threads)
+_LAST_TERMS: list[tuple[MaterialProfile, object, object, ScoringParameters, _MaterialTerms] | None] = [None]
 
 
 def _exposure(
@@ -416,28 +485,83 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
             fallbacks.append(f"no {names} sourcing data for {inputs.importer}: world supply shares used there")
         penalty += params.penalty_partial_sourcing
 
-    recycling = material.recycling_input_rate
-    if recycling is None:
-        recycling = params.default_recycling_input_rate
-        fallbacks.append(f"no end-of-life recycling input rate: assumed {recycling:.0%}")
-        penalty += params.penalty_default_recycling
-    substitution = material.substitution_index
-    if substitution is None:
-        substitution = params.default_substitution_index
-        fallbacks.append(f"no substitution index: assumed {substitution:g} (no substitute)")
-        penalty += params.penalty_default_substitution
+    # the material's own fallbacks (recycling, substitution), as _material_terms wrote them
+    recycling, substitution = terms.recycling, terms.substitution
+    fallbacks += terms.fallbacks
+    for material_penalty in terms.penalties:  # one at a time: the same float sums as before (decision 87)
+        penalty += material_penalty
 
-    ungoverned = sorted(
-        terms.ungoverned.union(
-            s.country for shares in sourcing.values() for s in shares if s.share >= 0.01 and s.country not in governance
+    if sourcing:
+        ungoverned = sorted(
+            terms.ungoverned.union(
+                s.country
+                for shares in sourcing.values()
+                for s in shares
+                if s.share >= 0.01 and s.country not in governance
+            )
         )
-    )
-    if ungoverned:
-        fallbacks.append(
+        ungoverned_text = (
             f"no governance data for {', '.join(ungoverned)}: WGI median {params.default_governance_risk} used"
+            if ungoverned
+            else None
         )
+    else:
+        ungoverned_text = terms.ungoverned_text
+    if ungoverned_text is not None:
+        fallbacks.append(ungoverned_text)
         penalty += params.penalty_default_governance
 
+    importer = inputs.importer
+    # terms.signals name the material and are in id order: what is left of signal_applies is per importer.
+    relevant = [s for s in terms.signals if s.issuer != importer and s.targets_importer(importer)]
+    if dependency is None:
+        # Without a dependency the numbers depend on the importer only through its import reliance and the
+        # signals that apply: most importers of a material share them (decision 87).
+        key = (import_reliance, *(s.id for s in relevant), inputs.as_of)
+        core = terms.bare.get(key)
+        if core is None:
+            core = terms.bare[key] = _core(
+                inputs, terms, sourcing, import_reliance, recycling, substitution, relevant, params
+            )
+    else:
+        core = _core(inputs, terms, sourcing, import_reliance, recycling, substitution, relevant, params)
+    bottleneck = core.bottleneck
+    score = core.score
+    drivers = _drivers(inputs, terms, sourcing, core, import_reliance)
+    confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
+    return RiskScore(
+        importer=inputs.importer,
+        material=material.id,
+        groups=material.groups,
+        score=score,
+        band=core.band,
+        components=core.components,
+        contributions=core.contributions,
+        drivers=drivers,
+        confidence=confidence,
+        fallbacks=tuple(fallbacks),
+        bottleneck_stage=bottleneck.stage,
+        signal_ids=core.signal_ids,
+        model_version=MODEL_VERSION,
+        inputs_hash=_inputs_hash(inputs, terms, relevant, one_off=one_off),
+        as_of=inputs.as_of,
+        computed_at=computed_at,
+    )
+
+
+def _core(
+    inputs: ScoringInputs,
+    terms: _MaterialTerms,
+    sourcing: Mapping[Stage, Sequence[ShareLike]],
+    import_reliance: float,
+    recycling: float,
+    substitution: float,
+    relevant: Sequence[PolicySignal],
+    params: ScoringParameters,
+) -> _Core:
+    """_score's numbers for one pair: pure in its arguments (the same arguments give the same numbers)."""
+    material = inputs.material
+    governance = inputs.governance
     # Structural supply risk per stage (EU form); the bottleneck stage is the one with the higher SR.
     world_hhi = terms.world_hhi
     stage_risks: list[_StageRisk] = []
@@ -464,13 +588,16 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
 
     # Policy pressure from the signals that touch this pair.
     pressures: list[_SignalPressure] = []
-    importer = inputs.importer
-    # terms.signals name the material and are in id order: what is left of signal_applies is per importer.
-    relevant = [s for s in terms.signals if s.issuer != importer and s.targets_importer(importer)]
+    factors = terms.signal_factors
     for signal in relevant:
         exposure = _exposure(signal, material, sourcing, terms.world_share)
-        status_factor = signal_status_factor(signal, inputs.as_of, params)
-        severity = effective_severity(signal)
+        known = factors.get((signal.id, inputs.as_of))
+        if known is None:
+            known = factors[(signal.id, inputs.as_of)] = (
+                signal_status_factor(signal, inputs.as_of, params),
+                effective_severity(signal),
+            )
+        status_factor, severity = known
         pressure = severity * exposure * status_factor * signal.confidence
         pressures.append(_SignalPressure(signal, exposure, status_factor, severity, pressure))
     policy_pressure = combine_pressures(p.pressure for p in pressures)
@@ -501,25 +628,16 @@ def _score(inputs: ScoringInputs, computed_at: datetime, params: ScoringParamete
         "site_concentration": round(site_concentration, 6),
         "policy_pressure": round(policy_pressure, 6),
     }
-    drivers = _drivers(inputs, terms, sourcing, bottleneck, import_reliance, pressures, contributions)
-    confidence = round(max(params.min_confidence, 1.0 - penalty), 4)
-    return RiskScore(
-        importer=inputs.importer,
-        material=material.id,
-        groups=material.groups,
+    return _Core(
+        bottleneck=bottleneck,
+        site_concentration=site_concentration,
+        pressures=tuple(pressures),
+        policy_pressure=policy_pressure,
         score=score,
-        band=band_for(score, params),
-        components=components,
         contributions=contributions,
-        drivers=drivers,
-        confidence=confidence,
-        fallbacks=tuple(fallbacks),
-        bottleneck_stage=bottleneck.stage,
+        components=components,
+        band=band_for(score, params),
         signal_ids=tuple(p.signal.id for p in pressures if p.pressure >= NEGLIGIBLE_PRESSURE),
-        model_version=MODEL_VERSION,
-        inputs_hash=_inputs_hash(inputs, terms, relevant, one_off=one_off),
-        as_of=inputs.as_of,
-        computed_at=computed_at,
     )
 
 
@@ -539,25 +657,32 @@ def _drivers(
     inputs: ScoringInputs,
     terms: _MaterialTerms,
     sourcing: Mapping[Stage, Sequence[ShareLike]],
-    bottleneck: _StageRisk,
+    core: _Core,
     import_reliance: float,
-    pressures: Sequence[_SignalPressure],
-    contributions: Mapping[str, float],
 ) -> list[_DriverFields]:
     material = inputs.material
     importer = inputs.importer
+    bottleneck, pressures, contributions, texts = core.bottleneck, core.pressures, core.contributions, core.texts
     top_site = terms.top_site
     drivers: list[_DriverFields] = []
     leader = terms.leader[bottleneck.stage]
     if leader is not None:
+        own_shares = sourcing.get(bottleneck.stage)
+        world_part = texts.get((COMPONENT_SUPPLY_RISK,))
+        if world_part is None:
+            world_part = texts[(COMPONENT_SUPPLY_RISK,)] = (
+                f"{country_name(leader.country)} holds {leader.share:.0%} of {material.name.lower()} "
+                f"{bottleneck.stage.value} (bottleneck stage; governance-weighted concentration "
+                f"{bottleneck.global_hhi:.2f}/10)",
+                "",
+            )
         drivers.append(
             _driver(
                 component=COMPONENT_SUPPLY_RISK,
                 text=(
-                    f"{country_name(leader.country)} holds {leader.share:.0%} of {material.name.lower()} "
-                    f"{bottleneck.stage.value} (bottleneck stage; governance-weighted concentration "
-                    f"{bottleneck.global_hhi:.2f}/10)"
-                    + _own_stage_phrase(inputs.importer, sourcing.get(bottleneck.stage), bottleneck)
+                    world_part[0] + _own_stage_phrase(inputs.importer, own_shares, bottleneck)
+                    if own_shares
+                    else world_part[0]
                 ),
                 source=material.source,
                 points=contributions[COMPONENT_SUPPLY_RISK],
@@ -566,10 +691,17 @@ def _drivers(
     dependency = inputs.dependency
     sourcing_source = dependency.source if dependency is not None else material.source
     importer_name = country_name(importer)
+    reliance_part = texts.get((COMPONENT_IMPORT_RELIANCE,))
+    if reliance_part is None:  # the import reliance is one of the shared numbers' keys
+        reliance_part = texts[(COMPONENT_IMPORT_RELIANCE,)] = (
+            f" relies on imports for {import_reliance:.0%} of its {material.name.lower()} supply",
+            "",
+        )
     drivers.append(
         _driver(
             component=COMPONENT_IMPORT_RELIANCE,
-            text=f"{importer_name} relies on imports for {import_reliance:.0%} of its {material.name.lower()} supply"
+            text=importer_name
+            + reliance_part[0]
             + _top_supplier_phrase(importer, material, dependency, bottleneck.stage),
             source=sourcing_source
             if dependency is not None and dependency.import_reliance is not None
@@ -578,13 +710,17 @@ def _drivers(
         )
     )
     if top_site is not None:
+        site_part = texts.get((COMPONENT_SITE,))
+        if site_part is None:
+            site_part = texts[(COMPONENT_SITE,)] = (
+                f"{top_site.name} ({country_name(top_site.country)}) is about {top_site.share:.0%} of world "
+                f"{material.name.lower()} {top_site.stage.value}",
+                "",
+            )
         drivers.append(
             _driver(
                 component=COMPONENT_SITE,
-                text=(
-                    f"{top_site.name} ({country_name(top_site.country)}) is about {top_site.share:.0%} of world "
-                    f"{material.name.lower()} {top_site.stage.value}"
-                ),
+                text=site_part[0],
                 source=top_site.source,
                 points=contributions[COMPONENT_SITE],
             )
@@ -598,7 +734,7 @@ def _drivers(
         drivers.append(
             _driver(
                 component=COMPONENT_POLICY,
-                text=_signal_text(signal, p, importer_name, material, inputs.as_of),
+                text=_signal_text(signal, p, importer_name, material, inputs.as_of, texts),
                 source=signal.source,
                 points=round(contributions[COMPONENT_POLICY] * share, 4),
             )
@@ -608,9 +744,26 @@ def _drivers(
 
 
 def _signal_text(
-    signal: PolicySignal, p: _SignalPressure, importer_name: str, material: MaterialProfile, as_of: date
+    signal: PolicySignal,
+    p: _SignalPressure,
+    importer_name: str,
+    material: MaterialProfile,
+    as_of: date,
+    texts: dict[Hashable, tuple[str, str]],
 ) -> str:
-    """'Indonesia export ban on extraction (in force) since 2020-01-01 [ID-2020-NICKEL-ORE]: severity 1 x ...'."""
+    """'Indonesia export ban on extraction (in force) since 2020-01-01 [ID-2020-NICKEL-ORE]: severity 1 x ...'.
+
+    `texts`: the pair's _Core.texts, where the parts around the importer's name are kept."""
+    parts = texts.get((COMPONENT_POLICY, signal.id))
+    if parts is None:
+        parts = texts[(COMPONENT_POLICY, signal.id)] = _signal_text_parts(signal, p, material, as_of)
+    return parts[0] + importer_name + parts[1]
+
+
+def _signal_text_parts(
+    signal: PolicySignal, p: _SignalPressure, material: MaterialProfile, as_of: date
+) -> tuple[str, str]:
+    """_signal_text's parts before and after the importer's name."""
     issuer = country_name(signal.issuer)
     since = signal.effective or signal.announced
     who = f"{issuer} (country of supply; reported, not a state measure)" if not signal.state_measure else issuer
@@ -634,8 +787,8 @@ def _signal_text(
         severity = f"severity {p.severity:g}"
     return (
         f"{who} {signal.measure.value.replace('_', ' ')}{on} ({signal.status.value.replace('_', ' ')}) "
-        f"{dated} [{signal.id}]: {severity} x exposure of {importer_name} to {issuer} "
-        f"{p.exposure:.0%} x status {p.status_factor:.2f} x confidence {signal.confidence:g}"
+        f"{dated} [{signal.id}]: {severity} x exposure of ",
+        f" to {issuer} {p.exposure:.0%} x status {p.status_factor:.2f} x confidence {signal.confidence:g}",
     )
 
 
@@ -722,6 +875,8 @@ _DERIVED = _IdentityCache(16384)
 # A governance mapping's part for a set of partner countries: by value of the set, so the dependencies a request
 # builds for company lines (new objects, few distinct partner sets) share it (decision 83).
 _PARTNERS = _IdentityCache(4096)
+# A governance mapping's "code:digest" piece per country, filled as partners are seen (decision 87)
+_GOVERNANCE_PIECES = _IdentityCache(64)
 
 
 #: fields no score depends on: bookkeeping, and a dependency's trade evidence (provenance behind its shares)
@@ -741,11 +896,21 @@ def _digest(model: BaseModel) -> str:
 
 def _governance_part(shares_by_stage: Mapping[Stage, Sequence[ProducerShare]], governance: Mapping[str, Any]) -> str:
     countries = tuple(sorted({s.country for shares in shares_by_stage.values() for s in shares}))
-    return _PARTNERS.get(
-        (governance,),
-        lambda: ",".join(f"{c}:{_digest(governance[c])}" for c in countries if c in governance),
-        countries,
-    )
+
+    def compute() -> str:
+        # each country's "code:digest" piece written once per governance mapping, not once per partner set
+        pieces: dict[str, str] = _GOVERNANCE_PIECES.get((governance,), dict)
+        parts: list[str] = []
+        for c in countries:
+            piece = pieces.get(c)
+            if piece is None:
+                if c not in governance:
+                    continue
+                piece = pieces[c] = f"{c}:{_digest(governance[c])}"
+            parts.append(piece)
+        return ",".join(parts)
+
+    return _PARTNERS.get((governance,), compute, countries)
 
 
 def _one_off_digest(model: BaseModel) -> str:
