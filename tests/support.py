@@ -113,3 +113,9 @@ def wait_until(condition: Callable[[], object], timeout_s: float = 60.0) -> bool
             return True
         time.sleep(0.1)
     return bool(condition())
+
+
+#: how long an e2e test waits for the local stack's queues and stream to drain before it starts: the fuzzing
+#: module before it may leave rescoring runs and fanned-out changes queued (minutes on a loaded 2-core machine);
+#: the wait ends as soon as the stack is idle
+IDLE_TIMEOUT_S = 240.0

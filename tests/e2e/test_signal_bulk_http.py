@@ -12,13 +12,14 @@ import pytest
 from local.stack import LocalStack
 from shared.schemas_admin import RescoreRunResponse, SignalLoadResponse
 from tests.e2e.client import TIMEOUT_S, ApiClient, documented, eventually
+from tests.support import IDLE_TIMEOUT_S
 
 HEADER = "id,announced,effective,issuer,measure,instrument,materials,targets,status,status_until,source,stages"
 
 
 @pytest.fixture(autouse=True)
 def quiet_stack(e2e_stack: LocalStack) -> Iterator[None]:
-    assert e2e_stack.wait_until_idle(timeout_s=60), "the local stack's pollers did not go idle"
+    assert e2e_stack.wait_until_idle(timeout_s=IDLE_TIMEOUT_S), "the local stack's pollers did not go idle"
     yield
 
 

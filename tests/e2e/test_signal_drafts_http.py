@@ -18,13 +18,14 @@ from local.stack import LocalStack
 from shared.domain.webhooks import verify
 from shared.schemas_drafts import DraftCreateResponse, DraftListResponse, DraftPublishResponse, DraftResponse
 from tests.e2e.client import ApiClient, documented, eventually
+from tests.support import IDLE_TIMEOUT_S
 
 ASYNC_TIMEOUT_S = 20.0
 
 
 @pytest.fixture(autouse=True)
 def quiet_stack(e2e_stack: LocalStack) -> Iterator[None]:
-    assert e2e_stack.wait_until_idle(timeout_s=60), "the local stack's pollers did not go idle"
+    assert e2e_stack.wait_until_idle(timeout_s=IDLE_TIMEOUT_S), "the local stack's pollers did not go idle"
     yield
 
 

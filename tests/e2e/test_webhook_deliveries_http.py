@@ -24,6 +24,7 @@ from shared.adapters.dynamodb import DynamoRiskRepository
 from shared.domain.webhooks import verify
 from tests.e2e.client import ApiClient, eventually
 from tests.e2e.conftest import E2E_WEBHOOK_RETRY_WINDOW_S
+from tests.support import IDLE_TIMEOUT_S
 
 TIMEOUT_S = 60.0
 
@@ -89,7 +90,7 @@ def requests_to(path: str, cause: str) -> list[tuple[dict[str, str], bytes]]:
 def test_signal_put_to_signed_webhooks(
     api: ApiClient, e2e_stack: LocalStack, receivers: tuple[str, http.server.HTTPServer]
 ) -> None:
-    assert e2e_stack.wait_until_idle(timeout_s=60)
+    assert e2e_stack.wait_until_idle(timeout_s=IDLE_TIMEOUT_S)
     base, later = receivers
     suffix = uuid.uuid4().hex[:6]
     watch = {"pairs": [{"importer": "US", "material": "terbium"}], "min_change": 0.5}
@@ -185,7 +186,7 @@ def test_signal_put_to_signed_webhooks(
     assert late and len({h["Webhook-Id"] for h, _ in late}) == 1
 
     # once idle, nothing arrived twice: one 2xx per delivery id
-    assert e2e_stack.wait_until_idle(timeout_s=60)
+    assert e2e_stack.wait_until_idle(timeout_s=IDLE_TIMEOUT_S)
     ok = [h["Webhook-Id"] for p in ("/up", "/later") for h, _ in requests_to(p, signal_id)]
     assert len(ok) == len(set(ok)) == 2
 

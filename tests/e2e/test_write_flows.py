@@ -17,6 +17,7 @@ from local.stack import LocalStack
 from shared.schemas import MaterialResponse, SignalResponse
 from shared.schemas_admin import RescoreRunResponse
 from tests.e2e.client import ApiClient, documented, eventually
+from tests.support import IDLE_TIMEOUT_S
 
 ASYNC_TIMEOUT_S = 20.0
 
@@ -25,7 +26,7 @@ ASYNC_TIMEOUT_S = 20.0
 def quiet_stack(e2e_stack: LocalStack) -> Iterator[None]:
     """Each test starts once the stack is idle: no stream record or queued chunk left from an earlier test (a run
     still writing scores, say) can interleave with what this test observes."""
-    assert e2e_stack.wait_until_idle(timeout_s=60), "the local stack's pollers did not go idle"
+    assert e2e_stack.wait_until_idle(timeout_s=IDLE_TIMEOUT_S), "the local stack's pollers did not go idle"
     yield
 
 
