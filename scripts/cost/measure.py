@@ -198,7 +198,7 @@ def start_nightly_run_for(start: Any, repo: Any, queue: Any, importers: Sequence
 def _event(repo: Any, meter: Meter, publisher: Any, importers: Sequence[str]) -> EventSample:
     from shared.ports import ReferenceChange
     from shared.services.admin import upsert_signal
-    from shared.services.rescoring import rescore_pairs_for_change
+    from shared.services.rescoring import affected_pairs, rescore_change_pairs
 
     body = {
         "issuer": "CN",
@@ -214,7 +214,7 @@ def _event(repo: Any, meter: Meter, publisher: Any, importers: Sequence[str]) ->
     result = upsert_signal(repo, "COST-MODEL-BAN", body, None)
     admin_put = meter.reset()
     change = ReferenceChange("signal", result.item.id, None, result.item, AS_OF + timedelta(hours=1))
-    rescore_pairs_for_change(repo, publisher, change, importers)
+    rescore_change_pairs(repo, publisher, change, affected_pairs(repo, change, importers))
     rescoring = meter.reset()
     return EventSample(
         importers=len(importers),

@@ -7,7 +7,7 @@ Every count formula here mirrors one code path:
   transactional) + one marker transaction (a Put and an Update); ceil(pairs/25) BatchWriteItem of history rows;
   each score item is also written to gsi1 and gsi2 (projection ALL), twice more where its score (the GSI sort
   key) changed;
-- a signal change on the stream path (`rescore_pairs_for_change`): the same reads for the touched materials,
+- a signal change on the stream path (`rescore_change_pairs`): the same reads for the touched materials,
   one projected BatchGetItem per 100 pairs (computed_at), the same writes; ScoreChanged events for moved pairs;
 - the API: per route, the calls its service makes.
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,9 +68,7 @@ def plan_change_chunks(
     return chunks
 
 
-def fan_out_change(
-    fan_out: FanOut, change: ReferenceChange, pairs: Sequence[Pair] | set[Pair], now: datetime
-) -> RescoreRun:
+def fan_out_change(fan_out: FanOut, change: ReferenceChange, pairs: Iterable[Pair], now: datetime) -> RescoreRun:
     """Creates the change's run and queues its chunks (again, when a redelivered record finds it still running:
     the chunks write the same items; a completed run is left alone)."""
     run_id = change_run_id(change)

@@ -468,29 +468,6 @@ def _score_changes(
     ]
 
 
-def rescore_pairs_for_change(
-    store: ChangeRescoringStore,
-    publisher: EventPublisher,
-    change: ReferenceChange,
-    importers: Sequence[str],
-    alert_threshold: float = 5.0,
-    retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
-) -> list[ScoreChanged]:
-    """Rescores the pairs a change touches at the change's own time (so a redelivered record recomputes the
-    same items), publishes ScoreChanged for the pairs this change moved past the threshold, then writes the
-    scores.
-
-    The pairs are scored from the stored inputs with the changed item at its new version, and again at its old
-    version: the difference is this change's own effect, whatever else was written in the same second
-    (`alert_for_change`). Publishing before writing makes alerts at-least-once: a crash between the two
-    republishes on retry, and consumers de-duplicate on (importer, material, computed_at, cause).
-    Writing first could lose an alert.
-    """
-    return rescore_change_pairs(
-        store, publisher, change, affected_pairs(store, change, importers), alert_threshold, retention_days
-    )
-
-
 def rescore_change_pairs(
     store: ChangeRescoringStore,
     publisher: EventPublisher,
@@ -499,7 +476,16 @@ def rescore_change_pairs(
     alert_threshold: float = 5.0,
     retention_days: int = DEFAULT_HISTORY_RETENTION_DAYS,
 ) -> list[ScoreChanged]:
-    """`rescore_pairs_for_change` for the given pairs of the change (all of them, or one fanned-out chunk's)."""
+    """Rescores `pairs` of a change (all it touches, `affected_pairs`; or one fanned-out chunk's) at the change's
+    own time (so a redelivered record recomputes the same items), publishes ScoreChanged for the pairs this change
+    moved past the threshold, then writes the scores.
+
+    The pairs are scored from the stored inputs with the changed item at its new version, and again at its old
+    version: the difference is this change's own effect, whatever else was written in the same second
+    (`alert_for_change`). Publishing before writing makes alerts at-least-once: a crash between the two
+    republishes on retry, and consumers de-duplicate on (importer, material, computed_at, cause).
+    Writing first could lose an alert.
+    """
     pairs = set(pairs)
     if not pairs:
         return []

@@ -21,7 +21,14 @@ from shared.domain.seed import SeedData
 from shared.ports import ReferenceChange
 from shared.services import admin, portfolios
 from shared.services.importers import MIN_OWN_MATERIALS, scored_importers
-from shared.services.rescoring import WRITE_BLOCK, plan_run, process_chunk, rescore_all, rescore_pairs_for_change
+from shared.services.rescoring import (
+    WRITE_BLOCK,
+    affected_pairs,
+    plan_run,
+    process_chunk,
+    rescore_all,
+    rescore_change_pairs,
+)
 from shared.services.seeding import seed_reference_data
 from tests.fakes import InMemoryRiskStore, InProcessChunkQueue, RecordingPublisher
 
@@ -194,7 +201,9 @@ def test_a_new_export_ban_publishes_score_changes_and_stores_the_new_scores() ->
     )
     at = AS_OF + timedelta(hours=1)
     change = ReferenceChange(kind="signal", item_id="CN-TEST-BAN", old=None, new=result.item, at=at)
-    events = rescore_pairs_for_change(store, publisher, change, IMPORTERS, alert_threshold=5.0)
+    events = rescore_change_pairs(
+        store, publisher, change, affected_pairs(store, change, IMPORTERS), alert_threshold=5.0
+    )
     after = store.get_score("JP", "dysprosium")
     assert after is not None and after.computed_at == at and after.score > before.score
     assert publisher.events == events
