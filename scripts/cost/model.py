@@ -126,10 +126,9 @@ TODAY = Size(
 SIZES = (
     TODAY,
     replace(TODAY, name="2. 10x materials", materials=2000),
-    Size(
-        "3. 1,000 tenants",
-        importers=168,
-        materials=85,
+    replace(
+        TODAY,
+        name="3. 1,000 tenants",
         tenants=1000,
         portfolio_lines=1000,
         api_calls_per_month=10_000_000,
